@@ -1,0 +1,93 @@
+package org.gapscope.api;
+
+/**
+ * One way of computing gapscope's ops. Implementations: {@code reference} (FP64 loops, the oracle),
+ * {@code cpu} (kernel bodies over all cores with the Vector API) and {@code tornado} (the same bodies
+ * compiled by TornadoVM for OpenCL/PTX devices). They are found with {@link java.util.ServiceLoader}
+ * (see {@link Backends}); every op has the same name in each, in the kernels, the tests and the
+ * benchmarks.
+ *
+ * <p>Shapes: a leading "rows" dimension may be any number of dimensions (flattened); the op's own
+ * dimensions are the trailing ones. Inputs may be F32 or F64; results are F64 arrays unless stated.
+ * A backend never writes files and never falls back silently to another backend: a device failure
+ * is thrown.
+ */
+public interface Backend {
+
+    /** Short name used on the command line: reference, cpu, tornado. */
+    String name();
+
+    /** The device the backend runs on, in words (CPU model and cores, or the OpenCL/PTX device). */
+    String device();
+
+    Capabilities capabilities();
+
+    /** Higher runs first under {@code --backend auto}. */
+    int priority();
+
+    /** Whether the backend can run here (e.g. tornado needs an installed TornadoVM). */
+    default boolean available() {
+        return true;
+    }
+
+    /** Why {@link #available()} is false, as advice for the user. */
+    default String unavailableReason() {
+        return "";
+    }
+
+    // ---- MATH.md section 1 -------------------------------------------------------------------
+
+    /** Per row of x (shape [..., V]): LSE(x / T) = log sum_i exp(x_i / T). */
+    double[] logSumExp(Tensor x, double temperature);
+
+    /** Row-wise softmax(x / T), same shape as x, F64 for reference; rows of all -inf become NaN. */
+    Tensor softmax(Tensor x, double temperature);
+
+    /** Row-wise log-softmax(x / T) = x / T - LSE(x / T). */
+    Tensor logSoftmax(Tensor x, double temperature);
+
+    // ---- section 2 -----------------------------------------------------------------------------
+
+    /**
+     * Scaled dot-product attention per head: q [..., Tq, d], k [..., Tk, d], v [..., Tk, dv], leading
+     * dimensions equal. scores = q k^T * scale, masked by {@code mask}; returns softmax(scores) v and the
+     * per-query LSE of the scores.
+     */
+    AttentionResult attention(Tensor q, Tensor k, Tensor v, double scale, MaskAlignment mask);
+
+    // ---- section 3 -----------------------------------------------------------------------------
+
+    /**
+     * Jensen gap of logit summation. logits: [H, V] (one token) or [B, H, V]; extra: null, [V] or [B, V]
+     * logits added to the aggregate (e.g. the feed-forward logits); targets: null or one y* per token.
+     */
+    GapResult jensenGap(Tensor logits, Tensor extra, int[] targets);
+
+    // ---- section 4 -----------------------------------------------------------------------------
+
+    /**
+     * Score gaps of the mixture Pi = sum_h beta_h softmax(l^(h)) for one token: logits [H, V], beta
+     * (length H, positive, summing to 1), observed y*. c = NaN picks c = max_{h,y} S(pi^(h), y).
+     */
+    MixtureGaps mixtureGaps(Tensor logits, double[] beta, int target, MixtureGaps.Score score, double c);
+
+    // ---- section 5 -----------------------------------------------------------------------------
+
+    /**
+     * alpha = P^+ Pi for P = [pi^(1) ... pi^(H)] (V x H, given as H rows of length V in {@code headProbs})
+     * and the aggregate {@code aggregate} (length V). Small dense linear algebra on the host (EJML).
+     */
+    default Attribution attribution(double[][] headProbs, double[] aggregate) {
+        return org.gapscope.reference.AttributionSolver.solve(headProbs, aggregate);
+    }
+
+    // ---- section 7 -----------------------------------------------------------------------------
+
+    /** Monte Carlo of P_N, streamed: distractors are drawn and reduced in chunks, never stored. */
+    CrowdingResult crowding(CrowdingSpec spec);
+
+    // ---- section 8 -----------------------------------------------------------------------------
+
+    /** f(Delta) = (1/m) sum_k cos(omega_k Delta) for each Delta. */
+    double[] positional(double[] omegas, double[] deltas);
+}

@@ -1,0 +1,51 @@
+package org.gapscope.cli;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.gapscope.api.Backend;
+import org.gapscope.api.Backends;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+@Command(name = "devices", mixinStandardHelpOptions = true,
+        description = "List the backends and devices found, and which one --backend auto picks.")
+public final class DevicesCommand implements Callable<Integer> {
+    @Mixin
+    Common common;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        List<Map<String, Object>> list = new ArrayList<>();
+        String auto = Backends.all().stream().filter(Backend::available).map(Backend::name).findFirst().orElse("none");
+        Table t = new Table("backend", "available", "fp64", "parallelism", "device", "accumulation");
+        for (Backend b : Backends.all()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", b.name());
+            m.put("available", b.available());
+            m.put("auto", b.name().equals(auto));
+            if (b.available()) {
+                m.put("device", b.device());
+                m.put("fp64", b.capabilities().fp64());
+                m.put("parallelism", b.capabilities().parallelism());
+                m.put("accelerator", b.capabilities().accelerator());
+                m.put("accumulation", b.capabilities().accumulation());
+                t.row(b.name() + (b.name().equals(auto) ? " (auto)" : ""), "yes", b.capabilities().fp64(),
+                        b.capabilities().parallelism(), b.device(), b.capabilities().accumulation());
+            } else {
+                m.put("reason", b.unavailableReason());
+                t.row(b.name(), "no", "-", "-", b.unavailableReason(), "-");
+            }
+            list.add(m);
+        }
+        spec.commandLine().getOut().print(common.json() ? Json.write(Map.of("backends", list)) + "\n" : t.toString());
+        return 0;
+    }
+}

@@ -1,0 +1,84 @@
+package org.gapscope.cli;
+
+import java.io.PrintWriter;
+import org.gapscope.api.InputException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The gapscope command line. Each subcommand is one class in this package; user-facing problems
+ * ({@link InputException}, bad flags) print one line and exit with 2; anything else is a bug: one line
+ * and exit 1, with the stack trace only under {@code --debug}.
+ */
+@Command(name = "gapscope", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Softmax aggregation at scale: Jensen gaps, crowding, attention and LSE on CPU and TornadoVM devices.",
+        subcommands = {GapCommand.class, ExampleCommand.class, DevicesCommand.class,
+            CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    public static final int EXIT_INPUT = 2;
+    public static final int EXIT_BUG = 1;
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the CLI with the given streams and returns the exit code (used by tests). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        boolean debug = java.util.Arrays.asList(args).contains("--debug");
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            err.println(commandName(ex.getCommandLine()) + ": " + oneLine(ex.getMessage()));
+            if (debug) {
+                ex.printStackTrace(err);
+            }
+            return EXIT_INPUT;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+            Throwable t = ex;
+            while (!(t instanceof InputException) && t.getCause() != null && t.getCause() != t) {
+                t = t.getCause();
+            }
+            if (t instanceof InputException) {
+                err.println(commandName(c) + ": " + oneLine(t.getMessage()));
+                if (debug) {
+                    ex.printStackTrace(err);
+                }
+                return EXIT_INPUT;
+            }
+            err.println(commandName(c) + ": internal error: " + oneLine(String.valueOf(ex))
+                    + (debug ? "" : " (run with --debug for the stack trace)"));
+            if (debug) {
+                ex.printStackTrace(err);
+            }
+            return EXIT_BUG;
+        });
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    private static String commandName(CommandLine c) {
+        return c.getCommandSpec().qualifiedName();
+    }
+
+    static String oneLine(String s) {
+        return s == null ? "" : s.replace('\n', ' ').replace('\r', ' ').trim();
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"gapscope " + (v == null ? "dev" : v) + " (Java " + Runtime.version() + ")"};
+        }
+    }
+}

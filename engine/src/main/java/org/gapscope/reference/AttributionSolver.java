@@ -1,0 +1,43 @@
+package org.gapscope.reference;
+
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+import org.gapscope.api.Attribution;
+import org.gapscope.api.InputException;
+
+/** alpha = P^+ Pi with EJML's SVD-based Moore-Penrose pseudoinverse (minimal-norm least squares). */
+public final class AttributionSolver {
+    private AttributionSolver() {}
+
+    public static Attribution solve(double[][] headProbs, double[] aggregate) {
+        int h = headProbs.length;
+        if (h == 0) {
+            throw new InputException("attribution: no head distributions (H = 0)");
+        }
+        int v = aggregate.length;
+        DMatrixRMaj p = new DMatrixRMaj(v, h);
+        for (int j = 0; j < h; j++) {
+            if (headProbs[j].length != v) {
+                throw new InputException("attribution: head " + j + " has " + headProbs[j].length
+                        + " probabilities but the aggregate has " + v);
+            }
+            for (int y = 0; y < v; y++) {
+                p.set(y, j, headProbs[j][y]);
+            }
+        }
+        DMatrixRMaj pinv = new DMatrixRMaj(h, v);
+        CommonOps_DDRM.pinv(p, pinv);
+        DMatrixRMaj target = new DMatrixRMaj(v, 1, true, aggregate);
+        DMatrixRMaj alpha = new DMatrixRMaj(h, 1);
+        CommonOps_DDRM.mult(pinv, target, alpha);
+        DMatrixRMaj projection = new DMatrixRMaj(v, 1);
+        CommonOps_DDRM.mult(p, alpha, projection);
+        double[] residual = new double[v];
+        double sq = 0;
+        for (int y = 0; y < v; y++) {
+            residual[y] = aggregate[y] - projection.get(y, 0);
+            sq += residual[y] * residual[y];
+        }
+        return new Attribution(alpha.getData().clone(), projection.getData().clone(), residual, Math.sqrt(sq));
+    }
+}

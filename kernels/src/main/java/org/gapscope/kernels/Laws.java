@@ -1,0 +1,66 @@
+package org.gapscope.kernels;
+
+/**
+ * Distractor laws of the crowding simulation (MATH.md section 7) as a kernel body: one score per
+ * (seed, repetition, index) from one Philox block, so any backend and any chunking draws the same
+ * numbers. Law codes are ints (no enums in bodies).
+ *
+ * <ul>
+ *   <li>{@link #GAUSSIAN}: mean a, standard deviation b (Box-Muller on u1, u2).</li>
+ *   <li>{@link #GUMBEL}: location a, scale b: a - b ln(-ln u1).</li>
+ *   <li>{@link #UNIFORM}: on [a, b]: a + (b - a) u1.</li>
+ *   <li>{@link #EXPONENTIAL}: rate b, shifted by a: a - ln(u1) / b.</li>
+ *   <li>{@link #STUDENT_T}: location a, scale b, c degrees of freedom, by Bailey's polar method
+ *       (Math. Comp. 62, 1994): points outside the unit disc are redrawn with stream 1, 2, ...</li>
+ * </ul>
+ */
+public final class Laws {
+    private Laws() {}
+
+    public static final int GAUSSIAN = 0;
+    public static final int GUMBEL = 1;
+    public static final int UNIFORM = 2;
+    public static final int EXPONENTIAL = 3;
+    public static final int STUDENT_T = 4;
+
+    static final double TWO_PI = 6.283185307179586;
+
+    /**
+     * The score of distractor {@code index} in repetition {@code rep}. {@code scratch[off..off+3]} is
+     * caller-owned space for one Philox block (bodies do not allocate).
+     */
+    public static double draw(long index, int rep, long seed, int law, double a, double b, double c,
+                              int[] scratch, int off) {
+        int i0 = (int) index;
+        int i1 = (int) (index >> 32);
+        int s0 = (int) seed;
+        int s1 = (int) (seed >> 32);
+        Philox.block(i0, i1, rep, 0, s0, s1, scratch, off);
+        double u1 = Philox.uniform(scratch[off], scratch[off + 1]);
+        double u2 = Philox.uniform(scratch[off + 2], scratch[off + 3]);
+        double x = 0.0;
+        if (law == GAUSSIAN) {
+            x = a + b * Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(TWO_PI * u2);
+        } else if (law == GUMBEL) {
+            x = a - b * Math.log(-Math.log(u1));
+        } else if (law == UNIFORM) {
+            x = a + (b - a) * u1;
+        } else if (law == EXPONENTIAL) {
+            x = a - Math.log(u1) / b;
+        } else {
+            double px = 2.0 * u1 - 1.0;
+            double py = 2.0 * u2 - 1.0;
+            double w = px * px + py * py;
+            int stream = 1;
+            while (w >= 1.0) {
+                Philox.block(i0, i1, rep, stream, s0, s1, scratch, off);
+                px = 2.0 * Philox.uniform(scratch[off], scratch[off + 1]) - 1.0;
+                py = 2.0 * Philox.uniform(scratch[off + 2], scratch[off + 3]) - 1.0;
+                w = px * px + py * py;
+                stream = stream + 1;
+            }
+            x = a + b * px * Math.sqrt(c * (Math.pow(w, -2.0 / c) - 1.0) / w);
+        }
+        return x;
+    }
+}
