@@ -46,13 +46,13 @@ public final class Philox {
     }
 
     /**
-     * A double in the open interval (0, 1) from two 32-bit words: 27 bits of {@code hi} and 26 of
-     * {@code lo} make a 53-bit integer j, and the result is (j + 0.5) / 2^53, so neither 0 nor 1 occurs
-     * and log(u) is always finite.
+     * A double in the open interval (0, 1) from two 32-bit words: the top 26 bits of each make a 52-bit
+     * integer j, and the result is (j + 0.5) / 2^52, exact in double precision, so neither 0 nor 1 occurs
+     * and log(u) is always finite. (With 53 bits, j + 0.5 would round up to 2^53 for the largest j.)
      */
     public static double uniform(int hi, int lo) {
-        long a = (hi & 0xFFFFFFFFL) >> 5;
+        long a = (hi & 0xFFFFFFFFL) >> 6;
         long b = (lo & 0xFFFFFFFFL) >> 6;
-        return ((double) a * 67108864.0 + (double) b + 0.5) * 1.1102230246251565E-16;
+        return ((double) a * 67108864.0 + (double) b + 0.5) * 2.220446049250313E-16;
     }
 }

@@ -1,0 +1,101 @@
+package org.gapscope.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.gapscope.api.Tensor;
+import org.gapscope.io.Npy;
+import org.gapscope.reference.ReferenceBackend;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void gapPrintsTheContractKeysPerToken() throws Exception {
+        double[] x = new double[2 * 3 * 7];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = Math.sin(i * 1.3) * 2;
+        }
+        Path in = dir.resolve("logits.npy");
+        Npy.write(in, Tensor.of(x, 2, 3, 7));
+        Run r = run("gap", "--input", in.toString(), "--target", "4", "--backend", "reference", "--format", "json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = Json.MAPPER.readTree(r.out());
+        JsonNode tokens = root.get("tokens");
+        assertEquals(2, tokens.size());
+        var expected = new ReferenceBackend().jensenGap(Tensor.of(x, 2, 3, 7), null, new int[] {4, 4});
+        for (int t = 0; t < 2; t++) {
+            JsonNode tok = tokens.get(t);
+            List<String> keys = new ArrayList<>();
+            tok.fieldNames().forEachRemaining(keys::add);
+            assertEquals(List.of("gamma", "gammaJ", "logZ", "logZHeads", "ledger"), keys);
+            // JSON carries doubles with all 17 significant digits: the values are exact
+            assertEquals(expected.gamma()[t], tok.get("gamma").asDouble(), 0.0);
+            assertEquals(expected.gammaJ()[t], tok.get("gammaJ").asDouble(), 0.0);
+            assertEquals(expected.logZ()[t], tok.get("logZ").asDouble(), 0.0);
+            assertEquals(expected.ledger()[t], tok.get("ledger").asDouble(), 0.0);
+            assertEquals(3, tok.get("logZHeads").size());
+            assertEquals(expected.logZHead(t, 2), tok.get("logZHeads").get(2).asDouble(), 0.0);
+        }
+        Run table = run("gap", "--input", in.toString(), "--backend", "reference");
+        assertEquals(0, table.code());
+        assertTrue(table.out().contains("gamma"));
+    }
+
+    @Test
+    void badInputIsOneLineWithExitTwo() throws Exception {
+        Path in = dir.resolve("x.npy");
+        Npy.write(in, Tensor.of(new double[6], 2, 3));
+        Files.writeString(dir.resolve("bad.npy"), "garbage");
+        String[][] cases = {
+            {"gap", "--input", dir.resolve("nope.npy").toString()},
+            {"gap", "--input", dir.resolve("bad.npy").toString()},
+            {"gap", "--input", in.toString(), "--target", "9"},
+            {"gap", "--input", in.toString(), "--backend", "nosuch"},
+            {"gap", "--input", in.toString(), "--format", "xml"},
+            {"gap"},
+            {"nosuchcommand"},
+        };
+        for (String[] c : cases) {
+            Run r = run(c);
+            assertEquals(Main.EXIT_INPUT, r.code(), String.join(" ", c) + ": " + r.err());
+            String err = r.err().strip();
+            assertFalse(err.contains("\n"), "one line: " + err);
+            assertFalse(err.contains("Exception") || err.contains("\tat "), "no stack trace: " + err);
+            assertTrue(err.startsWith("gapscope"), err);
+        }
+    }
+
+    @Test
+    void exampleMicroAndDevicesRun() throws Exception {
+        Run micro = run("example", "micro", "--format", "json", "--backend", "reference");
+        assertEquals(0, micro.code(), micro.err());
+        JsonNode checks = Json.MAPPER.readTree(micro.out()).get("checks");
+        assertTrue(checks.size() >= 16);
+        Run devices = run("devices", "--format", "json");
+        assertEquals(0, devices.code());
+        assertTrue(devices.out().contains("\"reference\""));
+        assertEquals(0, run("--help").code());
+        assertEquals(0, run("gap", "--help").code());
+    }
+}
