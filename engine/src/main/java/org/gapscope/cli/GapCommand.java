@@ -43,6 +43,10 @@ public final class GapCommand implements Callable<Integer> {
             description = "Observed token y*: one for every token, or one per token (comma-separated).")
     int[] target;
 
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Also write the per-token results as a run directory: points.csv, points.jsonl, manifest.json, gamma-per-token.png.")
+    Path out;
+
     @Override
     public Integer call() {
         Backend backend = common.selectBackend();
@@ -62,8 +66,54 @@ public final class GapCommand implements Callable<Integer> {
             }
         }
         GapResult r = backend.jensenGap(logits, extraLogits, targets);
+        if (out != null) {
+            writeRun(r, backend, targets);
+        }
         spec.commandLine().getOut().print(render(r, backend, common.json()));
         return 0;
+    }
+
+    static final List<String> COLUMNS = List.of("token", "target", "gamma", "gammaJ", "logZ", "sumLogZHeads", "ledger",
+            "nonFinite");
+
+    /** The per-token results as a run directory (one point per token, keyed by the token index). */
+    void writeRun(GapResult r, Backend backend, int[] targets) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("input", input.toAbsolutePath().normalize().toString());
+        params.put("tensor", tensorName);
+        params.put("extra", extra == null ? null : extra.toAbsolutePath().normalize().toString());
+        params.put("target", target == null ? null : java.util.Arrays.stream(target).boxed().toList());
+        params.put("backend", backend.name());
+        org.gapscope.measure.RunDirectory run = org.gapscope.measure.RunDirectory.open(out, "gap", params, List.of(),
+                spec.commandLine().getParseResult().originalArgs(), backend);
+        run.put("heads", r.heads()).put("extraIncluded", r.extraIncluded());
+        double[] x = new double[r.tokens()];
+        try (org.gapscope.measure.PointLog log = run.points(List.of("token"), COLUMNS)) {
+            for (int t = 0; t < r.tokens(); t++) {
+                x[t] = t;
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("token", t);
+                if (log.done(m)) {
+                    continue;
+                }
+                double sum = 0;
+                for (int h = 0; h < r.heads(); h++) {
+                    sum += r.logZHead(t, h);
+                }
+                m.put("target", targets == null ? null : targets[t]);
+                m.put("gamma", r.gamma()[t]);
+                m.put("gammaJ", r.gammaJ()[t]);
+                m.put("logZ", r.logZ()[t]);
+                m.put("sumLogZHeads", sum);
+                m.put("ledger", r.ledger() == null ? null : r.ledger()[t]);
+                m.put("nonFinite", r.nonFinite()[t]);
+                log.append(m);
+            }
+            org.gapscope.measure.Plots.line(run.file("gamma-per-token.png"), "Jensen gap per token (H = " + r.heads() + ")",
+                    "token", "Gamma", List.of(new org.gapscope.measure.Plots.Series("Gamma", x, r.gamma(), false),
+                            new org.gapscope.measure.Plots.Series("Gamma_J", x, r.gammaJ(), false)), false, false);
+            run.finish("complete", log.size());
+        }
     }
 
     static String render(GapResult r, Backend backend, boolean json) {

@@ -136,6 +136,22 @@ class SweepCliTest {
         assertEquals("Infinity", root.get("tokens").get(0).get("logZ").asText());
         assertEquals("NaN", root.get("tokens").get(1).get("gamma").asText());
 
+        Path out = dir.resolve("gap-run");
+        CliTest.Run written = run("gap", "--input", st.toString(), "--tensor", "layer0.heads", "--backend", "reference",
+                "--target", "2", "--out", out.toString());
+        assertEquals(0, written.code(), written.err());
+        List<String> csv = Files.readAllLines(out.resolve("points.csv"));
+        assertEquals("token,target,gamma,gammaJ,logZ,sumLogZHeads,ledger,nonFinite", csv.get(0));
+        assertEquals(3, csv.size());
+        assertTrue(csv.get(1).startsWith("0,2,NaN,") && csv.get(1).endsWith(",1"), csv.get(1));
+        assertTrue(Files.size(out.resolve("gamma-per-token.png")) > 0);
+        assertEquals("gap", Json.MAPPER.readTree(out.resolve("manifest.json").toFile()).get("command").asText());
+        // the same directory for another input is refused, the earlier files intact
+        String before = Files.readString(out.resolve("points.jsonl"));
+        assertOneLineError(run("gap", "--input", st.toString(), "--tensor", "layer0.heads", "--backend", "reference",
+                "--out", out.toString()), "different parameters");
+        assertEquals(before, Files.readString(out.resolve("points.jsonl")));
+
         assertOneLineError(run("gap", "--input", st.toString(), "--tensor", "layer1.heads"), "layer1.heads", st.toString());
         Path npy = dir.resolve("ok.npy");
         Npy.write(npy, Tensor.of(new double[12], 3, 4));
