@@ -1,0 +1,343 @@
+package org.gapscope.measure;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.gapscope.api.Backend;
+import org.gapscope.api.InputException;
+
+/**
+ * One run's output directory: {@code manifest.json}, the point files of a {@link PointLog}, and plots
+ * (see {@link Plots}). Every command that produces data opens one of these.
+ *
+ * <p><b>Identity.</b> A directory belongs to one command with one set of parameters: the manifest records
+ * {@code command} and {@code parameters}, and opening the directory again with a different command or
+ * different parameters is refused with a one-line {@link InputException} (so a resumed run never mixes
+ * points of two different grids). Put into {@code parameters} everything that changes the values (the
+ * grid, laws, seeds, and the resolved backend name), and nothing that does not (progress flags, the
+ * output path itself). Parameters are compared after a JSON round trip, so use strings, numbers,
+ * booleans and lists of them.
+ *
+ * <p><b>Manifest.</b> {@code manifest.json} holds: {@code command}, {@code parameters}, {@code commandLine}
+ * (the arguments as given), {@code backend}, {@code device}, {@code accumulation}, {@code versions}
+ * (gapscope, Java, OS), {@code seeds}, {@code gitCommit}, {@code startTime} (first start, ISO-8601 UTC),
+ * {@code resumedAt} (one entry per later start), {@code endTime}, {@code status} ({@code running},
+ * {@code complete}, {@code interrupted} or {@code failed}), {@code points}, and whatever the command adds
+ * with {@link #put}. It is rewritten atomically (temporary file, then rename) at open and at
+ * {@link #finish}.
+ *
+ * <p><b>Refusals</b> (all one line naming the directory): a path that exists and is not a directory, a
+ * directory that cannot be created or written, a non-empty directory without a manifest (not a gapscope
+ * run), a manifest that cannot be read, a manifest of a different command or parameters.
+ *
+ * <p>Use:
+ * <pre>{@code
+ * RunDirectory run = RunDirectory.open(dir, "sweep gap", params, seeds, List.of(args), backend);
+ * try (PointLog log = run.points(keyColumns, columns)) {
+ *     RunLoop.Result r = RunLoop.run("sweep gap", log, grid, compute, progress);
+ *     Plots.lineLogX(run.file("gamma.png"), ...);
+ *     run.finish(r.interrupted() ? "interrupted" : "complete", log.size());
+ * }
+ * }</pre>
+ */
+public final class RunDirectory {
+    static final ObjectMapper PRETTY = JsonMapper.builder()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .build();
+
+    public static final String MANIFEST = "manifest.json";
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+
+    private final Path dir;
+    private final Map<String, Object> manifest;
+    private final boolean resumed;
+
+    private RunDirectory(Path dir, Map<String, Object> manifest, boolean resumed) {
+        this.dir = dir;
+        this.manifest = manifest;
+        this.resumed = resumed;
+    }
+
+    /** A fresh timestamped directory name under {@code parent}: {@code parent/yyyyMMdd-HHmmss} (UTC). */
+    public static Path timestamped(Path parent) {
+        Path p = parent.resolve(STAMP.format(Instant.now()));
+        for (int i = 2; Files.exists(p); i++) {
+            p = parent.resolve(STAMP.format(Instant.now()) + "-" + i);
+        }
+        return p;
+    }
+
+    /**
+     * Creates {@code dir} (with parents) or reopens it for a resume.
+     *
+     * @param command     the command's name, e.g. {@code "sweep gap"}
+     * @param parameters  everything that determines the values (see the class comment)
+     * @param seeds       the seeds the run uses (recorded in the manifest; may be empty)
+     * @param commandLine the arguments as given on the command line
+     * @param backend     the backend that computes (name, device and accumulation go into the manifest); may be null
+     * @throws InputException when the directory cannot be used (see the class comment)
+     */
+    public static RunDirectory open(Path dir, String command, Map<String, ?> parameters, List<?> seeds,
+                                    List<String> commandLine, Backend backend) {
+        String where = "output directory " + dir;
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new InputException(where + ": exists and is not a directory");
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (FileAlreadyExistsException | NotDirectoryException e) {
+            throw new InputException(where + ": cannot be created (a file is in the way: " + e.getMessage() + ")");
+        } catch (AccessDeniedException e) {
+            throw new InputException(where + ": cannot be created (permission denied)");
+        } catch (IOException e) {
+            throw new InputException(where + ": cannot be created: " + e.getMessage());
+        }
+        checkWritable(dir, where);
+        Object normalized = roundTrip(parameters);
+        Path mf = dir.resolve(MANIFEST);
+        Map<String, Object> manifest;
+        boolean resumed = false;
+        if (Files.exists(mf)) {
+            try {
+                manifest = PRETTY.readValue(Files.readString(mf), new TypeReference<LinkedHashMap<String, Object>>() {});
+            } catch (IOException e) {
+                throw new InputException(where + ": " + MANIFEST + " is unreadable or corrupt: " + Main1.oneLine(e.getMessage()));
+            }
+            if (!command.equals(manifest.get("command"))) {
+                throw new InputException(where + ": belongs to a different command ('" + manifest.get("command")
+                        + "', not '" + command + "'); choose another --out");
+            }
+            if (!Objects.equals(normalized, manifest.get("parameters"))) {
+                throw new InputException(where + ": belongs to a run with different parameters ("
+                        + differences(manifest.get("parameters"), normalized) + "); choose another --out");
+            }
+            @SuppressWarnings("unchecked")
+            List<Object> resumes = manifest.get("resumedAt") instanceof List<?> l ? (List<Object>) l : new ArrayList<>();
+            resumes.add(Instant.now().toString());
+            manifest.put("resumedAt", resumes);
+            manifest.put("commandLine", List.copyOf(commandLine));
+            manifest.put("status", "running");
+            manifest.remove("endTime");
+            resumed = true;
+        } else {
+            try (Stream<Path> s = Files.list(dir)) {
+                if (s.anyMatch(p -> !p.getFileName().toString().startsWith("."))) {
+                    throw new InputException(where + ": is not empty and has no " + MANIFEST
+                            + " (not a gapscope run directory); choose another --out");
+                }
+            } catch (IOException e) {
+                throw new InputException(where + ": cannot be listed: " + e.getMessage());
+            }
+            manifest = new LinkedHashMap<>();
+            manifest.put("command", command);
+            manifest.put("parameters", normalized);
+            manifest.put("commandLine", List.copyOf(commandLine));
+            manifest.put("backend", backend == null ? null : backend.name());
+            manifest.put("device", backend == null ? null : backend.device());
+            manifest.put("accumulation", backend == null ? null : backend.capabilities().accumulation());
+            manifest.put("versions", versions());
+            manifest.put("seeds", List.copyOf(seeds));
+            manifest.put("gitCommit", gitCommit());
+            manifest.put("startTime", Instant.now().toString());
+            manifest.put("resumedAt", new ArrayList<>());
+            manifest.put("status", "running");
+        }
+        RunDirectory run = new RunDirectory(dir, manifest, resumed);
+        run.writeManifest();
+        return run;
+    }
+
+    private static void checkWritable(Path dir, String where) {
+        try {
+            Path probe = Files.createTempFile(dir, ".write-probe", ".tmp");
+            Files.delete(probe);
+        } catch (IOException e) {
+            throw new InputException(where + ": is not writable" + (e instanceof AccessDeniedException ? " (permission denied)" : ": " + e.getMessage()));
+        }
+    }
+
+    private static Object roundTrip(Object value) {
+        try {
+            return PRETTY.readValue(PRETTY.writeValueAsString(value), Object.class);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("parameters must be JSON values", e);
+        }
+    }
+
+    private static String differences(Object old, Object now) {
+        if (old instanceof Map<?, ?> a && now instanceof Map<?, ?> b) {
+            List<String> diff = new ArrayList<>();
+            java.util.Set<Object> keys = new java.util.LinkedHashSet<>(a.keySet());
+            keys.addAll(b.keySet());
+            for (Object k : keys) {
+                if (!Objects.equals(a.get(k), b.get(k))) {
+                    diff.add(k + ": " + a.get(k) + " there, " + b.get(k) + " now");
+                }
+            }
+            return String.join("; ", diff);
+        }
+        return old + " there, " + now + " now";
+    }
+
+    /** The gapscope, Java and OS versions. */
+    public static Map<String, Object> versions() {
+        Map<String, Object> v = new LinkedHashMap<>();
+        String impl = RunDirectory.class.getPackage().getImplementationVersion();
+        v.put("gapscope", impl == null ? "dev" : impl);
+        v.put("java", Runtime.version().toString());
+        v.put("javaVendor", System.getProperty("java.vendor"));
+        v.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+        return v;
+    }
+
+    /**
+     * The git commit of the sources, found by asking git in the directory of the running jar (or the
+     * working directory); "unknown" when there is no git or no repository. "-dirty" is appended when the
+     * working tree has changes to tracked files.
+     */
+    public static String gitCommit() {
+        Path base = Path.of(".").toAbsolutePath();
+        try {
+            var src = RunDirectory.class.getProtectionDomain().getCodeSource();
+            if (src != null) {
+                Path p = Path.of(src.getLocation().toURI());
+                base = Files.isDirectory(p) ? p : p.getParent();
+            }
+        } catch (Exception ignored) {
+            // keep the working directory
+        }
+        String head = git(base, "rev-parse", "HEAD");
+        if (head == null) {
+            return "unknown";
+        }
+        String dirty = git(base, "status", "--porcelain", "--untracked-files=no");
+        return head + (dirty != null && !dirty.isEmpty() ? "-dirty" : "");
+    }
+
+    private static String git(Path dir, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString()));
+        cmd.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(false).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String out;
+            try (InputStream in = p.getInputStream()) {
+                out = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+            }
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return null;
+            }
+            return p.exitValue() == 0 ? out : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** The directory. */
+    public Path dir() {
+        return dir;
+    }
+
+    /** A file in the directory. */
+    public Path file(String name) {
+        return dir.resolve(name);
+    }
+
+    /** Whether the directory already held a manifest of this run (a resume). */
+    public boolean resumed() {
+        return resumed;
+    }
+
+    /**
+     * Opens the run's {@link PointLog} ({@code points.jsonl} + {@code points.csv}).
+     *
+     * @param keyColumns the columns that identify a point (the grid's parameters)
+     * @param columns    every column in CSV order (key columns included)
+     */
+    public PointLog points(List<String> keyColumns, List<String> columns) {
+        return new PointLog(dir, keyColumns, columns);
+    }
+
+    /** Adds an entry to the manifest (written at the next {@link #finish} or {@link #writeManifest}). */
+    public synchronized RunDirectory put(String key, Object value) {
+        manifest.put(key, value);
+        return this;
+    }
+
+    /** A copy of the manifest as it stands. */
+    public synchronized Map<String, Object> manifest() {
+        return new LinkedHashMap<>(manifest);
+    }
+
+    /** Records the end: status ("complete", "interrupted", "failed"), end time and point count; rewrites the manifest. */
+    public synchronized void finish(String status, int points) {
+        manifest.put("status", status);
+        manifest.put("points", points);
+        manifest.put("endTime", Instant.now().toString());
+        writeManifest();
+    }
+
+    /** Writes manifest.json atomically (temporary file, then rename). */
+    public synchronized void writeManifest() {
+        writeJsonAtomically(file(MANIFEST), manifest);
+    }
+
+    /** Writes any JSON value to {@code file} atomically (pretty-printed, non-finite doubles as strings). */
+    public static void writeJsonAtomically(Path file, Object value) {
+        try {
+            writeAtomically(file, (PRETTY.writeValueAsString(value) + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new InputException(file + ": cannot write: " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes bytes to {@code file} through a temporary sibling and an atomic rename, forced to disk. */
+    public static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** One-line messages (no dependency on the cli package). */
+    static final class Main1 {
+        private Main1() {}
+
+        static String oneLine(String s) {
+            return s == null ? "" : s.replace('\n', ' ').replace('\r', ' ').trim();
+        }
+    }
+}

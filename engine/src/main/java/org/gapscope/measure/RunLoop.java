@@ -1,0 +1,68 @@
+package org.gapscope.measure;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The loop every measuring command runs: for each grid point not yet in the {@link PointLog}, compute
+ * its results, append parameters + results as one row, step the {@link Progress}; stop cleanly between
+ * points when a {@link StopSignal} is raised (Ctrl-C).
+ *
+ * <pre>{@code
+ * List<Map<String, Object>> grid = ...;            // one map of key-column values per point
+ * RunLoop.Result r = RunLoop.run("sweep gap", log, grid,
+ *         p -> Map.of("gamma", gammaOf(p)),        // results only; parameters are copied in
+ *         Progress.Mode.AUTO);
+ * }</pre>
+ */
+public final class RunLoop {
+    private RunLoop() {}
+
+    /**
+     * @param computed    points computed in this run
+     * @param skipped     points already in the log (resumed)
+     * @param interrupted whether a stop was requested before the grid was done
+     */
+    public record Result(int computed, int skipped, boolean interrupted) {}
+
+    /** Runs the grid with Ctrl-C handling (a shutdown hook) and the given progress mode. */
+    public static Result run(String label, PointLog log, List<? extends Map<String, ?>> grid,
+                             Function<Map<String, ?>, Map<String, ?>> compute, Progress.Mode progress) {
+        try (StopSignal stop = StopSignal.install()) {
+            return run(label, log, grid, compute, progress, stop);
+        }
+    }
+
+    /** Runs the grid; {@code stop} is checked before each point. */
+    public static Result run(String label, PointLog log, List<? extends Map<String, ?>> grid,
+                             Function<Map<String, ?>, Map<String, ?>> compute, Progress.Mode progress,
+                             StopSignal stop) {
+        int skipped = 0;
+        for (Map<String, ?> p : grid) {
+            if (log.done(p)) {
+                skipped++;
+            }
+        }
+        int computed = 0;
+        boolean interrupted = false;
+        try (Progress bar = Progress.start(label, grid.size(), skipped, progress)) {
+            for (Map<String, ?> p : grid) {
+                if (log.done(p)) {
+                    continue;
+                }
+                if (stop.requested()) {
+                    interrupted = true;
+                    break;
+                }
+                Map<String, Object> row = new LinkedHashMap<>(p);
+                row.putAll(compute.apply(p));
+                log.append(row);
+                computed++;
+                bar.step();
+            }
+        }
+        return new Result(computed, skipped, interrupted);
+    }
+}
