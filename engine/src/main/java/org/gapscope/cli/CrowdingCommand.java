@@ -9,6 +9,10 @@ import org.gapscope.api.Backend;
 import org.gapscope.api.InputException;
 import org.gapscope.api.Mitigation;
 import org.gapscope.crowding.Crowding;
+import org.gapscope.measure.PointLog;
+import org.gapscope.measure.Plots;
+import org.gapscope.measure.RunDirectory;
+import org.gapscope.measure.RunLoop;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,18 +51,30 @@ public final class CrowdingCommand implements Callable<Integer> {
             description = "Repetitions per backend call (progress granularity; results do not depend on it). Default: ${DEFAULT-VALUE}.")
     int batch;
 
+    @Mixin
+    CrowdingOutput output;
+
+    /** Key columns of a point (what identifies it in a resumed run). */
+    static final List<String> KEYS = List.of("distribution", "mitigation", "s", "n");
+
+    /** Every column, in CSV order; the contract's four first. */
+    static final List<String> COLUMNS = List.of("n", "meanP", "stdErr", "meanField", "difference", "s", "margin",
+            "distribution", "law", "mu", "sigma", "lo", "hi", "shift", "rate", "nu", "mitigation", "sd", "q05", "q25",
+            "median", "q75", "q95", "smallN", "maxDominates");
+
+    record Context(CrowdingOptions.LawPoint law, Mitigation mitigation) {}
+
     @Override
     public Integer call() {
         options.checkReps();
         Backend backend = common.selectBackend();
-        List<Map<String, Object>> points = new ArrayList<>();
         boolean byMargin = score != null && score.margin != null;
         double[] values = score == null ? new double[] {5} : byMargin ? score.margin : score.s;
         List<CrowdingOptions.LawPoint> laws = options.laws();
         List<Long> ns = options.ns();
         List<Mitigation> mitigations = options.mitigations();
-        int total = laws.size() * ns.size() * mitigations.size() * values.length;
-        int done = 0;
+        List<Map<String, Object>> grid = new ArrayList<>();
+        Map<Map<String, Object>, Context> context = new java.util.IdentityHashMap<>();
         for (CrowdingOptions.LawPoint lp : laws) {
             double mean = lp.law().mean();
             if (byMargin && !Double.isFinite(mean)) {
@@ -68,40 +84,65 @@ public final class CrowdingCommand implements Callable<Integer> {
                 double s = byMargin ? mean + v : v;
                 for (long n : ns) {
                     for (Mitigation m : mitigations) {
-                        Crowding.Point p = Crowding.point(backend, n, s, lp.law(), options.reps, options.seed, m,
-                                batch, null);
-                        points.add(row(lp, p, byMargin ? v : Double.NaN));
-                        done++;
-                        if (!common.json()) {
-                            spec.commandLine().getErr().printf("crowding: %d/%d points%n", done, total);
+                        Map<String, Object> p = new LinkedHashMap<>();
+                        p.put("distribution", lp.label());
+                        p.put("mitigation", CrowdingOptions.label(m));
+                        p.put("s", s);
+                        p.put("n", n);
+                        if (byMargin) {
+                            p.put("margin", v);
                         }
+                        p.putAll(lp.describe());
+                        grid.add(p);
+                        context.put(p, new Context(lp, m));
                     }
                 }
             }
+        }
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("n", ns);
+        params.put("distributions", laws.stream().map(CrowdingOptions.LawPoint::label).toList());
+        params.put(byMargin ? "margin" : "s", java.util.Arrays.stream(values).boxed().toList());
+        params.put("mitigations", mitigations.stream().map(CrowdingOptions::label).toList());
+        params.put("reps", options.reps);
+        params.put("seed", options.seed);
+        params.put("backend", backend.name());
+        RunDirectory run = output.open("crowding", params, List.of(options.seed), spec, backend);
+        List<Map<String, Object>> points;
+        boolean interrupted;
+        try (PointLog log = run.points(KEYS, COLUMNS)) {
+            RunLoop.Result r = RunLoop.run("crowding", log, grid, p -> {
+                Context c = context.get(p);
+                Crowding.Point pt = Crowding.point(backend, ((Number) p.get("n")).longValue(),
+                        ((Number) p.get("s")).doubleValue(), c.law().law(), options.reps, options.seed, c.mitigation(),
+                        batch, null);
+                return results(pt);
+            }, output.progressMode());
+            interrupted = r.interrupted();
+            points = CrowdingOutput.rowsInGridOrder(log, grid);
+            plot(run, points);
+            run.finish(interrupted ? "interrupted" : "complete", log.size());
         }
         Map<String, Object> top = new LinkedHashMap<>();
         top.put("backend", backend.name());
         top.put("device", backend.device());
         top.put("seed", options.seed);
         top.put("reps", options.reps);
+        top.put("runDirectory", run.dir().toString());
+        if (interrupted) {
+            top.put("interrupted", true);
+        }
         top.put("points", points);
         spec.commandLine().getOut().print(common.json() ? Json.write(top) + "\n" : table(points, backend));
         return 0;
     }
 
-    static Map<String, Object> row(CrowdingOptions.LawPoint lp, Crowding.Point p, double margin) {
+    static Map<String, Object> results(Crowding.Point p) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("n", p.n());
         m.put("meanP", p.meanP());
         m.put("stdErr", p.stats().stdErr());
         m.put("meanField", p.meanField());
         m.put("difference", p.difference());
-        m.put("s", p.s());
-        if (!Double.isNaN(margin)) {
-            m.put("margin", margin);
-        }
-        m.putAll(lp.describe());
-        m.put("mitigation", CrowdingOptions.label(p.mitigation()));
         m.put("sd", p.stats().sd());
         m.put("q05", p.stats().q05());
         m.put("q25", p.stats().q25());
@@ -111,6 +152,33 @@ public final class CrowdingCommand implements Callable<Integer> {
         m.put("smallN", p.smallN());
         m.put("maxDominates", p.maxDominates());
         return m;
+    }
+
+    /** One PNG per distribution: mean P_N (markers) and the mean field (dashed) against N, log-log. */
+    static void plot(RunDirectory run, List<Map<String, Object>> points) {
+        Map<String, List<Map<String, Object>>> byLaw = new LinkedHashMap<>();
+        for (Map<String, Object> p : points) {
+            byLaw.computeIfAbsent((String) p.get("distribution"), k -> new ArrayList<>()).add(p);
+        }
+        for (var e : byLaw.entrySet()) {
+            Map<String, List<Map<String, Object>>> curves = new LinkedHashMap<>();
+            for (Map<String, Object> p : e.getValue()) {
+                String name = p.get("mitigation") + ", s=" + CrowdingOptions.num(PointLog.number(p, "s"));
+                curves.computeIfAbsent(name, k -> new ArrayList<>()).add(p);
+            }
+            List<Plots.Series> series = new ArrayList<>();
+            for (var c : curves.entrySet()) {
+                List<Map<String, Object>> rows = new ArrayList<>(c.getValue());
+                rows.sort(java.util.Comparator.comparingDouble(r -> PointLog.number(r, "n")));
+                double[] x = rows.stream().mapToDouble(r -> PointLog.number(r, "n")).toArray();
+                series.add(new Plots.Series("mean P_N, " + c.getKey(), x,
+                        rows.stream().mapToDouble(r -> PointLog.number(r, "meanP")).toArray(), false));
+                series.add(new Plots.Series("mean field, " + c.getKey(), x,
+                        rows.stream().mapToDouble(r -> PointLog.number(r, "meanField")).toArray(), true));
+            }
+            Plots.line(run.file("crowding-" + CrowdingOutput.slug(e.getKey()) + ".png"),
+                    "P_N against N: " + e.getKey(), "N", "P_N", series, true, true);
+        }
     }
 
     static String table(List<Map<String, Object>> points, Backend backend) {
@@ -123,11 +191,7 @@ public final class CrowdingCommand implements Callable<Integer> {
     }
 
     static String lawLabel(Map<String, Object> m) {
-        String law = (String) m.get("law");
-        if (m.containsKey("sigma")) {
-            return law + " sigma=" + CrowdingOptions.num((Double) m.get("sigma"));
-        }
-        return law;
+        return String.valueOf(m.get("distribution"));
     }
 
     static String flags(Map<String, Object> m) {

@@ -10,6 +10,10 @@ import org.gapscope.api.Law;
 import org.gapscope.api.Mitigation;
 import org.gapscope.crowding.MarginSolver;
 import org.gapscope.crowding.MeanField;
+import org.gapscope.measure.PointLog;
+import org.gapscope.measure.Plots;
+import org.gapscope.measure.RunDirectory;
+import org.gapscope.measure.RunLoop;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,29 +40,103 @@ public final class MarginCommand implements Callable<Integer> {
             description = "Target mean P_N, strictly between 0 and 1 (comma list). Default: ${DEFAULT-VALUE}.")
     double[] p;
 
+    @Mixin
+    CrowdingOutput output;
+
+    static final List<String> KEYS = List.of("distribution", "mitigation", "p", "n");
+
+    static final List<String> COLUMNS = List.of("n", "p", "sStar", "sFormula", "difference", "sStarStdErr",
+            "distribution", "law", "mu", "sigma", "lo", "hi", "shift", "rate", "nu", "mitigation", "lnN", "smallN",
+            "maxDominates", "simulations");
+
+    record Context(CrowdingOptions.LawPoint law, Mitigation mitigation) {}
+
     @Override
     public Integer call() {
         options.checkReps();
+        for (double target : p) {
+            if (!(target > 0 && target < 1)) {
+                throw new org.gapscope.api.InputException("--p: the target probability must lie strictly between 0 and 1, got " + target);
+            }
+        }
         Backend backend = common.selectBackend();
-        List<Map<String, Object>> points = new ArrayList<>();
-        for (CrowdingOptions.LawPoint lp : options.laws()) {
-            for (long n : options.ns()) {
+        List<CrowdingOptions.LawPoint> laws = options.laws();
+        List<Long> ns = options.ns();
+        List<Mitigation> mitigations = options.mitigations();
+        List<Map<String, Object>> grid = new ArrayList<>();
+        Map<Map<String, Object>, Context> context = new java.util.IdentityHashMap<>();
+        for (CrowdingOptions.LawPoint lp : laws) {
+            for (long n : ns) {
                 for (double target : p) {
-                    for (Mitigation m : options.mitigations()) {
-                        points.add(row(lp, n, target, m, MarginSolver.solve(backend, n, target, lp.law(),
-                                options.reps, options.seed, m)));
+                    for (Mitigation m : mitigations) {
+                        Map<String, Object> pt = new LinkedHashMap<>();
+                        pt.put("distribution", lp.label());
+                        pt.put("mitigation", CrowdingOptions.label(m));
+                        pt.put("p", target);
+                        pt.put("n", n);
+                        pt.putAll(lp.describe());
+                        grid.add(pt);
+                        context.put(pt, new Context(lp, m));
                     }
                 }
             }
+        }
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("n", ns);
+        params.put("p", java.util.Arrays.stream(p).boxed().toList());
+        params.put("distributions", laws.stream().map(CrowdingOptions.LawPoint::label).toList());
+        params.put("mitigations", mitigations.stream().map(CrowdingOptions::label).toList());
+        params.put("reps", options.reps);
+        params.put("seed", options.seed);
+        params.put("backend", backend.name());
+        RunDirectory run = output.open("margin", params, List.of(options.seed), spec, backend);
+        List<Map<String, Object>> points;
+        boolean interrupted;
+        try (PointLog log = run.points(KEYS, COLUMNS)) {
+            RunLoop.Result r = RunLoop.run("margin", log, grid, pt -> {
+                Context c = context.get(pt);
+                long n = ((Number) pt.get("n")).longValue();
+                double target = ((Number) pt.get("p")).doubleValue();
+                return results(c.law(), n, target, c.mitigation(),
+                        MarginSolver.solve(backend, n, target, c.law().law(), options.reps, options.seed, c.mitigation()));
+            }, output.progressMode());
+            interrupted = r.interrupted();
+            points = CrowdingOutput.rowsInGridOrder(log, grid);
+            plot(run, points);
+            run.finish(interrupted ? "interrupted" : "complete", log.size());
         }
         Map<String, Object> top = new LinkedHashMap<>();
         top.put("backend", backend.name());
         top.put("device", backend.device());
         top.put("seed", options.seed);
         top.put("reps", options.reps);
+        top.put("runDirectory", run.dir().toString());
+        if (interrupted) {
+            top.put("interrupted", true);
+        }
         top.put("points", points);
         spec.commandLine().getOut().print(common.json() ? Json.write(top) + "\n" : table(points, backend));
         return 0;
+    }
+
+    /** s* (markers) and Corollary 1 (dashed) against ln N, one pair of curves per distribution, mitigation and p. */
+    static void plot(RunDirectory run, List<Map<String, Object>> points) {
+        Map<String, List<Map<String, Object>>> curves = new LinkedHashMap<>();
+        for (Map<String, Object> r : points) {
+            String name = r.get("distribution") + ", " + r.get("mitigation") + ", p=" + CrowdingOptions.num(PointLog.number(r, "p"));
+            curves.computeIfAbsent(name, k -> new ArrayList<>()).add(r);
+        }
+        List<Plots.Series> series = new ArrayList<>();
+        for (var c : curves.entrySet()) {
+            List<Map<String, Object>> rows = new ArrayList<>(c.getValue());
+            rows.sort(java.util.Comparator.comparingDouble(r -> PointLog.number(r, "n")));
+            double[] x = rows.stream().mapToDouble(r -> PointLog.number(r, "lnN")).toArray();
+            series.add(new Plots.Series("s* simulated, " + c.getKey(), x,
+                    rows.stream().mapToDouble(r -> PointLog.number(r, "sStar")).toArray(), false));
+            series.add(new Plots.Series("Corollary 1, " + c.getKey(), x,
+                    rows.stream().mapToDouble(r -> PointLog.number(r, "sFormula")).toArray(), true));
+        }
+        Plots.line(run.file("margin.png"), "s*(N, p) against ln N", "ln N", "s*", series, false, false);
     }
 
     /** Corollary 1 for the scores that enter the softmax (c X and c s under a multiplicative mitigation). */
@@ -73,18 +151,14 @@ public final class MarginCommand implements Callable<Integer> {
         return MeanField.sFormula(n, p, MeanField.scaled(law, c)) / c;
     }
 
-    static Map<String, Object> row(CrowdingOptions.LawPoint lp, long n, double p, Mitigation m, MarginSolver.Solution sol) {
+    static Map<String, Object> results(CrowdingOptions.LawPoint lp, long n, double p, Mitigation m, MarginSolver.Solution sol) {
         Map<String, Object> r = new LinkedHashMap<>();
         double f = formula(n, p, lp.law(), m);
         Law effective = m.kind() == Mitigation.Kind.TOP_K || n <= 1 ? lp.law() : MeanField.scaled(lp.law(), m.scoreScale(n));
-        r.put("n", n);
-        r.put("p", p);
         r.put("sStar", sol.sStar());
         r.put("sFormula", f);
         r.put("difference", sol.sStar() - f);
         r.put("sStarStdErr", sol.stdErr());
-        r.putAll(lp.describe());
-        r.put("mitigation", CrowdingOptions.label(m));
         r.put("lnN", Math.log((double) n));
         r.put("smallN", MeanField.smallN(n, effective));
         r.put("maxDominates", MeanField.maxDominates(n, effective));

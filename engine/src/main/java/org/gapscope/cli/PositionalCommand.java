@@ -10,6 +10,8 @@ import org.gapscope.api.Backend;
 import org.gapscope.api.InputException;
 import org.gapscope.crowding.Positional;
 import org.gapscope.crowding.Undertraining;
+import org.gapscope.measure.Plots;
+import org.gapscope.measure.RunDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -76,13 +78,102 @@ public final class PositionalCommand implements Callable<Integer> {
     record Result(Map<String, Object> header, double[] deltas, double[] f, double[] bound, double[] envelope,
                   double[] pDelta, List<Positional.Interval> revivals) {}
 
+    @Mixin
+    CrowdingOutput output;
+
     @Override
     public Integer call() {
         Backend backend = common.selectBackend();
+        output.progressMode();
         Result r = compute(backend);
-        spec.commandLine().getOut().print(common.json() ? Json.write(json(r, printMax)) + "\n" : table(r, printMax));
+        Map<String, Object> params = new LinkedHashMap<>(r.header());
+        params.remove("device");
+        params.remove("undertraining");
+        params.put("deltas", delta == null ? scan + " scan to " + deltaMax + (scan.equals("log") ? " (" + points + " points)" : "")
+                : java.util.Arrays.stream(delta).boxed().toList());
+        params.put("lengths", lengths);
+        RunDirectory run = output.open("positional", params, List.of(), spec, backend);
+        write(run, r);
+        run.finish("complete", r.deltas().length);
+        Map<String, Object> top = json(r, printMax);
+        top.put("runDirectory", run.dir().toString());
+        spec.commandLine().getOut().print(common.json() ? Json.write(top) + "\n" : table(r, printMax));
         return 0;
     }
+
+    /**
+     * Writes curve.csv and curve.jsonl (one row per Delta), revivals.csv, the summary into the manifest and
+     * the plots. The curve comes from one backend call, so it is written whole (atomically) rather than
+     * point by point: re-running on the same directory recomputes and replaces it.
+     */
+    static void write(RunDirectory run, Result r) {
+        StringBuilder csv = new StringBuilder("delta,f,bound,envelope,aboveBound" + (r.pDelta() != null ? ",pDelta" : "") + "\n");
+        StringBuilder jsonl = new StringBuilder();
+        for (int i = 0; i < r.deltas().length; i++) {
+            csv.append(r.deltas()[i]).append(',').append(r.f()[i]).append(',').append(r.bound()[i]).append(',')
+                    .append(r.envelope()[i]).append(',').append(Math.abs(r.f()[i]) > r.bound()[i]);
+            if (r.pDelta() != null) {
+                csv.append(',').append(r.pDelta()[i]);
+            }
+            csv.append('\n');
+            try {
+                jsonl.append(LINE.writeValueAsString(point(r, i))).append('\n');
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        StringBuilder rev = new StringBuilder("from,to,points,maxAbsF,maxRatio\n");
+        for (Positional.Interval iv : r.revivals()) {
+            rev.append(iv.from()).append(',').append(iv.to()).append(',').append(iv.points()).append(',')
+                    .append(iv.maxAbsF()).append(',').append(iv.maxRatio()).append('\n');
+        }
+        try {
+            RunDirectory.writeAtomically(run.file("curve.csv"), csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            RunDirectory.writeAtomically(run.file("curve.jsonl"), jsonl.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            RunDirectory.writeAtomically(run.file("revivals.csv"), rev.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            throw new InputException(run.dir() + ": cannot write the curve: " + e.getMessage(), e);
+        }
+        run.put("summary", r.header());
+        // at most PLOT_POINTS points per curve: buckets of consecutive Delta keep their largest |f| (so
+        // revival peaks survive) and their first Delta's bound and envelope
+        int n = r.deltas().length;
+        int buckets = Math.min(n, PLOT_POINTS);
+        double[] x = new double[buckets];
+        double[] absF = new double[buckets];
+        double[] env = new double[buckets];
+        double[] bnd = new double[buckets];
+        for (int b = 0; b < buckets; b++) {
+            int from = (int) ((long) b * n / buckets);
+            int to = (int) ((long) (b + 1) * n / buckets);
+            int best = from;
+            for (int i = from; i < to; i++) {
+                if (Math.abs(r.f()[i]) > Math.abs(r.f()[best])) {
+                    best = i;
+                }
+            }
+            x[b] = r.deltas()[best];
+            absF[b] = Math.abs(r.f()[best]);
+            env[b] = r.envelope()[best];
+            bnd[b] = r.bound()[best];
+        }
+        List<Plots.Series> series = new ArrayList<>(List.of(
+                new Plots.Series("|f(Delta)|" + (buckets < n ? " (largest per bucket of " + (n / buckets) + ")" : ""), x, absF, false),
+                new Plots.Series("envelope (max |f| at and beyond Delta)", x, env, true),
+                new Plots.Series("bound 2/(Omega Delta)", x, bnd, true)));
+        Plots.line(run.file("positional.png"), "Positional attenuation, " + r.header().get("grid") + " grid, m = "
+                + r.header().get("m"), "Delta", "|f|", series, true, true);
+        if (r.pDelta() != null) {
+            Plots.line(run.file("pdelta.png"), "Lemma 2: share of training pairs at distance Delta", "Delta", "p(Delta)",
+                    List.of(new Plots.Series("p(Delta)", r.deltas(), r.pDelta(), false)), true, true);
+        }
+    }
+
+    /** Most points per plotted curve. */
+    static final int PLOT_POINTS = 5000;
+
+    static final com.fasterxml.jackson.databind.ObjectMapper LINE = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.WRITE_NAN_AS_STRINGS).build();
 
     Result compute(Backend backend) {
         double[] omegas = switch (grid) {

@@ -16,9 +16,22 @@ import org.gapscope.crowding.MeanField;
 import org.gapscope.crowding.Positional;
 import org.gapscope.reference.ReferenceBackend;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /** The CLI contract of crowding, margin and positional: JSON keys, values equal to the library's, bad input. */
 class CrowdingCliTest {
+    @TempDir
+    Path dir;
+
+    int runs;
+
+    /** A fresh run directory for each call (the commands refuse to mix parameters in one). */
+    String out() {
+        return dir.resolve("run" + (runs++)).toString();
+    }
+
     record Run(int code, String out, String err) {}
 
     static Run run(String... args) {
@@ -37,7 +50,7 @@ class CrowdingCliTest {
     @Test
     void crowdingPrintsTheContractKeysPerN() throws Exception {
         Run r = run("crowding", "--n", "10,300", "--s", "5", "--law", "gaussian", "--sigma", "1", "--reps", "40",
-                "--seed", "7", "--backend", "reference", "--format", "json");
+                "--seed", "7", "--backend", "reference", "--format", "json", "--out", out());
         assertEquals(0, r.code(), r.err());
         JsonNode pts = Json.MAPPER.readTree(r.out()).get("points");
         assertEquals(2, pts.size());
@@ -51,14 +64,14 @@ class CrowdingCliTest {
         assertEquals(p.meanField(), pts.get(1).get("meanField").asDouble(), 0.0);
         // --margin: s = mean + margin (Gumbel mean = mu + gamma beta)
         Run m = run("crowding", "--n", "10", "--margin", "2", "--law", "gumbel", "--sigma", "0.5", "--reps", "5",
-                "--backend", "reference", "--format", "json", "--mitigation", "none,topk:3,temperature:2,scalable:0.5");
+                "--backend", "reference", "--format", "json", "--out", out(), "--mitigation", "none,topk:3,temperature:2,scalable:0.5");
         assertEquals(0, m.code(), m.err());
         JsonNode mp = Json.MAPPER.readTree(m.out()).get("points");
         assertEquals(4, mp.size());
         assertEquals(2 + Law.gumbel(0, 0.5).mean(), mp.get(0).get("s").asDouble(), 1e-15);
         assertEquals("topk:3", mp.get(1).get("mitigation").asText());
         assertEquals("NaN", mp.get(1).get("meanField").asText());
-        Run table = run("crowding", "--n", "10", "--reps", "5", "--backend", "reference");
+        Run table = run("crowding", "--n", "10", "--reps", "5", "--backend", "reference", "--out", out());
         assertEquals(0, table.code(), table.err());
         assertTrue(table.out().contains("meanField"));
     }
@@ -66,7 +79,7 @@ class CrowdingCliTest {
     @Test
     void marginPrintsSStarAndTheFormula() throws Exception {
         Run r = run("margin", "--n", "500", "--p", "0.5", "--law", "gaussian", "--sigma", "1,2", "--reps", "30",
-                "--backend", "reference", "--format", "json");
+                "--backend", "reference", "--format", "json", "--out", out());
         assertEquals(0, r.code(), r.err());
         JsonNode pts = Json.MAPPER.readTree(r.out()).get("points");
         assertEquals(2, pts.size());
@@ -83,7 +96,7 @@ class CrowdingCliTest {
     @Test
     void positionalPrintsDeltaFAndBoundForEachGrid() throws Exception {
         Run r = run("positional", "--grid", "uniform", "--m", "64", "--omega-min", "0.01", "--omega-max", "1",
-                "--delta", "10,399.839", "--backend", "reference", "--format", "json");
+                "--delta", "10,399.839", "--backend", "reference", "--format", "json", "--out", out());
         assertEquals(0, r.code(), r.err());
         JsonNode root = Json.MAPPER.readTree(r.out());
         JsonNode pts = root.get("points");
@@ -96,7 +109,7 @@ class CrowdingCliTest {
         assertTrue(pts.get(1).get("aboveBound").asBoolean()); // the first finite-m revival
         assertEquals(1, root.get("revivals").size());
         for (String[] g : new String[][] {{"--grid", "geometric", "--d", "512"}, {"--grid", "rope", "--base", "10000", "--d", "128"}}) {
-            List<String> args = new ArrayList<>(List.of("positional", "--delta", "10,1000", "--backend", "reference",
+            List<String> args = new ArrayList<>(List.of("positional", "--delta", "10,1000", "--backend", "reference", "--out", out(),
                     "--format", "json", "--lengths", "fixed:2048"));
             args.addAll(List.of(g));
             Run q = run(args.toArray(String[]::new));
@@ -121,9 +134,51 @@ class CrowdingCliTest {
             {"positional", "--lengths", "fixed:x", "--delta", "3", "--backend", "reference"},
         };
         for (String[] args : bad) {
-            Run r = run(args);
+            List<String> a = new ArrayList<>(List.of(args));
+            String o = out();
+            a.addAll(List.of("--out", o));
+            Run r = run(a.toArray(String[]::new));
+            assertTrue(!Files.exists(Path.of(o)), "bad input must fail before the run directory is made");
             assertEquals(2, r.code(), String.join(" ", args) + " -> " + r.err());
             assertEquals(1, r.err().strip().lines().count(), r.err());
         }
+    }
+
+    @Test
+    void runDirectoriesHoldDataManifestAndPlotsAndResume() throws Exception {
+        String o = out();
+        String[] args = {"crowding", "--n", "10,100", "--s", "3", "--law", "gaussian,uniform", "--reps", "20",
+            "--backend", "reference", "--format", "json", "--progress", "off", "--out", o};
+        Run first = run(args);
+        assertEquals(0, first.code(), first.err());
+        Path d = Path.of(o);
+        for (String f : List.of("manifest.json", "points.csv", "points.jsonl", "crowding-gaussian_0.0_1.0.png",
+                "crowding-uniform_0.0_1.0.png")) {
+            assertTrue(Files.size(d.resolve(f)) > 0, f);
+        }
+        assertEquals(5, Files.readAllLines(d.resolve("points.csv")).size()); // header + 2 laws x 2 N
+        Run again = run(args);
+        assertEquals(0, again.code(), again.err());
+        // every point was already there: nothing recomputed, the same numbers printed
+        assertEquals(Json.MAPPER.readTree(first.out()).get("points"), Json.MAPPER.readTree(again.out()).get("points"));
+        assertEquals(4, Files.readAllLines(d.resolve("points.jsonl")).size());
+        JsonNode manifest = Json.MAPPER.readTree(d.resolve("manifest.json").toFile());
+        assertEquals(1, manifest.get("resumedAt").size());
+        assertEquals("complete", manifest.get("status").asText());
+
+        String m = out();
+        Run margin = run("margin", "--n", "50,500", "--reps", "10", "--backend", "reference", "--progress", "off", "--out", m);
+        assertEquals(0, margin.code(), margin.err());
+        assertTrue(Files.size(Path.of(m, "margin.png")) > 0);
+        String p = out();
+        Run pos = run("positional", "--delta-max", "300", "--scan", "dense", "--backend", "reference", "--progress", "off",
+                "--out", p, "--format", "json");
+        assertEquals(0, pos.code(), pos.err());
+        assertEquals(301, Files.readAllLines(Path.of(p, "curve.csv")).size());
+        assertTrue(Files.size(Path.of(p, "positional.png")) > 0);
+        JsonNode pj = Json.MAPPER.readTree(pos.out());
+        assertEquals(300, pj.get("points").size());
+        // Delta <= 38.97 (2 sqrt(6/64) 63/0.99) is guaranteed below the bound; the scan finds revivals after it
+        assertTrue(pj.get("revivals").get(0).get("from").asDouble() > pj.get("boundGuaranteedUpTo").asDouble());
     }
 }
