@@ -113,9 +113,9 @@ public final class CrowdingCommand implements Callable<Integer> {
         try (PointLog log = run.points(KEYS, COLUMNS)) {
             RunLoop.Result r = RunLoop.run("crowding", log, grid, p -> {
                 Context c = context.get(p);
-                Crowding.Point pt = Crowding.point(backend, ((Number) p.get("n")).longValue(),
-                        ((Number) p.get("s")).doubleValue(), c.law().law(), options.reps, options.seed, c.mitigation(),
-                        batch, null);
+                long n = ((Number) p.get("n")).longValue();
+                Crowding.Point pt = Crowding.point(backend, n, ((Number) p.get("s")).doubleValue(), c.law().law(),
+                        options.reps, options.seed, c.mitigation(), batch, slowPointProgress(n, output));
                 return results(pt);
             }, output.progressMode());
             interrupted = r.interrupted();
@@ -135,6 +135,28 @@ public final class CrowdingCommand implements Callable<Integer> {
         top.put("points", points);
         spec.commandLine().getOut().print(common.json() ? Json.write(top) + "\n" : table(points, backend));
         return 0;
+    }
+
+    /**
+     * Within one point, a line on stderr every 10 s once the point has run for 10 s (large N on a slow
+     * backend), so a long point is not silent; nothing with --progress off.
+     */
+    Crowding.Progress slowPointProgress(long n, CrowdingOutput out) {
+        if (out.progressMode() == org.gapscope.measure.Progress.Mode.OFF) {
+            return null;
+        }
+        long start = System.nanoTime();
+        long[] last = {start};
+        return (done, total) -> {
+            long now = System.nanoTime();
+            if (now - last[0] >= 10_000_000_000L && done < total) {
+                last[0] = now;
+                double per = (now - start) / 1e9 / done;
+                spec.commandLine().getErr().printf("crowding: N = %d: %d/%d repetitions, about %.0f s left in this point%n",
+                        n, done, total, per * (total - done));
+                spec.commandLine().getErr().flush();
+            }
+        };
     }
 
     static Map<String, Object> results(Crowding.Point p) {
