@@ -21,11 +21,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "crowding", mixinStandardHelpOptions = true,
-        description = {"Softmax crowding (MATH.md section 7, P2 Lemma 4): Monte Carlo of P_N, the softmax weight of",
-            "one relevant score s among N-1 i.i.d. distractors, for a grid of N; per point the mean, standard error",
-            "and quantiles of P_N over the repetitions, the mean field 1/(1 + (N-1) M e^-s) and their difference.",
-            "Flags: smallN where N < 100 E[e^2X]/M^2 (N < 100 e^(sigma^2) for a Gaussian), maxDominates where",
-            "a Gaussian's sigma >= sqrt(2 ln N)."})
+        description = {"Softmax crowding (MATH.md section 7, P2 Lemma 4): Monte Carlo of P_N, the",
+            "softmax weight of one relevant score s among N-1 i.i.d. distractors, over a",
+            "grid of N. Per point: mean, standard error and quantiles of P_N, the mean",
+            "field 1/(1 + (N-1) M e^-s) and the difference. Flags: smallN where",
+            "N < 100 E[e^2X]/M^2 (N < 100 e^(sigma^2) for a Gaussian); maxDominates where",
+            "a Gaussian's sigma >= sqrt(2 ln N). Definitions: docs/CROWDING.md."})
 public final class CrowdingCommand implements Callable<Integer> {
     @Mixin
     Common common;

@@ -16,8 +16,7 @@ import picocli.CommandLine.Option;
 public final class CrowdingOptions {
 
     @Option(names = "--n", split = ",", paramLabel = "N", defaultValue = "10,100,1000,10000,100000,1000000",
-            description = {"Numbers of scores N (comma-separated; 1e9 is accepted), or A..B:K for K log-spaced",
-                "values from A to B. Default: ${DEFAULT-VALUE}."})
+            description = "Numbers of scores N (comma-separated; 1e9 is accepted), or A..B:K for K log-spaced values from A to B. Default: ${DEFAULT-VALUE}.")
     List<String> n;
 
     @Option(names = "--law", split = ",", paramLabel = "LAW", defaultValue = "gaussian",
@@ -53,8 +52,7 @@ public final class CrowdingOptions {
     long seed;
 
     @Option(names = "--mitigation", split = ",", defaultValue = "none", paramLabel = "M",
-            description = {"Mitigations compared on the same draws: none, scalable:C (scores times C ln N),",
-                "topk:K, temperature:T (comma-separated). Default: ${DEFAULT-VALUE}."})
+            description = "Mitigations compared on the same draws: none, scalable:C (scores times C ln N), topk:K, temperature:T (comma-separated). Default: ${DEFAULT-VALUE}.")
     List<String> mitigation;
 
     /** One law with its scale (the sigma grid applies to the laws that have a scale). */

@@ -23,8 +23,7 @@ public final class CrowdingOutput {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
     @Option(names = "--out", paramLabel = "DIR",
-            description = {"Run directory (data CSV + JSONL, manifest.json, PNG plots); an existing run directory of",
-                "the same command and parameters is resumed. Default: results/<command>-<UTC timestamp>."})
+            description = "Run directory (data CSV + JSONL, manifest.json, PNG plots); an existing run directory of the same command and parameters is resumed. Default: results/<command>-<UTC timestamp>.")
     Path out;
 
     @Option(names = "--progress", defaultValue = "auto", paramLabel = "MODE",
