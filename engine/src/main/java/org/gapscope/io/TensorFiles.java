@@ -8,7 +8,10 @@ import org.gapscope.api.Tensor;
 public final class TensorFiles {
     private TensorFiles() {}
 
-    /** Reads .npy (tensorName must be null) or safetensors (tensorName picks the tensor). */
+    /**
+     * Reads .npy (tensorName must be null) or .safetensors (tensorName picks the tensor; null takes the only
+     * one). Both are memory-mapped; F16/BF16 safetensors are converted to F32 off the heap.
+     */
     public static Tensor read(Path file, String tensorName) {
         String n = file.getFileName().toString().toLowerCase();
         if (n.endsWith(".npy")) {
@@ -17,6 +20,9 @@ public final class TensorFiles {
             }
             return Npy.read(file);
         }
-        throw new InputException(file + ": unknown file type (expected .npy)");
+        if (n.endsWith(".safetensors")) {
+            return Safetensors.read(file, tensorName);
+        }
+        throw new InputException(file + ": unknown file type (expected .npy or .safetensors)");
     }
 }

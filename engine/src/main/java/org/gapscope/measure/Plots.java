@@ -23,6 +23,9 @@ public final class Plots {
 
     static {
         System.setProperty("java.awt.headless", "true");
+        // ImageIO's default disk cache registers a shutdown hook per stream, which fails while a Ctrl-C
+        // shutdown waits for the run to finish its plots; the memory cache does not.
+        javax.imageio.ImageIO.setUseCache(false);
     }
 
     /**

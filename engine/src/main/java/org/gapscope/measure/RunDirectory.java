@@ -84,9 +84,15 @@ public final class RunDirectory {
 
     /** A fresh timestamped directory name under {@code parent}: {@code parent/yyyyMMdd-HHmmss} (UTC). */
     public static Path timestamped(Path parent) {
-        Path p = parent.resolve(STAMP.format(Instant.now()));
+        return timestamped(parent, "");
+    }
+
+    /** A fresh directory name {@code parent/<prefix>yyyyMMdd-HHmmss} (UTC), suffixed -2, -3 ... if taken. */
+    public static Path timestamped(Path parent, String prefix) {
+        String stamp = prefix + STAMP.format(Instant.now());
+        Path p = parent.resolve(stamp);
         for (int i = 2; Files.exists(p); i++) {
-            p = parent.resolve(STAMP.format(Instant.now()) + "-" + i);
+            p = parent.resolve(stamp + "-" + i);
         }
         return p;
     }

@@ -27,7 +27,11 @@ public final class RunLoop {
      */
     public record Result(int computed, int skipped, boolean interrupted) {}
 
-    /** Runs the grid with Ctrl-C handling (a shutdown hook) and the given progress mode. */
+    /**
+     * Runs the grid with its own Ctrl-C handling (a shutdown hook released when this returns). When the
+     * command writes more files after the loop (plots, manifest), install a {@link StopSignal} around all
+     * of it instead and use the other overload: once the hook is released a pending Ctrl-C exits the JVM.
+     */
     public static Result run(String label, PointLog log, List<? extends Map<String, ?>> grid,
                              Function<Map<String, ?>, Map<String, ?>> compute, Progress.Mode progress) {
         try (StopSignal stop = StopSignal.install()) {

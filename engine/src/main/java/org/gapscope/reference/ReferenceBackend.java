@@ -336,21 +336,27 @@ public final class ReferenceBackend implements Backend {
         for (int y = 0; y < v; y++) {
             logMix[y] = Math.log(mix[y]);
         }
+        // ||pi^(h)||^2 and ||Pi||^2 once, so that Brier/spherical scores over all y cost O(H V), not O(H V^2)
+        double[] norm2 = new double[h];
+        for (int hh = 0; hh < h; hh++) {
+            norm2[hh] = dot(pi[hh], pi[hh]);
+        }
+        double mixNorm2 = dot(mix, mix);
         double[] heads = new double[h];
         double cMax = Double.NEGATIVE_INFINITY;
         double mixed = 0;
         for (int hh = 0; hh < h; hh++) {
-            heads[hh] = score(score, pi[hh], logPi[hh], target);
+            heads[hh] = score(score, pi[hh], logPi[hh], target, norm2[hh]);
             mixed += beta[hh] * heads[hh];
             for (int y = 0; y < v; y++) {
-                cMax = Math.max(cMax, score(score, pi[hh], logPi[hh], y));
+                cMax = Math.max(cMax, score(score, pi[hh], logPi[hh], y, norm2[hh]));
             }
         }
         double cUsed = Double.isNaN(c) ? cMax : c;
         if (cUsed < cMax) {
             throw new InputException("mixture: c = " + c + " is below max S(pi^(h), y) = " + cMax);
         }
-        double sMix = score(score, mix, logMix, target);
+        double sMix = score(score, mix, logMix, target, mixNorm2);
         double[] contributions = new double[h];
         double sum = 0;
         for (int hh = 0; hh < h; hh++) {
@@ -362,7 +368,7 @@ public final class ReferenceBackend implements Backend {
             double dsum = 0;
             for (int y = 0; y < v; y++) {
                 if (mix[y] > 0) {
-                    dsum += mix[y] * (score(score, mix, logMix, y) - score(score, pi[hh], logPi[hh], y));
+                    dsum += mix[y] * (score(score, mix, logMix, y, mixNorm2) - score(score, pi[hh], logPi[hh], y, norm2[hh]));
                 }
             }
             divergences[hh] = dsum;
@@ -372,10 +378,15 @@ public final class ReferenceBackend implements Backend {
 
     /** S(p, y) for the three scores; logP holds log p (more accurate than log of p for tiny p). */
     static double score(MixtureGaps.Score score, double[] p, double[] logP, int y) {
+        return score(score, p, logP, y, dot(p, p));
+    }
+
+    /** S(p, y) given ||p||^2. */
+    static double score(MixtureGaps.Score score, double[] p, double[] logP, int y, double norm2) {
         return switch (score) {
             case LOG -> logP[y];
-            case BRIER -> 2 * p[y] - dot(p, p);
-            case SPHERICAL -> p[y] / Math.sqrt(dot(p, p));
+            case BRIER -> 2 * p[y] - norm2;
+            case SPHERICAL -> p[y] / Math.sqrt(norm2);
         };
     }
 

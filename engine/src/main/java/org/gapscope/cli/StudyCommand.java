@@ -1,0 +1,203 @@
+package org.gapscope.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.gapscope.api.Backend;
+import org.gapscope.api.InputException;
+import org.gapscope.example.MicroTransformer;
+import org.gapscope.measure.GapSweep;
+import org.gapscope.measure.PointLog;
+import org.gapscope.measure.RunDirectory;
+import org.gapscope.measure.RunLoop;
+import org.gapscope.measure.StopSignal;
+import org.gapscope.measure.Study;
+import org.gapscope.measure.SweepLogits;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "study", mixinStandardHelpOptions = true,
+        description = {"The default study on the best available backend (under two minutes on a 2-core laptop):",
+            "the micro-transformer of P1 section 7 and a small Jensen-gap sweep, each into its own directory",
+            "under results/<UTC timestamp>/ with data (CSV + JSONL), manifest and plots; prints a summary table.",
+            "Re-running with the same --out resumes it."})
+public final class StudyCommand implements Callable<Integer> {
+    @Mixin
+    Common common;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Study directory. Default: results/<UTC timestamp>.")
+    Path out;
+
+    @Option(names = "--progress", defaultValue = "auto", paramLabel = "MODE",
+            description = "auto (a bar on a terminal), lines or off. Default: ${DEFAULT-VALUE}.")
+    String progress;
+
+    /**
+     * The study's steps, in order. STUDY STEPS: add further steps here (the crowding curve of issue 4
+     * goes after the sweep); each must take seconds, not minutes, on a 2-core laptop.
+     */
+    static List<Study.Step> steps() {
+        List<Study.Step> steps = new ArrayList<>();
+        steps.add(new MicroStep());
+        steps.add(new GapSweepStep());
+        // steps.add(new CrowdingStep());   <- issue 4: a small crowding curve
+        return steps;
+    }
+
+    @Override
+    public Integer call() {
+        Backend backend = common.selectBackend();
+        Path dir = out != null ? out : RunDirectory.timestamped(Path.of("results"));
+        List<String> args = spec.commandLine().getParseResult().originalArgs();
+        long t0 = System.nanoTime();
+        try (StopSignal stop = StopSignal.install()) {
+            List<Study.Summary> s = Study.run(dir, steps(), backend, args, SweepCommand.Gap.progressMode(progress), stop);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            spec.commandLine().getOut().print(common.json() ? json(dir, backend, s, seconds) : table(dir, backend, s, seconds));
+            spec.commandLine().getOut().flush();
+        }
+        return 0;
+    }
+
+    static String table(Path dir, Backend backend, List<Study.Summary> steps, double seconds) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("gapscope study on ").append(backend.name()).append(" (").append(backend.device()).append(") in ")
+                .append(String.format("%.1f s", seconds)).append(", written to ").append(dir).append('\n');
+        Table t = new Table("step", "what", "result", "data");
+        for (Study.Summary s : steps) {
+            t.row(s.step() + (s.interrupted() ? " (interrupted)" : ""), s.what(), s.result(),
+                    s.files().isEmpty() ? "-" : s.files().get(0).toString());
+        }
+        sb.append(t).append("all files:\n");
+        for (Study.Summary s : steps) {
+            for (Path f : s.files()) {
+                sb.append("  ").append(f).append('\n');
+            }
+        }
+        sb.append("  ").append(dir.resolve("summary.json")).append('\n');
+        sb.append("  ").append(dir.resolve(RunDirectory.MANIFEST)).append('\n');
+        return sb.toString();
+    }
+
+    static String json(Path dir, Backend backend, List<Study.Summary> steps, double seconds) {
+        Map<String, Object> top = new LinkedHashMap<>();
+        top.put("out", dir.toString());
+        top.put("backend", backend.name());
+        top.put("device", backend.device());
+        top.put("seconds", seconds);
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (Study.Summary s : steps) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("step", s.step());
+            m.put("what", s.what());
+            m.put("result", s.result());
+            m.put("interrupted", s.interrupted());
+            m.put("files", s.files().stream().map(Path::toString).toList());
+            list.add(m);
+        }
+        top.put("steps", list);
+        return Json.write(top) + "\n";
+    }
+
+    /** P1's micro-transformer: every printed number next to the computed one, as data. */
+    static final class MicroStep implements Study.Step {
+        static final List<String> KEYS = List.of("quantity", "where");
+        static final List<String> COLUMNS = List.of("quantity", "where", "printed", "decimals", "computed", "difference",
+                "status", "note");
+
+        @Override
+        public String name() {
+            return "micro";
+        }
+
+        @Override
+        public Study.Summary run(Study.Context ctx) {
+            Backend b = ctx.backend();
+            RunDirectory run = RunDirectory.open(ctx.dir(), "example micro", Map.of("backend", b.name()), List.of(),
+                    ctx.commandLine(), b);
+            MicroTransformer.Result r = MicroTransformer.run(b);
+            List<Map<String, Object>> grid = new ArrayList<>();
+            Map<String, MicroTransformer.Check> byKey = new LinkedHashMap<>();
+            for (MicroTransformer.Check c : r.checks()) {
+                Map<String, Object> k = new LinkedHashMap<>();
+                k.put("quantity", c.quantity());
+                k.put("where", c.where());
+                grid.add(k);
+                byKey.put(c.quantity() + "\u0000" + c.where(), c);
+            }
+            int reproduced;
+            try (PointLog log = run.points(KEYS, COLUMNS)) {
+                RunLoop.run("micro", log, grid, k -> {
+                    MicroTransformer.Check c = byKey.get(k.get("quantity") + "\u0000" + k.get("where"));
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("printed", c.printed());
+                    m.put("decimals", c.decimals());
+                    m.put("computed", c.computed());
+                    m.put("difference", c.difference());
+                    m.put("status", c.status().name().toLowerCase());
+                    m.put("note", c.note());
+                    return m;
+                }, org.gapscope.measure.Progress.Mode.OFF, ctx.stop());
+                reproduced = (int) log.rows().stream().filter(m -> "reproduced".equals(m.get("status"))).count();
+            }
+            Path full = run.file("micro.json");
+            try {
+                RunDirectory.writeAtomically(full, ExampleCommand.Micro.json(r, b).getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new InputException(full + ": cannot write: " + e.getMessage(), e);
+            }
+            run.finish("complete", r.checks().size());
+            return new Study.Summary(name(), "P1 section 7 micro-transformer, printed numbers vs computed",
+                    reproduced + " of " + r.checks().size() + " printed numbers reproduced; Gamma (Theorem 5) = "
+                            + Table.fmt(r.endToEnd().gammaTheorem5()),
+                    List.of(run.file(PointLog.CSV), run.file(PointLog.JSONL), full, run.file(RunDirectory.MANIFEST)), false);
+        }
+    }
+
+    /** A small Gamma sweep: V = 256 .. 262144, H = 1, 2, 8, 32, i.i.d. Gaussian logits, 4 tokens, 2 seeds. */
+    static final class GapSweepStep implements Study.Step {
+        static GapSweep.Grid grid() {
+            return new GapSweep.Grid(List.of(256, 1024, 4096, 16384, 65536, 262144), List.of(1, 2, 8, 32), List.of(4),
+                    List.of(SweepLogits.Law.gaussian), List.of(1.0), List.of(4.0), List.of(0.5), List.of(1.0),
+                    List.of(1L, 2L));
+        }
+
+        @Override
+        public String name() {
+            return "sweep-gap";
+        }
+
+        @Override
+        public Study.Summary run(Study.Context ctx) {
+            GapSweep.Outcome o = GapSweep.run(ctx.dir(), grid(), ctx.backend(), ctx.commandLine(), ctx.progress(), ctx.stop());
+            double worst = 0;
+            double at32 = Double.NaN;
+            for (Map<String, Object> r : o.rows()) {
+                double ratio = PointLog.number(r, "gammaRatio");
+                if (Double.isFinite(ratio)) {
+                    worst = Math.max(worst, Math.abs(ratio - 1));
+                }
+                if (PointLog.number(r, "H") == 32 && PointLog.number(r, "V") == 262144) {
+                    at32 = PointLog.number(r, "gamma");
+                }
+            }
+            List<Path> files = new ArrayList<>(List.of(o.run().file(PointLog.CSV), o.run().file(PointLog.JSONL)));
+            o.plots().forEach(p -> files.add(o.run().file(p)));
+            files.add(o.run().file(RunDirectory.MANIFEST));
+            return new Study.Summary(name(), o.rows().size() + " points: Gamma vs V (256..262144) for H = 1, 2, 8, 32",
+                    String.format("Gamma/((H-1) ln V) within %.1f%% of 1; Gamma(H=32, V=262144) = %s", 100 * worst, Table.fmt(at32)),
+                    files, o.loop().interrupted());
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package org.gapscope.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.gapscope.api.Backend;
+import org.gapscope.measure.GapSweep;
+import org.gapscope.measure.PointLog;
+import org.gapscope.measure.Progress;
+import org.gapscope.measure.RunDirectory;
+import org.gapscope.measure.StopSignal;
+import org.gapscope.measure.SweepLogits;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "sweep", mixinStandardHelpOptions = true, description = "Long, resumable measurements over a grid.",
+        subcommands = {SweepCommand.Gap.class})
+public final class SweepCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "gap", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Jensen gap Gamma (MATH.md section 3) and the Theorem 4 gaps of the equal-weight mixture",
+                "(section 4) over a grid of V, H, tokens, logit laws, sigma, margin, rho, temperature and seeds.",
+                "Logits come from the counter-based generator (Philox), so each point is reproducible from its seed.",
+                "Writes points.csv, points.jsonl, manifest.json and PNG plots to --out; re-running the same command",
+                "on the same directory skips finished points (resume after Ctrl-C or a crash)."})
+    public static final class Gap implements Callable<Integer> {
+        @Mixin
+        Common common;
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--vocab", split = ",", paramLabel = "V", defaultValue = "256,1024,4096,16384,65536",
+                description = "Vocabulary sizes. Default: ${DEFAULT-VALUE}.")
+        List<Integer> vocab;
+
+        @Option(names = "--heads", split = ",", paramLabel = "H", defaultValue = "1,2,8,32",
+                description = "Head counts. Default: ${DEFAULT-VALUE}.")
+        List<Integer> heads;
+
+        @Option(names = "--tokens", split = ",", paramLabel = "B", defaultValue = "8",
+                description = "Tokens per point (results are means over them). Default: ${DEFAULT-VALUE}.")
+        List<Integer> tokens;
+
+        @Option(names = "--law", split = ",", paramLabel = "LAW", defaultValue = "gaussian",
+                description = "Logit laws: ${COMPLETION-CANDIDATES} (see sweep docs). Default: ${DEFAULT-VALUE}.")
+        List<SweepLogits.Law> laws;
+
+        @Option(names = "--sigma", split = ",", paramLabel = "S", defaultValue = "1",
+                description = "Standard deviation of the logits' noise. Default: ${DEFAULT-VALUE}.")
+        List<Double> sigma;
+
+        @Option(names = "--margin", split = ",", paramLabel = "A", defaultValue = "4",
+                description = "Margin a of peaked heads (laws agree, disagree). Default: ${DEFAULT-VALUE}.")
+        List<Double> margin;
+
+        @Option(names = "--rho", split = ",", paramLabel = "R", defaultValue = "0.5",
+                description = "Correlation between heads (law correlated), in [0, 1]. Default: ${DEFAULT-VALUE}.")
+        List<Double> rho;
+
+        @Option(names = "--temperature", split = ",", paramLabel = "T", defaultValue = "1",
+                description = "Temperature: logits are divided by T. Default: ${DEFAULT-VALUE}.")
+        List<Double> temperature;
+
+        @Option(names = "--seed", split = ",", paramLabel = "SEED", defaultValue = "1",
+                description = "Seeds of the counter-based generator. Default: ${DEFAULT-VALUE}.")
+        List<Long> seeds;
+
+        @Option(names = "--out", paramLabel = "DIR",
+                description = "Output directory (created; an existing one of the same sweep is resumed). "
+                        + "Default: results/sweep-gap-<UTC timestamp>.")
+        Path out;
+
+        @Option(names = "--progress", defaultValue = "auto", paramLabel = "MODE",
+                description = "auto (a bar on a terminal), lines (plain lines on stderr) or off. Default: ${DEFAULT-VALUE}.")
+        String progress;
+
+        @Override
+        public Integer call() {
+            Backend backend = common.selectBackend();
+            GapSweep.Grid grid = new GapSweep.Grid(vocab, heads, tokens, laws, sigma, margin, rho, temperature, seeds);
+            Path dir = out != null ? out : RunDirectory.timestamped(Path.of("results"), "sweep-gap-");
+            List<String> args = spec.commandLine().getParseResult().originalArgs();
+            try (StopSignal stop = StopSignal.install()) {
+                GapSweep.Outcome o = GapSweep.run(dir, grid, backend, args, progressMode(progress), stop);
+                if (o.loop().interrupted()) {
+                    System.err.println("sweep gap: stopped after " + o.rows().size() + " of " + grid.points().size()
+                            + " points; run the same command with --out " + dir + " to resume");
+                }
+                spec.commandLine().getOut().print(common.json() ? json(o, backend) : table(o, backend));
+                spec.commandLine().getOut().flush();
+            }
+            return 0;
+        }
+
+        static Progress.Mode progressMode(String s) {
+            return switch (s.toLowerCase()) {
+                case "auto" -> Progress.Mode.AUTO;
+                case "lines" -> Progress.Mode.LINES;
+                case "off" -> Progress.Mode.OFF;
+                default -> throw new org.gapscope.api.InputException("--progress: '" + s + "' is not auto, lines or off");
+            };
+        }
+
+        static String json(GapSweep.Outcome o, Backend backend) {
+            Map<String, Object> top = new LinkedHashMap<>();
+            top.put("out", o.run().dir().toString());
+            top.put("backend", backend.name());
+            top.put("device", backend.device());
+            top.put("computed", o.loop().computed());
+            top.put("skipped", o.loop().skipped());
+            top.put("interrupted", o.loop().interrupted());
+            top.put("files", files(o));
+            top.put("points", o.rows());
+            return Json.write(top) + "\n";
+        }
+
+        static List<String> files(GapSweep.Outcome o) {
+            List<String> f = new ArrayList<>(List.of(PointLog.CSV, PointLog.JSONL, RunDirectory.MANIFEST));
+            f.addAll(o.plots());
+            return f.stream().map(n -> o.run().file(n).toString()).toList();
+        }
+
+        static String table(GapSweep.Outcome o, Backend backend) {
+            Table t = new Table("law", "V", "H", "B", "sigma", "T", "seed", "gamma", "(H-1) ln V", "ratio", "gammaJ",
+                    "logGap", "brierGap");
+            for (Map<String, Object> r : o.rows()) {
+                t.row(r.get("law"), r.get("V"), r.get("H"), r.get("tokens"), r.get("sigma"), r.get("T"), r.get("seed"),
+                        PointLog.number(r, "gamma"), PointLog.number(r, "bound"), PointLog.number(r, "gammaRatio"),
+                        PointLog.number(r, "gammaJ"), PointLog.number(r, "logGap"), PointLog.number(r, "brierGap"));
+            }
+            StringBuilder sb = new StringBuilder();
+            sb.append("sweep gap on ").append(backend.name()).append(" (").append(backend.device()).append("): ")
+                    .append(o.loop().computed()).append(" computed, ").append(o.loop().skipped()).append(" resumed")
+                    .append(o.loop().interrupted() ? ", interrupted" : "").append('\n');
+            sb.append(t);
+            sb.append("files:\n");
+            for (String f : files(o)) {
+                sb.append("  ").append(f).append('\n');
+            }
+            return sb.toString();
+        }
+    }
+}

@@ -1,0 +1,415 @@
+package org.gapscope.measure;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.gapscope.api.Backend;
+import org.gapscope.api.DType;
+import org.gapscope.api.GapResult;
+import org.gapscope.api.InputException;
+import org.gapscope.api.MixtureGaps;
+import org.gapscope.api.Tensor;
+import org.gapscope.measure.SweepLogits.Law;
+
+/**
+ * {@code sweep gap}: the Jensen gap of logit summation (MATH.md section 3) and the Theorem 4 score gaps
+ * of the equal-weight mixture (section 4) over a grid of vocabulary sizes V, head counts H, tokens per
+ * point B, logit laws (see {@link SweepLogits}), sigma, margin a, correlation rho, temperature T and seeds.
+ *
+ * <p>Per point the logits are generated in chunks of tokens (at most {@link #CHUNK_BYTES} of float32 per
+ * chunk, at least one token), handed to {@link Backend#jensenGap} with the observed tokens y*, and each
+ * token's H x V slice to {@link Backend#mixtureGaps} with beta_h = 1/H for the log and the Brier score.
+ * Results are averaged over the point's tokens in token order (a fixed order, so a point's row is the
+ * same bytes on every run of the same backend).
+ *
+ * <p>Columns ({@link #COLUMNS}; the first nine are the key): {@code law, V, H, tokens, sigma, margin, rho,
+ * T, seed} (margin / rho are null where the law does not use them), then {@code gamma} (mean over tokens
+ * of Gamma = sum_h log Z_h - log Z), {@code gammaMin}, {@code gammaMax}, {@code gammaJ} (mean averaged-logit
+ * gap), {@code bound} = (H-1) ln V, {@code gammaRatio} = gamma / bound (NaN when H = 1 or V = 1),
+ * {@code ledger} (mean of the ledger imbalance sum_h p_h - p_{H+1} at y*), {@code ledgerError}
+ * (max over tokens of |ledger - Gamma|, which eq. 73 says is 0), {@code logGap} and {@code brierGap} (mean
+ * Theorem 4 gaps Gamma_S = S(Pi, y*) - (1/H) sum_h S(pi^(h), y*)), {@code nonFinite} (NaN/inf logits seen).
+ */
+public final class GapSweep {
+    private GapSweep() {}
+
+    /** Float32 bytes of generated logits held at once per point (more tokens per backend call when small). */
+    public static final long CHUNK_BYTES = 64L << 20;
+    /** Working memory the mixture-gap op may need per logit of one token (the reference holds pi and log pi in FP64). */
+    public static final long MIXTURE_BYTES_PER_LOGIT = 16;
+
+    public static final List<String> KEYS = List.of("law", "V", "H", "tokens", "sigma", "margin", "rho", "T", "seed");
+    public static final List<String> RESULTS = List.of("gamma", "gammaMin", "gammaMax", "gammaJ", "bound", "gammaRatio",
+            "ledger", "ledgerError", "logGap", "brierGap", "nonFinite");
+    public static final List<String> COLUMNS;
+
+    static {
+        List<String> c = new ArrayList<>(KEYS);
+        c.addAll(RESULTS);
+        COLUMNS = List.copyOf(c);
+    }
+
+    /** One grid point; margin and rho are null where the law does not use them. */
+    public record Point(Law law, int vocab, int heads, int tokens, double sigma, Double margin, Double rho,
+                        double temperature, long seed) {
+
+        /** The point's key values as a row prefix (insertion order = {@link #KEYS}). */
+        public Map<String, Object> key() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("law", law.name());
+            m.put("V", vocab);
+            m.put("H", heads);
+            m.put("tokens", tokens);
+            m.put("sigma", sigma);
+            m.put("margin", margin);
+            m.put("rho", rho);
+            m.put("T", temperature);
+            m.put("seed", seed);
+            return m;
+        }
+
+        /** Tokens generated per backend call. */
+        public int chunkTokens() {
+            long perToken = 4L * heads * vocab;
+            return (int) Math.max(1, Math.min(tokens, CHUNK_BYTES / perToken));
+        }
+
+        /** Bytes the point needs on the heap: the float32 chunk plus the mixture-gap working set of one token. */
+        public long memoryNeed() {
+            long logits = (long) heads * vocab;
+            return 4L * chunkTokens() * logits + MIXTURE_BYTES_PER_LOGIT * logits + 64L * vocab;
+        }
+    }
+
+    /**
+     * The grid: the cartesian product of the lists, with margin only for agree/disagree and rho only for
+     * correlated. Lists are de-duplicated, order kept.
+     */
+    public record Grid(List<Integer> vocab, List<Integer> heads, List<Integer> tokens, List<Law> laws,
+                       List<Double> sigma, List<Double> margin, List<Double> rho, List<Double> temperature,
+                       List<Long> seeds) {
+
+        public Grid {
+            vocab = dedupe(vocab, "--vocab");
+            heads = dedupe(heads, "--heads");
+            tokens = dedupe(tokens, "--tokens");
+            laws = dedupe(laws, "--law");
+            sigma = dedupe(sigma, "--sigma");
+            margin = dedupe(margin, "--margin");
+            rho = dedupe(rho, "--rho");
+            temperature = dedupe(temperature, "--temperature");
+            seeds = dedupe(seeds, "--seed");
+            for (int v : vocab) {
+                if (v <= 0) {
+                    throw new InputException("--vocab: vocabulary sizes must be >= 1, got " + v
+                            + (v == 0 ? " (empty vocabulary)" : ""));
+                }
+            }
+            for (int h : heads) {
+                if (h <= 0) {
+                    throw new InputException("--heads: head counts must be >= 1, got " + h);
+                }
+            }
+            for (int b : tokens) {
+                if (b <= 0) {
+                    throw new InputException("--tokens: tokens per point must be >= 1, got " + b);
+                }
+            }
+            for (double s : sigma) {
+                if (!(s >= 0) || Double.isInfinite(s)) {
+                    throw new InputException("--sigma: must be finite and >= 0, got " + s);
+                }
+            }
+            for (double a : margin) {
+                if (!Double.isFinite(a)) {
+                    throw new InputException("--margin: must be finite, got " + a);
+                }
+            }
+            for (double r : rho) {
+                if (!(r >= 0 && r <= 1)) {
+                    throw new InputException("--rho: correlation must be in [0, 1], got " + r);
+                }
+            }
+            for (double t : temperature) {
+                if (!(t > 0) || Double.isInfinite(t)) {
+                    throw new InputException("--temperature: must be finite and > 0, got " + t);
+                }
+            }
+            for (int v : vocab) {
+                for (int h : heads) {
+                    if ((long) h * v > Integer.MAX_VALUE - 8) {
+                        throw new InputException("grid: H x V = " + h + " x " + v + " = " + (long) h * v
+                                + " logits per token exceeds 2^31-1");
+                    }
+                }
+            }
+        }
+
+        private static <T> List<T> dedupe(List<T> list, String flag) {
+            if (list == null || list.isEmpty()) {
+                throw new InputException(flag + ": needs at least one value");
+            }
+            return List.copyOf(new LinkedHashSet<>(list));
+        }
+
+        /** Every point, laws outermost, then sigma, margin/rho, T, H, V, tokens, seed. */
+        public List<Point> points() {
+            List<Point> out = new ArrayList<>();
+            for (Law law : laws) {
+                List<Double> ms = law.usesMargin() ? margin : java.util.Collections.singletonList(null);
+                List<Double> rs = law.usesRho() ? rho : java.util.Collections.singletonList(null);
+                for (double s : sigma) {
+                    for (Double m : ms) {
+                        for (Double r : rs) {
+                            for (double t : temperature) {
+                                for (int h : heads) {
+                                    for (int v : vocab) {
+                                        for (int b : tokens) {
+                                            for (long seed : seeds) {
+                                                out.add(new Point(law, v, h, b, s, m, r, t, seed));
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return out;
+        }
+
+        /** The grid as the run directory's identity parameters (plus the backend name). */
+        public Map<String, Object> parameters(String backend) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("vocab", vocab);
+            m.put("heads", heads);
+            m.put("tokens", tokens);
+            m.put("law", laws.stream().map(Enum::name).toList());
+            m.put("sigma", sigma);
+            m.put("margin", margin);
+            m.put("rho", rho);
+            m.put("temperature", temperature);
+            m.put("seed", seeds);
+            m.put("backend", backend);
+            return m;
+        }
+
+        /**
+         * Refuses, up front, a grid whose largest point needs more memory than the heap allows.
+         *
+         * @param maxHeap the heap limit in bytes ({@link Runtime#maxMemory()})
+         */
+        public void checkMemory(long maxHeap) {
+            Point worst = points().stream().max(java.util.Comparator.comparingLong(Point::memoryNeed)).orElseThrow();
+            long need = worst.memoryNeed();
+            if (need > maxHeap * 0.8) {
+                throw new InputException("grid: the point V=" + worst.vocab() + ", H=" + worst.heads() + " needs about "
+                        + mib(need) + " MiB (" + worst.chunkTokens() + " token(s) x H x V float32 logits + "
+                        + MIXTURE_BYTES_PER_LOGIT + " B per logit of one token for the mixture gaps) but the heap is "
+                        + mib(maxHeap) + " MiB; give Java more heap (e.g. GAPSCOPE_JAVA_OPTS=-Xmx" + suggestGiB(need)
+                        + "g) or use a smaller V or H");
+            }
+        }
+    }
+
+    static long mib(long bytes) {
+        return (bytes + (1 << 20) - 1) >> 20;
+    }
+
+    static long suggestGiB(long need) {
+        return Math.max(1, (long) Math.ceil(need / 0.8 / (1L << 30)) + 1);
+    }
+
+    /** Computes one point's results on {@code backend} (the columns of {@link #RESULTS}). */
+    public static Map<String, Object> compute(Point p, Backend backend) {
+        int h = p.heads();
+        int v = p.vocab();
+        int chunk = p.chunkTokens();
+        int perToken = h * v;
+        float[] buf = new float[chunk * perToken];
+        int[] targets = new int[chunk];
+        double[] beta = new double[h];
+        java.util.Arrays.fill(beta, 1.0 / h);
+        double sumGamma = 0;
+        double minGamma = Double.POSITIVE_INFINITY;
+        double maxGamma = Double.NEGATIVE_INFINITY;
+        double sumGammaJ = 0;
+        double sumLedger = 0;
+        double ledgerError = 0;
+        double sumLog = 0;
+        double sumBrier = 0;
+        long nonFinite = 0;
+        double margin = p.margin() == null ? 0 : p.margin();
+        double rho = p.rho() == null ? 0 : p.rho();
+        for (long b0 = 0; b0 < p.tokens(); b0 += chunk) {
+            int count = (int) Math.min(chunk, p.tokens() - b0);
+            SweepLogits.generate(p.law(), h, v, p.sigma(), margin, rho, p.temperature(), p.seed(), b0, count, buf, targets);
+            MemorySegment seg = MemorySegment.ofArray(buf);
+            Tensor logits = new Tensor(DType.F32, seg.asSlice(0, 4L * count * perToken), count, h, v);
+            GapResult g = backend.jensenGap(logits, null, java.util.Arrays.copyOf(targets, count));
+            for (int k = 0; k < count; k++) {
+                double gamma = g.gamma()[k];
+                sumGamma += gamma;
+                minGamma = Math.min(minGamma, gamma);
+                maxGamma = Math.max(maxGamma, gamma);
+                sumGammaJ += g.gammaJ()[k];
+                sumLedger += g.ledger()[k];
+                ledgerError = Math.max(ledgerError, Math.abs(g.ledger()[k] - gamma));
+                nonFinite += g.nonFinite()[k];
+                Tensor token = new Tensor(DType.F32, seg.asSlice(4L * k * perToken, 4L * perToken), h, v);
+                sumLog += backend.mixtureGaps(token, beta, targets[k], MixtureGaps.Score.LOG, Double.NaN).gap();
+                sumBrier += backend.mixtureGaps(token, beta, targets[k], MixtureGaps.Score.BRIER, Double.NaN).gap();
+            }
+        }
+        double n = p.tokens();
+        double bound = (h - 1) * Math.log(v);
+        double gamma = sumGamma / n;
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("gamma", gamma);
+        r.put("gammaMin", minGamma);
+        r.put("gammaMax", maxGamma);
+        r.put("gammaJ", sumGammaJ / n);
+        r.put("bound", bound);
+        r.put("gammaRatio", bound > 0 ? gamma / bound : Double.NaN);
+        r.put("ledger", sumLedger / n);
+        r.put("ledgerError", ledgerError);
+        r.put("logGap", sumLog / n);
+        r.put("brierGap", sumBrier / n);
+        r.put("nonFinite", nonFinite);
+        return r;
+    }
+
+    /** The grid's points as RunLoop input (their key maps), in grid order. */
+    public static List<Map<String, Object>> keys(Collection<Point> points) {
+        return points.stream().map(Point::key).toList();
+    }
+
+    /** Rebuilds a point from its key map (as given to the RunLoop). */
+    public static Point point(Map<String, ?> key) {
+        return new Point(Law.valueOf((String) key.get("law")), ((Number) key.get("V")).intValue(),
+                ((Number) key.get("H")).intValue(), ((Number) key.get("tokens")).intValue(),
+                ((Number) key.get("sigma")).doubleValue(),
+                key.get("margin") == null ? null : ((Number) key.get("margin")).doubleValue(),
+                key.get("rho") == null ? null : ((Number) key.get("rho")).doubleValue(),
+                ((Number) key.get("T")).doubleValue(), ((Number) key.get("seed")).longValue());
+    }
+
+    /** Files the plots are written to. */
+    public static final String GAMMA_PNG = "gamma-vs-V.png";
+    public static final String RATIO_PNG = "gamma-ratio-vs-V.png";
+
+    /**
+     * Writes the two plots from the recorded rows: Gamma against V for each series (H and whatever else
+     * varies), averaged over seeds and token counts, with the dashed (H-1) ln V line per H; and
+     * Gamma / ((H-1) ln V) against V. Log x axes.
+     */
+    public static List<String> plots(RunDirectory run, List<Map<String, Object>> rows) {
+        List<String> varying = new ArrayList<>();
+        for (String k : List.of("law", "sigma", "margin", "rho", "T", "H")) {
+            if (rows.stream().map(r -> String.valueOf(r.get(k))).distinct().count() > 1 || k.equals("H")) {
+                varying.add(k);
+            }
+        }
+        // series label -> V -> [sum gamma, sum ratio, n]
+        Map<String, TreeMap<Integer, double[]>> series = new LinkedHashMap<>();
+        Map<Integer, TreeMap<Integer, Boolean>> boundV = new TreeMap<>();
+        for (Map<String, Object> r : rows) {
+            StringBuilder label = new StringBuilder();
+            for (String k : varying) {
+                Object val = r.get(k);
+                if (val == null) {
+                    continue;
+                }
+                label.append(label.isEmpty() ? "" : " ").append(k).append('=').append(k.equals("law") ? val : Table1.num(val));
+            }
+            int v = ((Number) r.get("V")).intValue();
+            int h = ((Number) r.get("H")).intValue();
+            double[] acc = series.computeIfAbsent(label.toString(), x -> new TreeMap<>()).computeIfAbsent(v, x -> new double[3]);
+            acc[0] += PointLog.number(r, "gamma");
+            acc[1] += PointLog.number(r, "gammaRatio");
+            acc[2]++;
+            boundV.computeIfAbsent(h, x -> new TreeMap<>()).put(v, true);
+        }
+        List<Plots.Series> gamma = new ArrayList<>();
+        List<Plots.Series> ratio = new ArrayList<>();
+        for (Map.Entry<String, TreeMap<Integer, double[]>> e : series.entrySet()) {
+            double[] x = e.getValue().keySet().stream().mapToDouble(Integer::doubleValue).toArray();
+            double[] g = e.getValue().values().stream().mapToDouble(a -> a[0] / a[2]).toArray();
+            double[] q = e.getValue().values().stream().mapToDouble(a -> a[1] / a[2]).toArray();
+            gamma.add(new Plots.Series(e.getKey(), x, g, false));
+            ratio.add(new Plots.Series(e.getKey(), x, q, false));
+        }
+        for (Map.Entry<Integer, TreeMap<Integer, Boolean>> e : boundV.entrySet()) {
+            int h = e.getKey();
+            if (h == 1) {
+                continue;
+            }
+            double[] x = e.getValue().keySet().stream().mapToDouble(Integer::doubleValue).toArray();
+            double[] y = new double[x.length];
+            for (int i = 0; i < x.length; i++) {
+                y[i] = (h - 1) * Math.log(x[i]);
+            }
+            gamma.add(new Plots.Series("(H-1) ln V, H=" + h, x, y, true));
+        }
+        Plots.lineLogX(run.file(GAMMA_PNG), "Jensen gap of logit summation", "vocabulary size V", "Gamma (mean over tokens)", gamma);
+        Plots.lineLogX(run.file(RATIO_PNG), "Gamma / ((H-1) ln V)", "vocabulary size V", "Gamma / ((H-1) ln V)", ratio);
+        return List.of(GAMMA_PNG, RATIO_PNG);
+    }
+
+    /**
+     * What a sweep left behind.
+     *
+     * @param run   the output directory
+     * @param rows  every recorded point (earlier runs' first)
+     * @param loop  computed / skipped / interrupted
+     * @param plots the plot files written (names in the directory)
+     */
+    public record Outcome(RunDirectory run, List<Map<String, Object>> rows, RunLoop.Result loop, List<String> plots) {}
+
+    /**
+     * Runs (or resumes) a sweep into {@code out}: refuses a grid that does not fit the heap before writing
+     * anything, opens the {@link RunDirectory} (command {@code "sweep gap"}), computes the missing points,
+     * writes the plots and finishes the manifest. {@code stop} is the caller's {@link StopSignal}: keep it
+     * installed until everything is printed, so that Ctrl-C waits for the manifest and the plots.
+     */
+    public static Outcome run(java.nio.file.Path out, Grid grid, Backend backend, List<String> commandLine,
+                              Progress.Mode progress, StopSignal stop) {
+        grid.checkMemory(Runtime.getRuntime().maxMemory());
+        RunDirectory run = RunDirectory.open(out, "sweep gap", grid.parameters(backend.name()), grid.seeds(),
+                commandLine, backend);
+        List<Point> points = grid.points();
+        run.put("gridPoints", points.size());
+        try (PointLog log = run.points(KEYS, COLUMNS)) {
+            RunLoop.Result r;
+            try {
+                r = RunLoop.run("sweep gap", log, keys(points), k -> compute(point(k), backend), progress, stop);
+            } catch (RuntimeException e) {
+                run.finish("failed", log.size());
+                throw e;
+            }
+            List<Map<String, Object>> rows = log.rows();
+            List<String> files = rows.isEmpty() ? List.of() : plots(run, rows);
+            run.put("plots", files);
+            run.finish(r.interrupted() ? "interrupted" : "complete", log.size());
+            return new Outcome(run, rows, r, files);
+        }
+    }
+
+    /** Number formatting for labels. */
+    static final class Table1 {
+        private Table1() {}
+
+        static String num(Object o) {
+            if (o instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1e15) {
+                return Long.toString(d.longValue());
+            }
+            return String.valueOf(o);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package org.gapscope.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The main job: {@code gapscope study} writes every step's data, manifest and plots, and resumes. */
+class StudyTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void studyWritesEveryStepAndResumes() throws Exception {
+        Path out = dir.resolve("study");
+        CliTest.Run r = CliTest.run("study", "--out", out.toString(), "--progress", "off", "--format", "json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = Json.MAPPER.readTree(r.out());
+        assertEquals(StudyCommand.steps().size(), root.get("steps").size());
+        for (JsonNode s : root.get("steps")) {
+            assertTrue(!s.get("interrupted").asBoolean());
+            for (JsonNode f : s.get("files")) {
+                assertTrue(Files.size(Path.of(f.asText())) > 0, f.asText());
+            }
+        }
+        assertTrue(Files.exists(out.resolve("micro/points.csv")));
+        assertTrue(Files.exists(out.resolve("sweep-gap/gamma-vs-V.png")));
+        assertEquals("complete", Json.MAPPER.readTree(out.resolve("manifest.json").toFile()).get("status").asText());
+        assertTrue(Json.MAPPER.readTree(out.resolve("summary.json").toFile()).get("steps").size() >= 2);
+        // the micro step's data: 16 printed numbers, each once
+        assertEquals(1 + 16, Files.readAllLines(out.resolve("micro/points.csv")).size());
+
+        String sweep = Files.readString(out.resolve("sweep-gap/points.jsonl"));
+        CliTest.Run again = CliTest.run("study", "--out", out.toString(), "--progress", "off");
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("sweep-gap") && again.out().contains(out.toString()), again.out());
+        assertEquals(sweep, Files.readString(out.resolve("sweep-gap/points.jsonl")), "resumed, nothing recomputed");
+        assertEquals(1, Json.MAPPER.readTree(out.resolve("sweep-gap/manifest.json").toFile()).get("resumedAt").size());
+    }
+}
