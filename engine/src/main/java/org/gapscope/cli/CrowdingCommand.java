@@ -12,7 +12,9 @@ import org.gapscope.crowding.Crowding;
 import org.gapscope.measure.PointLog;
 import org.gapscope.measure.Plots;
 import org.gapscope.measure.RunDirectory;
+import org.gapscope.measure.Progress;
 import org.gapscope.measure.RunLoop;
+import org.gapscope.measure.StopSignal;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -71,9 +73,36 @@ public final class CrowdingCommand implements Callable<Integer> {
         Backend backend = common.selectBackend();
         boolean byMargin = score != null && score.margin != null;
         double[] values = score == null ? new double[] {5} : byMargin ? score.margin : score.s;
-        List<CrowdingOptions.LawPoint> laws = options.laws();
-        List<Long> ns = options.ns();
-        List<Mitigation> mitigations = options.mitigations();
+        Setup setup = setup(options.laws(), values, byMargin, options.ns(), options.mitigations(), options.reps,
+                options.seed, backend);
+        RunDirectory run = output.open("crowding", setup.params(), List.of(options.seed), spec, backend);
+        Outcome o;
+        try (StopSignal stop = StopSignal.install()) {
+            o = execute(run, setup, backend, options.reps, options.seed, batch, output.progressMode(), stop,
+                    spec.commandLine().getErr());
+        }
+        Map<String, Object> top = new LinkedHashMap<>();
+        top.put("backend", backend.name());
+        top.put("device", backend.device());
+        top.put("seed", options.seed);
+        top.put("reps", options.reps);
+        top.put("runDirectory", run.dir().toString());
+        if (o.interrupted()) {
+            top.put("interrupted", true);
+        }
+        top.put("points", o.points());
+        spec.commandLine().getOut().print(common.json() ? Json.write(top) + "\n" : table(o.points(), backend));
+        return 0;
+    }
+
+    /** The grid's points (key and parameter columns), what computes each, and the run's identifying parameters. */
+    record Setup(List<Map<String, Object>> grid, Map<Map<String, Object>, Context> context, Map<String, Object> params) {}
+
+    /** What a run produced: the rows in grid order, whether Ctrl-C stopped it, the plot files. */
+    record Outcome(List<Map<String, Object>> points, boolean interrupted, List<String> plots) {}
+
+    static Setup setup(List<CrowdingOptions.LawPoint> laws, double[] values, boolean byMargin, List<Long> ns,
+                       List<Mitigation> mitigations, int reps, long seed, Backend backend) {
         List<Map<String, Object>> grid = new ArrayList<>();
         Map<Map<String, Object>, Context> context = new java.util.IdentityHashMap<>();
         for (CrowdingOptions.LawPoint lp : laws) {
@@ -105,45 +134,36 @@ public final class CrowdingCommand implements Callable<Integer> {
         params.put("distributions", laws.stream().map(CrowdingOptions.LawPoint::label).toList());
         params.put(byMargin ? "margin" : "s", java.util.Arrays.stream(values).boxed().toList());
         params.put("mitigations", mitigations.stream().map(CrowdingOptions::label).toList());
-        params.put("reps", options.reps);
-        params.put("seed", options.seed);
+        params.put("reps", reps);
+        params.put("seed", seed);
         params.put("backend", backend.name());
-        RunDirectory run = output.open("crowding", params, List.of(options.seed), spec, backend);
-        List<Map<String, Object>> points;
-        boolean interrupted;
+        return new Setup(grid, context, params);
+    }
+
+    /** Runs (or resumes) the grid into {@code run}: points, plots, manifest status. */
+    static Outcome execute(RunDirectory run, Setup setup, Backend backend, int reps, long seed, int batch,
+                           Progress.Mode mode, StopSignal stop, java.io.PrintWriter err) {
         try (PointLog log = run.points(KEYS, COLUMNS)) {
-            RunLoop.Result r = RunLoop.run("crowding", log, grid, p -> {
-                Context c = context.get(p);
+            RunLoop.Result r = RunLoop.run("crowding", log, setup.grid(), p -> {
+                Context c = setup.context().get(p);
                 long n = ((Number) p.get("n")).longValue();
                 Crowding.Point pt = Crowding.point(backend, n, ((Number) p.get("s")).doubleValue(), c.law().law(),
-                        options.reps, options.seed, c.mitigation(), batch, slowPointProgress(n, output));
+                        reps, seed, c.mitigation(), batch, slowPointProgress(n, mode, err));
                 return results(pt);
-            }, output.progressMode());
-            interrupted = r.interrupted();
-            points = CrowdingOutput.rowsInGridOrder(log, grid);
-            plot(run, points);
-            run.finish(interrupted ? "interrupted" : "complete", log.size());
+            }, mode, stop);
+            List<Map<String, Object>> points = CrowdingOutput.rowsInGridOrder(log, setup.grid());
+            List<String> plots = plot(run, points);
+            run.finish(r.interrupted() ? "interrupted" : "complete", log.size());
+            return new Outcome(points, r.interrupted(), plots);
         }
-        Map<String, Object> top = new LinkedHashMap<>();
-        top.put("backend", backend.name());
-        top.put("device", backend.device());
-        top.put("seed", options.seed);
-        top.put("reps", options.reps);
-        top.put("runDirectory", run.dir().toString());
-        if (interrupted) {
-            top.put("interrupted", true);
-        }
-        top.put("points", points);
-        spec.commandLine().getOut().print(common.json() ? Json.write(top) + "\n" : table(points, backend));
-        return 0;
     }
 
     /**
      * Within one point, a line on stderr every 10 s once the point has run for 10 s (large N on a slow
      * backend), so a long point is not silent; nothing with --progress off.
      */
-    Crowding.Progress slowPointProgress(long n, CrowdingOutput out) {
-        if (out.progressMode() == org.gapscope.measure.Progress.Mode.OFF) {
+    static Crowding.Progress slowPointProgress(long n, Progress.Mode mode, java.io.PrintWriter err) {
+        if (mode == Progress.Mode.OFF) {
             return null;
         }
         long start = System.nanoTime();
@@ -153,9 +173,9 @@ public final class CrowdingCommand implements Callable<Integer> {
             if (now - last[0] >= 10_000_000_000L && done < total) {
                 last[0] = now;
                 double per = (now - start) / 1e9 / done;
-                spec.commandLine().getErr().printf("crowding: N = %d: %d/%d repetitions, about %.0f s left in this point%n",
+                err.printf("crowding: N = %d: %d/%d repetitions, about %.0f s left in this point%n",
                         n, done, total, per * (total - done));
-                spec.commandLine().getErr().flush();
+                err.flush();
             }
         };
     }
@@ -178,7 +198,8 @@ public final class CrowdingCommand implements Callable<Integer> {
     }
 
     /** One PNG per distribution: mean P_N (markers) and the mean field (dashed) against N, log-log. */
-    static void plot(RunDirectory run, List<Map<String, Object>> points) {
+    static List<String> plot(RunDirectory run, List<Map<String, Object>> points) {
+        List<String> files = new ArrayList<>();
         Map<String, List<Map<String, Object>>> byLaw = new LinkedHashMap<>();
         for (Map<String, Object> p : points) {
             byLaw.computeIfAbsent((String) p.get("distribution"), k -> new ArrayList<>()).add(p);
@@ -199,9 +220,11 @@ public final class CrowdingCommand implements Callable<Integer> {
                 series.add(new Plots.Series("mean field, " + c.getKey(), x,
                         rows.stream().mapToDouble(r -> PointLog.number(r, "meanField")).toArray(), true));
             }
-            Plots.line(run.file("crowding-" + CrowdingOutput.slug(e.getKey()) + ".png"),
-                    "P_N against N: " + e.getKey(), "N", "P_N", series, true, true);
+            String file = "crowding-" + CrowdingOutput.slug(e.getKey()) + ".png";
+            Plots.line(run.file(file), "P_N against N: " + e.getKey(), "N", "P_N", series, true, true);
+            files.add(file);
         }
+        return files;
     }
 
     static String table(List<Map<String, Object>> points, Backend backend) {
