@@ -51,7 +51,7 @@ public final class StudyCommand implements Callable<Integer> {
         List<Study.Step> steps = new ArrayList<>();
         steps.add(new MicroStep());
         steps.add(new GapSweepStep());
-        // steps.add(new CrowdingStep());   <- issue 4: a small crowding curve
+        steps.add(new CrowdingStudyStep());
         return steps;
     }
 

@@ -33,6 +33,9 @@ class StudyTest {
         assertTrue(Json.MAPPER.readTree(out.resolve("summary.json").toFile()).get("steps").size() >= 2);
         // the micro step's data: 16 printed numbers, each once
         assertEquals(1 + 16, Files.readAllLines(out.resolve("micro/points.csv")).size());
+        // the crowding step: 6 N x 2 mitigations, and its plot
+        assertEquals(1 + 12, Files.readAllLines(out.resolve("crowding/points.csv")).size());
+        assertTrue(Files.size(out.resolve("crowding/crowding-gaussian_0.0_1.0.png")) > 0);
 
         String sweep = Files.readString(out.resolve("sweep-gap/points.jsonl"));
         CliTest.Run again = CliTest.run("study", "--out", out.toString(), "--progress", "off");
