@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "gapscope", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Softmax aggregation at scale: Jensen gaps, crowding, attention and LSE on CPU and TornadoVM devices.",
-        subcommands = {GapCommand.class, ExampleCommand.class, DevicesCommand.class,
+        subcommands = {GapCommand.class, ExampleCommand.class, DevicesCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
