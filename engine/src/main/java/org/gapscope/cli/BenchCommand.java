@@ -231,15 +231,21 @@ public final class BenchCommand implements Callable<Integer> {
         return new Timing(ms, median, sorted[0]);
     }
 
-    /** An off-heap tensor of N(0, sigma^2) values drawn with Philox (seeded), filled in parallel. */
     Tensor gaussianTensor(DType dt, double sigma, long... shape) {
+        return gaussian(dt, sigma, seed * 31 + shape.length, shape);
+    }
+
+    /**
+     * An off-heap tensor of N(0, sigma^2) values drawn with Philox (seeded), filled in parallel; the
+     * JMH benchmarks use it too.
+     */
+    public static Tensor gaussian(DType dt, double sigma, long salt, long... shape) {
         Tensor t = Tensor.zeros(dt, shape);
         long size = t.size();
         MemorySegment seg = t.segment();
         ValueLayout.OfFloat f = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         ValueLayout.OfDouble d = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         int blocks = (int) ((size + 65535) / 65536);
-        long salt = seed * 31 + shape.length;
         IntStream.range(0, blocks).parallel().forEach(blk -> {
             int[] scratch = new int[4];
             long to = Math.min(size, (blk + 1L) * 65536);
