@@ -139,12 +139,50 @@ public final class CpuBackend extends KernelBackend {
         d[slot] = s;
     }
 
+    @Override
+    protected void softmaxRows(Tensor x, int r0, int n, int v, double invT, double[] lse, int log, Tensor out) {
+        if (x.dtype() != DType.F32 || FS.length() != 2 * DS.length()) {
+            super.softmaxRows(x, r0, n, v, invT, lse, log, out);
+            return;
+        }
+        int chunks = chunks(v, CHUNK);
+        MemorySegment in = x.segment();
+        MemorySegment o = out.segment();
+        launcher.run(n * chunks, item -> {
+            int row = r0 + item / chunks;
+            int c = item % chunks;
+            long start = Chunks.start(v, chunks, c, Chunks.CONTIGUOUS);
+            int count = (int) Chunks.count(v, chunks, c, Chunks.CONTIGUOUS);
+            long base = (long) row * v + start;
+            double l = lse[row];
+            int lanes = FS.length();
+            int dl = DS.length();
+            int bound = FS.loopBound(count);
+            for (int i = 0; i < bound; i += lanes) {
+                FloatVector f = FloatVector.fromMemorySegment(FS, in, (base + i) * 4, LE);
+                DoubleVector y0 = ((DoubleVector) f.convertShape(VectorOperators.F2D, DS, 0)).mul(invT).sub(l);
+                DoubleVector y1 = ((DoubleVector) f.convertShape(VectorOperators.F2D, DS, 1)).mul(invT).sub(l);
+                if (log == 0) {
+                    y0 = y0.lanewise(VectorOperators.EXP);
+                    y1 = y1.lanewise(VectorOperators.EXP);
+                }
+                y0.intoMemorySegment(o, (base + i) * 8, LE);
+                y1.intoMemorySegment(o, (base + i + dl) * 8, LE);
+            }
+            for (int i = bound; i < count; i++) {
+                double y = in.get(FLOAT, (base + i) * 4) * invT - l;
+                o.set(DOUBLE, (base + i) * 8, log == 0 ? Math.exp(y) : y);
+            }
+        });
+    }
+
     // ---- jensenGap -----------------------------------------------------------------------------
 
     @Override
     protected void gapTokens(Tensor logits, Tensor extra, int t0, int n, int h, int v, double[] logZHeads,
                              double[] logZ, double[] logZMean, long[] nonFinite) {
-        if (logits.dtype() != DType.F32 || (extra != null && extra.dtype() != DType.F32)) {
+        if (logits.dtype() != DType.F32 || (extra != null && extra.dtype() != DType.F32)
+                || FS.length() != 2 * DS.length()) {
             super.gapTokens(logits, extra, t0, n, h, v, logZHeads, logZ, logZMean, nonFinite);
             return;
         }
@@ -209,14 +247,14 @@ public final class CpuBackend extends KernelBackend {
             FloatVector y = FloatVector.fromMemorySegment(FS, seg, off + 4L * i, LE);
             vmax = vmax.max(y);
             nf += y.abs().compare(VectorOperators.LE, Float.MAX_VALUE).not().trueCount();
-            for (int part = 0; part < lanes / dl; part++) {
-                DoubleVector yd = (DoubleVector) y.convertShape(VectorOperators.F2D, DS, part);
-                int at = i + part * dl;
-                if (first) {
-                    yd.intoArray(agg, at);
-                } else {
-                    DoubleVector.fromArray(DS, agg, at).add(yd).intoArray(agg, at);
-                }
+            DoubleVector y0 = (DoubleVector) y.convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector y1 = (DoubleVector) y.convertShape(VectorOperators.F2D, DS, 1);
+            if (first) {
+                y0.intoArray(agg, i);
+                y1.intoArray(agg, i + dl);
+            } else {
+                DoubleVector.fromArray(DS, agg, i).add(y0).intoArray(agg, i);
+                DoubleVector.fromArray(DS, agg, i + dl).add(y1).intoArray(agg, i + dl);
             }
         }
         if (bound > 0) {

@@ -110,6 +110,18 @@ public class KernelBackend implements Backend {
 
     // ---- section 1 -----------------------------------------------------------------------------
 
+    /**
+     * A zero F64 result tensor: on the Java heap when it fits an array (its pages are reused from call
+     * to call; fresh off-heap memory costs a page fault per 4 KiB on every call), else off-heap.
+     */
+    static Tensor newF64(long... shape) {
+        long n = 1;
+        for (long d : shape) {
+            n = Math.multiplyExact(n, d);
+        }
+        return n <= Integer.MAX_VALUE - 16 ? Tensor.of(new double[(int) n], shape) : Tensor.zeros(DType.F64, shape);
+    }
+
     static void checkTemperature(double t) {
         if (!(t > 0) || Double.isInfinite(t)) {
             throw new InputException("temperature must be a finite number > 0, got " + t);
@@ -181,28 +193,38 @@ public class KernelBackend implements Backend {
         double[] lse = logSumExp(x, temperature);
         int rows = lse.length;
         double invT = 1.0 / temperature;
-        Tensor out = Tensor.zeros(DType.F64, x.shape());
+        Tensor out = newF64(x.shape());
         int batch = Math.max(1, BATCH_ELEMENTS / v);
-        int chunks = chunks(v, chunkLength);
         for (int r0 = 0; r0 < rows; r0 += batch) {
             int n = Math.min(batch, rows - r0);
-            double[] l = Arrays.copyOfRange(lse, r0, r0 + n);
-            double[] o = new double[n * v];
-            if (x.dtype() == DType.F32) {
-                float[] a = x.toFloats((long) r0 * v, n * v);
-                launcher.run(n * chunks, i -> LogSumExp.softmaxWrite(i, a, v, chunks, layout, invT, l, log, o));
-            } else {
-                double[] a = x.toDoubles((long) r0 * v, n * v);
-                launcher.run(n * chunks, i -> LogSumExp.softmaxWrite(i, a, v, chunks, layout, invT, l, log, o));
-            }
-            for (int r = 0; r < n; r++) {
-                if (l[r] == Double.NEGATIVE_INFINITY) {
-                    Arrays.fill(o, r * v, (r + 1) * v, Double.NaN); // a row of only -inf has no distribution
+            softmaxRows(x, r0, n, v, invT, lse, log, out);
+        }
+        for (int r = 0; r < rows; r++) {
+            if (lse[r] == Double.NEGATIVE_INFINITY) { // a row of only -inf has no distribution
+                for (long i = (long) r * v; i < (long) (r + 1) * v; i++) {
+                    out.set(i, Double.NaN);
                 }
             }
-            MemorySegment.copy(o, 0, out.segment(), DOUBLE, (long) r0 * v * 8, n * v);
         }
         return out;
+    }
+
+    /**
+     * Writes softmax (log = 0) or log-softmax (log = 1) of rows [r0, r0 + n) into out, given every
+     * row's LSE of x/T: exp(x/T - LSE) or x/T - LSE, as the softmaxWrite body computes it.
+     */
+    protected void softmaxRows(Tensor x, int r0, int n, int v, double invT, double[] lse, int log, Tensor out) {
+        int chunks = chunks(v, chunkLength);
+        double[] l = Arrays.copyOfRange(lse, r0, r0 + n);
+        double[] o = new double[n * v];
+        if (x.dtype() == DType.F32) {
+            float[] a = x.toFloats((long) r0 * v, n * v);
+            launcher.run(n * chunks, i -> LogSumExp.softmaxWrite(i, a, v, chunks, layout, invT, l, log, o));
+        } else {
+            double[] a = x.toDoubles((long) r0 * v, n * v);
+            launcher.run(n * chunks, i -> LogSumExp.softmaxWrite(i, a, v, chunks, layout, invT, l, log, o));
+        }
+        MemorySegment.copy(o, 0, out.segment(), DOUBLE, (long) r0 * v * 8, n * v);
     }
 
     // ---- section 2 -----------------------------------------------------------------------------
@@ -233,8 +255,8 @@ public class KernelBackend implements Backend {
         }
         long[] outShape = q.shape();
         outShape[outShape.length - 1] = dv;
-        Tensor out = Tensor.zeros(DType.F64, outShape);
-        Tensor lseOut = Tensor.zeros(DType.F64, Arrays.copyOf(q.shape(), q.rank() - 1));
+        Tensor out = newF64(outShape);
+        Tensor lseOut = newF64(Arrays.copyOf(q.shape(), q.rank() - 1));
         int code = maskCode(mask);
         long perHead = Math.max(1, Math.max((long) tq * Math.max(d, dv), (long) tk * Math.max(d, dv)));
         int batch = (int) Math.max(1, Math.min(heads, BATCH_ELEMENTS / perHead));
