@@ -380,6 +380,7 @@ public final class CpuBackend extends KernelBackend {
         for (long b0 = 0; b0 < count; b0 += BLOCK) {
             int len = (int) Math.min(BLOCK, count - b0);
             int vecLen = len - len % lanes;
+            DoubleVector vmax = DoubleVector.broadcast(DS, LogSumExp.LOWEST);
             for (int i = 0; i < vecLen; i += lanes) {
                 LongVector idx = lane.add(start + b0 + i);
                 LongVector x0 = idx.and(MASK32);
@@ -416,14 +417,14 @@ public final class CpuBackend extends KernelBackend {
                 } else {
                     x = u1.lanewise(VectorOperators.LOG).div(b).neg().add(a);
                 }
-                x.mul(scale).intoArray(buf, i);
-            }
-            for (int i = vecLen; i < len; i++) {
-                buf[i] = scale * Laws.draw(start + b0 + i, rep, seed, law, a, b, c, scratch, 0);
+                x = x.mul(scale);
+                vmax = vmax.max(x);
+                x.intoArray(buf, i);
             }
             // block state, folded into the running state
-            double bm = LogSumExp.LOWEST;
-            for (int i = 0; i < len; i++) {
+            double bm = vecLen > 0 ? vmax.reduceLanes(VectorOperators.MAX) : LogSumExp.LOWEST;
+            for (int i = vecLen; i < len; i++) {
+                buf[i] = scale * Laws.draw(start + b0 + i, rep, seed, law, a, b, c, scratch, 0);
                 bm = Math.max(bm, buf[i]);
             }
             int dl = DS.length();
