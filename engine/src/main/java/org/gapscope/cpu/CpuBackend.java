@@ -176,6 +176,99 @@ public final class CpuBackend extends KernelBackend {
         });
     }
 
+    // ---- attention -----------------------------------------------------------------------------
+
+    private static final ThreadLocal<double[][]> SCORES = ThreadLocal.withInitial(() -> new double[1][0]);
+
+    /**
+     * The attention body's arithmetic in two vector passes per query: scores against a transposed copy
+     * of K (vector over keys, so no horizontal sums and a fixed order), max, exp and sum over keys, then
+     * out += p_j v_j (vector over the value dimension). FP64 throughout; the result differs from the
+     * online body only by rounding (tk 2^-53 relative).
+     */
+    @Override
+    protected void attentionHeads(double[] q, double[] k, double[] v, int nh, int tq, int tk, int d, int dv,
+                                  double scale, int mask, double[] out, double[] lse) {
+        int lanes = DS.length();
+        int blocks = (tk + lanes - 1) / lanes;
+        // K transposed in blocks of `lanes` keys: [head][block][c][lane], zero-padded, so the scores of a
+        // block of keys accumulate in one register from contiguous loads.
+        double[] kt = new double[nh * blocks * d * lanes];
+        launcher.run(nh, h -> {
+            for (int j = 0; j < tk; j++) {
+                int blk = j / lanes;
+                int ln = j % lanes;
+                for (int c = 0; c < d; c++) {
+                    kt[((h * blocks + blk) * d + c) * lanes + ln] = k[(h * tk + j) * d + c];
+                }
+            }
+        });
+        launcher.run(nh * tq, item -> {
+            int h = item / tq;
+            int i = item % tq;
+            int limit = org.gapscope.kernels.Attention.keyLimit(i, tq, tk, mask);
+            int oOff = item * dv;
+            if (limit == 0) {
+                lse[item] = 0.0;
+                return;
+            }
+            double[][] holder = SCORES.get();
+            if (holder[0].length < blocks * lanes) {
+                holder[0] = new double[blocks * lanes];
+            }
+            double[] sc = holder[0];
+            int qOff = item * d;
+            int used = (limit + lanes - 1) / lanes;
+            for (int blk = 0; blk < used; blk++) {
+                DoubleVector acc = DoubleVector.zero(DS);
+                int base = (h * blocks + blk) * d * lanes;
+                for (int c = 0; c < d; c++) {
+                    acc = DoubleVector.fromArray(DS, kt, base + c * lanes).mul(q[qOff + c]).add(acc);
+                }
+                acc.mul(scale).intoArray(sc, blk * lanes);
+            }
+            int bound = limit - limit % lanes;
+            double m = LogSumExp.LOWEST;
+            for (int j = 0; j < limit; j++) {
+                m = Math.max(m, sc[j]);
+            }
+            double l = 0;
+            if (bound > 0) {
+                DoubleVector sum = DoubleVector.zero(DS);
+                for (int j = 0; j < bound; j += lanes) {
+                    DoubleVector p = DoubleVector.fromArray(DS, sc, j).sub(m).lanewise(VectorOperators.EXP);
+                    p.intoArray(sc, j);
+                    sum = sum.add(p);
+                }
+                for (int t = 0; t < lanes; t++) {
+                    l += sum.lane(t);
+                }
+            }
+            for (int j = bound; j < limit; j++) {
+                sc[j] = Math.exp(sc[j] - m);
+                l += sc[j];
+            }
+            int cb = dv - dv % lanes;
+            int vBase = h * tk * dv;
+            double inv = 1.0 / l;
+            for (int c = 0; c < cb; c += lanes) { // one register accumulator per block of lanes
+                DoubleVector acc = DoubleVector.zero(DS);
+                for (int j = 0; j < limit; j++) {
+                    acc = DoubleVector.fromArray(DS, v, vBase + j * dv + c).mul(sc[j]).add(acc);
+                }
+                acc.mul(inv).intoArray(out, oOff + c);
+            }
+            for (int c = cb; c < dv; c++) {
+                double acc = 0;
+                for (int j = 0; j < limit; j++) {
+                    acc = v[vBase + j * dv + c] * sc[j] + acc;
+                }
+                out[oOff + c] = acc * inv;
+            }
+            lse[item] = m + Math.log(l);
+        });
+    }
+
     // ---- jensenGap -----------------------------------------------------------------------------
 
     @Override
