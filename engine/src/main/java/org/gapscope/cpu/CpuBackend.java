@@ -18,9 +18,10 @@ import org.gapscope.kernels.LogSumExp;
 
 /**
  * The {@code cpu} backend: the kernel bodies' chunks and states over all cores (ForkJoin), with the
- * hot partial passes written with the Vector API ({@code jdk.incubator.vector}): the exp-sum of
- * logSumExp (and so softmax/logSoftmax), the fused Jensen-gap pass and the crowding draws. Merge
- * passes, attention, positional sums and FP64 inputs run the kernel bodies themselves. Chunks have a
+ * hot passes written with the Vector API ({@code jdk.incubator.vector}): the exp-sum of logSumExp,
+ * the softmax/logSoftmax write, the fused Jensen-gap pass, the crowding draws and attention. Merge
+ * passes, positional sums, FP64 inputs of the row ops and Student-t draws run the kernel bodies
+ * themselves (over all cores). Chunks have a
  * fixed length (4096 logits, 65536 distractors) and are merged in chunk order, so results do not
  * depend on the number of threads: the same input (or seed) gives the same bits on every run.
  *
@@ -33,6 +34,8 @@ import org.gapscope.kernels.LogSumExp;
  *       error that of the LSE.</li>
  *   <li>jensenGap: each log Z_h as logSumExp; the head sum L and the aggregate's and mean's states in
  *       FP64 (exp in FP64). |Gamma error| &le; H * 2e-5.</li>
+ *   <li>attention: FP64 (inputs widened), two passes per query (scores, then exp and P V): relative
+ *       error ~ tk 2^-53, as the online body.</li>
  *   <li>crowding: FP64 draws (vector log/sqrt/cos within 1 ulp of java.lang.Math, so scores agree with
  *       the reference to ~1e-15 relative) and FP64 (m, d) states per block of 256 draws: relative
  *       error of sum e^X ~ 1e-12 at N = 10^8.</li>
