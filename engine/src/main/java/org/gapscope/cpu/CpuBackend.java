@@ -189,6 +189,22 @@ public final class CpuBackend extends KernelBackend {
         }
     }
 
+    // ---- positional ----------------------------------------------------------------------------
+
+    /** The positional body's sums, eight offsets per vector (same order over k: FP64, vector cos). */
+    @Override
+    public double[] positional(double[] omegas, double[] deltas) {
+        if (omegas.length == 0 || deltas.length < 64) {
+            return super.positional(omegas, deltas);
+        }
+        double[] f = new double[deltas.length];
+        int block = 1024;
+        int blocks = (deltas.length + block - 1) / block;
+        launcher.run(blocks, blk -> VectorPasses.positionalBlock(omegas, deltas, blk * block,
+                Math.min(deltas.length, (blk + 1) * block), f));
+        return f;
+    }
+
     // ---- crowding ------------------------------------------------------------------------------
 
     @Override
