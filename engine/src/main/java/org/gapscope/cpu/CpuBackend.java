@@ -14,8 +14,8 @@ import org.gapscope.kernels.LogSumExp;
 /**
  * The {@code cpu} backend: the kernel bodies' chunks and states over all cores (ForkJoin), with the
  * hot passes written with the Vector API ({@code jdk.incubator.vector}): the exp-sum of logSumExp,
- * the softmax/logSoftmax write, the fused Jensen-gap pass, the crowding draws and attention. Merge
- * passes, positional sums, FP64 inputs of the row ops and Student-t draws run the kernel bodies
+ * the softmax/logSoftmax write, the fused Jensen-gap pass, the crowding draws, attention and the
+ * positional sums. Merge passes, FP64 inputs of the row ops and Student-t draws run the kernel bodies
  * themselves (over all cores). Chunks have a
  * fixed length (4096 logits, 65536 distractors) and are merged in chunk order, so results do not
  * depend on the number of threads: the same input (or seed) gives the same bits on every run.
