@@ -1,0 +1,380 @@
+package org.gapscope.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.gapscope.api.AttentionResult;
+import org.gapscope.api.Backend;
+import org.gapscope.api.Backends;
+import org.gapscope.api.CrowdingResult;
+import org.gapscope.api.CrowdingSpec;
+import org.gapscope.api.DType;
+import org.gapscope.api.GapResult;
+import org.gapscope.api.Law;
+import org.gapscope.api.MaskAlignment;
+import org.gapscope.api.Mitigation;
+import org.gapscope.api.MixtureGaps;
+import org.gapscope.api.Tensor;
+import org.gapscope.kernels.Laws;
+import org.gapscope.reference.ReferenceBackend;
+import org.junit.jupiter.api.DynamicContainer;
+import org.junit.jupiter.api.DynamicNode;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Every op x every registered backend (except reference, the oracle) x dtype x shape family, against
+ * the reference backend. Backends join by registering in META-INF/services (ServiceLoader): nothing
+ * here names one. Families: tiny (V = H = T = 1), odd (sizes that are no multiple of any vector
+ * width or chunk), large (V = 262144), and rows with +-inf / NaN.
+ *
+ * <p>Tolerances follow from the accumulation schemes a backend may use (ARCHITECTURE.md, "Numbers"),
+ * per dtype; each is derived where it is defined below.
+ */
+class EquivalenceTest {
+
+    static final ReferenceBackend REF = new ReferenceBackend();
+    static final DType[] DTYPES = {DType.F32, DType.F64};
+
+    static List<Backend> backendsUnderTest() {
+        return Backends.all().stream().filter(b -> !b.name().equals("reference")).filter(Backend::available).toList();
+    }
+
+    @Test
+    void theCpuBackendAndTheGridBodiesAreRegistered() {
+        List<String> names = backendsUnderTest().stream().map(Backend::name).toList();
+        assertTrue(names.contains("cpu"), "cpu backend registered: " + names);
+        assertTrue(names.contains("grid"), "test grid backend registered: " + names);
+        assertEquals("cpu", Backends.select("auto").name(), "auto picks cpu over reference (when no device backend)");
+    }
+
+    // ---- tolerances ------------------------------------------------------------------------------
+
+    /**
+     * Absolute tolerance of an LSE (or log Z) of values with |x/T| &le; maxAbs.
+     * F32 data may be summed in FP32 (exp in FP32, blocks of &le; 4096 in 16 lanes, folded into FP64):
+     * exp's relative error 2 ulp = 1.2e-7; rounding x/T - m to FP32 costs 2^-24 |x/T - m| relative per
+     * term, which weighted by the terms is &le; 6e-8 ln V = 7.5e-7 at V = 262144; each lane adds at most
+     * 256 terms in FP32: 256 * 2^-24 = 1.5e-5 relative worst case. Sum &lt; 2e-5 in log D, plus the FP32
+     * rounding of x * (1/T): 6e-8 |x/T|. F64 data: FP64 sums of V terms, V 2^-53 = 3e-11 at V = 262144,
+     * plus 2^-53 |x/T| for x * (1/T) against x / T: 1e-10 + 1e-15 |x/T| leaves a margin of 3.
+     */
+    static double lseTol(DType dtype, double maxAbs) {
+        return dtype == DType.F32 ? 2e-5 + 1.2e-7 * maxAbs : 1e-10 + 1e-15 * maxAbs;
+    }
+
+    /**
+     * Attention: F32 inputs may be multiplied and accumulated in FP32: a dot product of d &le; 128 terms
+     * with |q_c k_c| &le; 1 errs by &le; 128 * 6e-8 = 8e-6, exp turns that into a relative error of the
+     * weights, so outputs with |v| &le; 4 and the LSE err by &lt; 4e-5: 1e-4. F64: FP64 with one rounding
+     * per key and rescale, tk * 2^-53 * 4 = 2e-13 at tk = 512: 1e-10.
+     */
+    static double attentionTol(DType dtype) {
+        return dtype == DType.F32 ? 1e-4 : 1e-10;
+    }
+
+    /**
+     * Crowding draws are Philox-identical; vector log/sqrt/cos/exp may differ from java.lang.Math by an
+     * ulp (4e-16 relative on |X| &le; 10: 4e-15 absolute per score and per exp term), sums of N &le; 3e5
+     * terms in FP64 in another order differ by N 2^-53 = 3e-11 relative: 1e-9 on the LSE, and
+     * |dP| &le; P(1-P) |dLSE| &lt; 1e-9 on P.
+     */
+    static final double CROWDING_TOL = 1e-9;
+
+    /**
+     * Positional sums: FP64 in the same order over k; a vector cos may differ from java.lang.Math.cos
+     * by an ulp (1.1e-16 per term), so m = 64 terms differ by &lt; 64 * 2.2e-16 = 1.4e-14: 1e-12.
+     */
+    static final double POSITIONAL_TOL = 1e-12;
+
+    // ---- data -----------------------------------------------------------------------------------
+
+    /** Gaussian test data from Philox (seeded, reproducible). */
+    static double[] gaussian(int n, double sigma, long seed) {
+        double[] x = new double[n];
+        int[] scratch = new int[4];
+        for (int i = 0; i < n; i++) {
+            x[i] = Laws.draw(i, 0, seed, Laws.GAUSSIAN, 0, sigma, 0, scratch, 0);
+        }
+        return x;
+    }
+
+    static Tensor tensor(DType dtype, double[] values, long... shape) {
+        if (dtype == DType.F64) {
+            return Tensor.of(values.clone(), shape);
+        }
+        float[] f = new float[values.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) values[i];
+        }
+        return Tensor.of(f, shape);
+    }
+
+    static double maxAbs(double[] x) {
+        double m = 0;
+        for (double v : x) {
+            if (Double.isFinite(v)) {
+                m = Math.max(m, Math.abs(v));
+            }
+        }
+        return m;
+    }
+
+    /** Equal when both are NaN or the same infinity; else |a - e| &le; tol. */
+    static void close(String what, double expected, double actual, double tol) {
+        if (Double.isNaN(expected) || Double.isInfinite(expected)) {
+            assertEquals(expected, actual, 0.0, what + ": expected " + expected + ", got " + actual);
+            return;
+        }
+        if (!(Math.abs(actual - expected) <= tol)) {
+            fail(what + ": expected " + expected + ", got " + actual + " (|diff| = " + Math.abs(actual - expected)
+                    + " > tol " + tol + ")");
+        }
+    }
+
+    static void close(String what, double[] expected, double[] actual, double tol) {
+        assertEquals(expected.length, actual.length, what + ": length");
+        for (int i = 0; i < expected.length; i++) {
+            close(what + "[" + i + "]", expected[i], actual[i], tol);
+        }
+    }
+
+    // ---- shape families for row ops -----------------------------------------------------------------
+
+    record Rows(String family, long[] shape, double[] values, double temperature) {}
+
+    static List<Rows> rowFamilies() {
+        List<Rows> list = new ArrayList<>();
+        list.add(new Rows("tiny", new long[] {1, 1}, new double[] {0.3}, 1.0));
+        list.add(new Rows("odd", new long[] {3, 1031}, gaussian(3 * 1031, 3.0, 11), 1.0));
+        list.add(new Rows("odd-rank3-T0.7", new long[] {2, 3, 17}, gaussian(102, 3.0, 12), 0.7));
+        list.add(new Rows("large", new long[] {2, 262144}, gaussian(2 * 262144, 3.0, 13), 1.0));
+        int v = 37;
+        double[] nf = gaussian(6 * v, 2.0, 14);
+        nf[3] = Double.NaN;                                   // row 0: a NaN
+        nf[v + 5] = Double.POSITIVE_INFINITY;                 // row 1: +inf
+        for (int i = 0; i < v; i++) {
+            nf[2 * v + i] = Double.NEGATIVE_INFINITY;         // row 2: only -inf
+        }
+        nf[3 * v] = Double.NEGATIVE_INFINITY;                 // row 3: finite and one -inf
+        nf[3 * v + 36] = Double.NEGATIVE_INFINITY;
+        nf[4 * v + 1] = Double.POSITIVE_INFINITY;             // row 4: +inf and NaN
+        nf[4 * v + 2] = Double.NaN;                           // row 5: finite
+        list.add(new Rows("inf-nan", new long[] {6, v}, nf, 1.0));
+        return list;
+    }
+
+    // ---- the harness ----------------------------------------------------------------------------------
+
+    @TestFactory
+    Stream<DynamicNode> everyOpOnEveryBackend() {
+        List<DynamicNode> perBackend = new ArrayList<>();
+        for (Backend backend : backendsUnderTest()) {
+            List<DynamicNode> tests = new ArrayList<>();
+            for (DType dtype : DTYPES) {
+                for (Rows rows : rowFamilies()) {
+                    String tag = dtype + " " + rows.family();
+                    tests.add(DynamicTest.dynamicTest("logSumExp " + tag, () -> logSumExp(backend, dtype, rows)));
+                    tests.add(DynamicTest.dynamicTest("softmax " + tag, () -> softmax(backend, dtype, rows, false)));
+                    tests.add(DynamicTest.dynamicTest("logSoftmax " + tag, () -> softmax(backend, dtype, rows, true)));
+                }
+                for (String family : List.of("tiny", "odd", "large", "inf-nan")) {
+                    String tag = dtype + " " + family;
+                    tests.add(DynamicTest.dynamicTest("jensenGap " + tag, () -> jensenGap(backend, dtype, family)));
+                    tests.add(DynamicTest.dynamicTest("attention " + tag, () -> attention(backend, dtype, family)));
+                    tests.add(DynamicTest.dynamicTest("mixtureGaps " + tag, () -> mixtureGaps(backend, dtype, family)));
+                }
+            }
+            tests.add(DynamicTest.dynamicTest("crowding (every law, mitigation, N = 1 .. 300001)",
+                    () -> crowding(backend)));
+            tests.add(DynamicTest.dynamicTest("positional tiny / odd / large", () -> positional(backend)));
+            perBackend.add(DynamicContainer.dynamicContainer(backend.name(), tests));
+        }
+        assertFalse(perBackend.isEmpty(), "no backend besides reference is registered");
+        return perBackend.stream();
+    }
+
+    static void logSumExp(Backend backend, DType dtype, Rows rows) {
+        Tensor x = tensor(dtype, rows.values(), rows.shape());
+        double[] expected = REF.logSumExp(x, rows.temperature());
+        double[] actual = backend.logSumExp(x, rows.temperature());
+        close(backend.name() + " logSumExp", expected, actual, lseTol(dtype, maxAbs(rows.values()) / rows.temperature()));
+    }
+
+    /**
+     * softmax = exp(x/T - LSE): its relative error is the LSE's absolute error (plus 2^-53), so
+     * |p - p_ref| &le; 1.01 lseTol * p_ref; log-softmax errs by the LSE's error plus 2^-53 |x/T|.
+     */
+    static void softmax(Backend backend, DType dtype, Rows rows, boolean log) {
+        Tensor x = tensor(dtype, rows.values(), rows.shape());
+        Tensor e = log ? REF.logSoftmax(x, rows.temperature()) : REF.softmax(x, rows.temperature());
+        Tensor a = log ? backend.logSoftmax(x, rows.temperature()) : backend.softmax(x, rows.temperature());
+        assertArrayEquals(x.shape(), a.shape(), "shape");
+        double tol = lseTol(dtype, maxAbs(rows.values()) / rows.temperature());
+        for (long i = 0; i < x.size(); i++) {
+            double ev = e.get(i);
+            double t = log ? tol + 1e-15 * Math.abs(ev) : 1.01 * tol * Math.abs(ev) + 1e-300;
+            close(backend.name() + (log ? " logSoftmax[" : " softmax[") + i + "]", ev, a.get(i), t);
+        }
+    }
+
+    static void jensenGap(Backend backend, DType dtype, String family) {
+        int b;
+        int h;
+        int v;
+        switch (family) {
+            case "tiny" -> { b = 1; h = 1; v = 1; }
+            case "odd" -> { b = 3; h = 5; v = 1031; }
+            case "large" -> { b = 1; h = 4; v = 262144; }
+            default -> { b = 4; h = 3; v = 37; }
+        }
+        double[] logits = gaussian(b * h * v, 2.5, 21 + v);
+        double[] extra = gaussian(b * v, 1.0, 22 + v);
+        if (family.equals("inf-nan")) {
+            logits[(0 * h + 1) * v + 4] = Double.NaN;                   // token 0: a NaN in head 1
+            logits[(1 * h + 2) * v + 7] = Double.POSITIVE_INFINITY;     // token 1: +inf in head 2
+            logits[(2 * h) * v + 9] = Double.NEGATIVE_INFINITY;         // token 2: one -inf logit
+            extra[3 * v + 1] = Double.NEGATIVE_INFINITY;                // token 3: -inf in the extra logits
+        }
+        int[] targets = new int[b];
+        for (int t = 0; t < b; t++) {
+            targets[t] = (t * 7 + 3) % v;
+        }
+        Tensor l = tensor(dtype, logits, b, h, v);
+        double maxAbs = maxAbs(logits) * h + maxAbs(extra);
+        // log Z_h: one LSE each. log Z and log Z of the mean: an LSE of sums of H (+1) logits, summed in
+        // FP64 by every scheme we allow (H 2^-53 |L|, far below lseTol). Gamma, gammaJ and the ledger
+        // add H such log Z_h: (H + 1) lseTol.
+        double tolZ = lseTol(dtype, maxAbs);
+        double tolGamma = (h + 1) * tolZ;
+        for (int mode = 0; mode < 3; mode++) {
+            Tensor ex = mode == 0 ? null : mode == 1 ? tensor(dtype, java.util.Arrays.copyOf(extra, v), v)
+                    : tensor(dtype, extra, b, v);
+            int[] tg = mode == 1 ? null : targets;
+            GapResult e = REF.jensenGap(l, ex, tg);
+            GapResult a = backend.jensenGap(l, ex, tg);
+            String w = backend.name() + " jensenGap extraMode " + mode;
+            assertEquals(e.tokens(), a.tokens(), w + " tokens");
+            assertEquals(e.heads(), a.heads(), w + " heads");
+            assertEquals(e.extraIncluded(), a.extraIncluded(), w + " extraIncluded");
+            assertArrayEquals(e.nonFinite(), a.nonFinite(), w + " nonFinite");
+            close(w + " logZHeads", e.logZHeads(), a.logZHeads(), tolZ);
+            close(w + " logZ", e.logZ(), a.logZ(), tolZ);
+            close(w + " gamma", e.gamma(), a.gamma(), tolGamma);
+            close(w + " gammaJ", e.gammaJ(), a.gammaJ(), tolGamma);
+            if (tg == null) {
+                assertEquals(null, a.ledger(), w + " no ledger without targets");
+            } else {
+                close(w + " ledger", e.ledger(), a.ledger(), tolGamma);
+            }
+        }
+    }
+
+    static void attention(Backend backend, DType dtype, String family) {
+        int heads;
+        int tq;
+        int tk;
+        int d;
+        int dv;
+        switch (family) {
+            case "tiny" -> { heads = 1; tq = 1; tk = 1; d = 1; dv = 1; }
+            case "odd" -> { heads = 3; tq = 37; tk = 53; d = 13; dv = 7; }
+            case "large" -> { heads = 1; tq = 512; tk = 512; d = 64; dv = 64; }
+            default -> { heads = 2; tq = 9; tk = 11; d = 5; dv = 3; }
+        }
+        double[] q = gaussian(heads * tq * d, 1.0, 31);
+        double[] k = gaussian(heads * tk * d, 1.0, 32);
+        double[] vv = gaussian(heads * tk * dv, 1.0, 33);
+        if (family.equals("inf-nan")) {
+            q[2] = Double.NaN;                              // head 0, query 0: NaN scores
+            k[tk * d + 3 * d] = Double.POSITIVE_INFINITY;   // head 1: key 3 has a +-inf score
+        }
+        Tensor tqT = tensor(dtype, q, heads, tq, d);
+        Tensor tkT = tensor(dtype, k, heads, tk, d);
+        Tensor tvT = tensor(dtype, vv, heads, tk, dv);
+        double scale = 1.0 / Math.sqrt(d);
+        double tol = attentionTol(dtype);
+        for (MaskAlignment mask : MaskAlignment.values()) {
+            AttentionResult e = REF.attention(tqT, tkT, tvT, scale, mask);
+            AttentionResult a = backend.attention(tqT, tkT, tvT, scale, mask);
+            String w = backend.name() + " attention " + mask;
+            assertArrayEquals(e.out().shape(), a.out().shape(), w + " out shape");
+            assertArrayEquals(e.lse().shape(), a.lse().shape(), w + " lse shape");
+            close(w + " lse", e.lse().toDoubles(), a.lse().toDoubles(), tol);
+            close(w + " out", e.out().toDoubles(), a.out().toDoubles(), tol);
+        }
+    }
+
+    /** Shared FP64 host code for one token: identical arithmetic, so 1e-12 is FP64 rounding slack. */
+    static void mixtureGaps(Backend backend, DType dtype, String family) {
+        if (family.equals("inf-nan") || family.equals("large")) {
+            return; // one token of host code: the odd and tiny families cover it
+        }
+        int h = family.equals("tiny") ? 1 : 3;
+        int v = family.equals("tiny") ? 1 : 17;
+        Tensor l = tensor(dtype, gaussian(h * v, 1.5, 41), h, v);
+        double[] beta = new double[h];
+        java.util.Arrays.fill(beta, 1.0 / h);
+        for (MixtureGaps.Score score : MixtureGaps.Score.values()) {
+            MixtureGaps e = REF.mixtureGaps(l, beta, 0, score, Double.NaN);
+            MixtureGaps a = backend.mixtureGaps(l, beta, 0, score, Double.NaN);
+            String w = backend.name() + " mixtureGaps " + score;
+            close(w + " mixture", e.mixture(), a.mixture(), 1e-12);
+            close(w + " gap", e.gap(), a.gap(), 1e-12);
+            close(w + " c", e.c(), a.c(), 1e-12);
+            close(w + " heads", e.heads(), a.heads(), 1e-12);
+            close(w + " contributions", e.contributions(), a.contributions(), 1e-12);
+            close(w + " divergences", e.divergences(), a.divergences(), 1e-12);
+        }
+    }
+
+    static void crowding(Backend backend) {
+        List<CrowdingSpec> specs = new ArrayList<>();
+        Law[] laws = {Law.gaussian(0, 1), Law.gumbel(0, 0.5), Law.uniform(-1, 2), Law.exponential(0.5, 2),
+            Law.studentT(0, 1, 3)};
+        for (Law law : laws) {
+            for (long n : new long[] {1, 2, 1000, 70001}) {
+                specs.add(new CrowdingSpec(n, 2.0, law, 3, 0, 42, Mitigation.NONE));
+            }
+        }
+        for (Mitigation m : List.of(new Mitigation(Mitigation.Kind.SCALABLE, 0.8),
+                new Mitigation(Mitigation.Kind.TEMPERATURE, 2.0), new Mitigation(Mitigation.Kind.TOP_K, 10),
+                new Mitigation(Mitigation.Kind.TOP_K, 1))) {
+            specs.add(new CrowdingSpec(300001, 3.0, Law.gaussian(0, 1), 2, 5, 7, m));
+            specs.add(new CrowdingSpec(5, 3.0, Law.gumbel(0, 1), 2, 5, 7, m));
+        }
+        specs.add(new CrowdingSpec(300001, 3.0, Law.gaussian(0, 1), 2, 5, 7, Mitigation.NONE));
+        for (CrowdingSpec spec : specs) {
+            CrowdingResult e = REF.crowding(spec);
+            CrowdingResult a = backend.crowding(spec);
+            String w = backend.name() + " crowding " + spec;
+            close(w + " p", e.p(), a.p(), CROWDING_TOL);
+            close(w + " lse", e.logSumDistractors(), a.logSumDistractors(), CROWDING_TOL);
+        }
+    }
+
+    static void positional(Backend backend) {
+        double[][] omegas = {{0.5}, new double[7], new double[64]};
+        double[][] deltas = {{3.0}, new double[1001], new double[4096]};
+        for (int s = 1; s < 3; s++) {
+            int m = omegas[s].length;
+            for (int k = 0; k < m; k++) {
+                omegas[s][k] = Math.pow(10000.0, -2.0 * k / (2 * m)); // RoPE frequencies
+            }
+            for (int i = 0; i < deltas[s].length; i++) {
+                deltas[s][i] = i - 17.5;
+            }
+        }
+        for (int s = 0; s < 3; s++) {
+            close(backend.name() + " positional m=" + omegas[s].length, REF.positional(omegas[s], deltas[s]),
+                    backend.positional(omegas[s], deltas[s]), POSITIONAL_TOL);
+        }
+    }
+}
