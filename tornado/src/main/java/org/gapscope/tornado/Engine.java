@@ -19,6 +19,7 @@ import org.gapscope.api.InputException;
 import org.gapscope.api.Tensor;
 import org.gapscope.kernels.Chunks;
 import org.gapscope.kernels.tornado.Plans;
+import org.gapscope.kernels.tornado.Tasks;
 import uk.ac.manchester.tornado.api.TornadoBackend;
 import uk.ac.manchester.tornado.api.TornadoDeviceMap;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
@@ -39,7 +40,10 @@ import uk.ac.manchester.tornado.api.enums.TornadoDeviceType;
  *       coalesced loads) of 1024 elements, work-groups of 128.</li>
  * </ul>
  * Properties: {@code gapscope.tornado.chunk}, {@code gapscope.tornado.layout} (contiguous|strided),
- * {@code gapscope.tornado.local}, {@code gapscope.tornado.plans} (plans kept, default 16).
+ * {@code gapscope.tornado.local}, {@code gapscope.tornado.plans} (plans kept, default 16). The LSE of
+ * FP32 data runs as a KernelContext launch with local memory on GPUs ({@code gapscope.tornado.kc},
+ * default true on accelerators, false on CPU devices; {@code gapscope.tornado.group} work-items per
+ * work-group, default 128; {@code gapscope.tornado.groupChunk} elements per work-group, default 8192).
  */
 final class Engine {
 
@@ -55,6 +59,10 @@ final class Engine {
     final int layout;
     final int chunk;
     final int local;
+    /** Work-group size of the KernelContext LSE (0: the @Parallel form): on by default on GPUs. */
+    final int group;
+    /** Elements per chunk (= per work-group) of the KernelContext LSE. */
+    final int groupChunk;
     private final int maxPlans;
     private final LinkedHashMap<String, Plans.Plan> plans = new LinkedHashMap<>(16, 0.75f, true);
 
@@ -74,6 +82,10 @@ final class Engine {
         this.chunk = Math.max(1, Integer.getInteger("gapscope.tornado.chunk", accelerator ? 1024 : 4096));
         this.local = Math.max(1, Integer.getInteger("gapscope.tornado.local", accelerator ? 128 : 8));
         this.maxPlans = Math.max(1, Integer.getInteger("gapscope.tornado.plans", 16));
+        int grp = Integer.getInteger("gapscope.tornado.group", 128);
+        boolean kc = Boolean.parseBoolean(System.getProperty("gapscope.tornado.kc", String.valueOf(accelerator)));
+        this.group = kc ? Integer.highestOneBit(Math.max(1, Math.min(grp, Tasks.MAX_GROUP))) : 0;
+        this.groupChunk = Math.max(1, Integer.getInteger("gapscope.tornado.groupChunk", 8192));
     }
 
     // ---- devices ------------------------------------------------------------------------------------
@@ -133,11 +145,19 @@ final class Engine {
 
     // ---- plans and launches ------------------------------------------------------------------------
 
+    /**
+     * The cached plan for {@code key} (its first word names the op), built on first use. A build that
+     * fails (TornadoVM cannot parse a task for the device) becomes a {@link TornadoFailure}.
+     */
     @SuppressWarnings("unchecked")
     synchronized <P extends Plans.Plan> P plan(String key, Supplier<P> build) {
         Plans.Plan p = plans.get(key);
         if (p == null) {
-            p = build.get();
+            try {
+                p = build.get(); // TornadoVM sketches (parses) the tasks here: a bailout may come now
+            } catch (RuntimeException | Error e) {
+                throw new TornadoFailure(key.split(" ")[0], info, e);
+            }
             plans.put(key, p);
             while (plans.size() > maxPlans) {
                 Map.Entry<String, Plans.Plan> eldest = plans.entrySet().iterator().next();
@@ -169,9 +189,10 @@ final class Engine {
      */
     void lseRows(Tensor x, int r0, int n, int v, double invT, double[] out) {
         boolean f32 = x.dtype() == DType.F32;
-        int c = chunks(v);
-        Plans.Lse p = plan("lse " + f32 + " " + n + " " + v + " " + c + " " + layout,
-                () -> Plans.Lse.build(device, f32, n, v, c, layout, local));
+        int grp = f32 ? group : 0;
+        int c = grp > 0 ? (int) Math.max(1, (v + groupChunk - 1L) / groupChunk) : chunks(v);
+        Plans.Lse p = plan("lse " + f32 + " " + n + " " + v + " " + c + " " + layout + " " + grp,
+                () -> Plans.Lse.build(device, f32, n, v, c, layout, local, grp));
         boolean[] bad = f32 ? copyIn(x, (long) r0 * v, p.xf, n, v) : copyIn(x, (long) r0 * v, p.xd, n, v);
         p.p[0] = invT;
         run("logSumExp", p);

@@ -3,6 +3,7 @@ package org.gapscope.kernels.tornado;
 import java.util.concurrent.atomic.AtomicLong;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
+import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
@@ -32,7 +33,7 @@ public final class Plans {
     public static class Plan implements AutoCloseable {
         final TornadoExecutionPlan plan;
 
-        Plan(TaskGraph graph, GridScheduler grid, TornadoDevice device) {
+        public Plan(TaskGraph graph, GridScheduler grid, TornadoDevice device) {
             ImmutableTaskGraph itg = graph.snapshot();
             this.plan = new TornadoExecutionPlan(itg);
             plan.withDevice(device).withGridScheduler(grid);
@@ -111,7 +112,12 @@ public final class Plans {
             this.out = out;
         }
 
-        public static Lse build(TornadoDevice dev, boolean f32, int rows, int v, int chunks, int layout, int local) {
+        /**
+         * group &gt; 0 (F32 only): the KernelContext form, one work-group of that many work-items per chunk
+         * ({@link Tasks#lsePartialGroupF32}); else the @Parallel form, one work-item per chunk.
+         */
+        public static Lse build(TornadoDevice dev, boolean f32, int rows, int v, int chunks, int layout, int local,
+                                int group) {
             String n = name("lse");
             int items = rows * chunks;
             float[] xf = f32 ? new float[rows * v] : new float[1];
@@ -122,15 +128,21 @@ public final class Plans {
             double[] out = new double[rows];
             TaskGraph g = new TaskGraph(n).transferToDevice(DataTransferMode.EVERY_EXECUTION, f32 ? xf : xd, p)
                     .transferToDevice(DataTransferMode.FIRST_EXECUTION, m, d);
-            if (f32) {
+            GridScheduler s = new GridScheduler();
+            if (f32 && group > 0) {
+                g.task("partial", Tasks::lsePartialGroupF32, new KernelContext(), xf, p, m, d, v, chunks, group);
+                WorkerGrid1D w = new WorkerGrid1D(items * group);
+                w.setLocalWork(group, 1, 1);
+                s.addWorkerGrid(n + ".partial", w);
+            } else if (f32) {
                 g.task("partial", Tasks::lsePartialF32, xf, p, m, d, global(items, local), items, v, chunks, layout);
+                grid(s, n, "partial", items, local);
             } else {
                 g.task("partial", Tasks::lsePartialF64, xd, p, m, d, global(items, local), items, v, chunks, layout);
+                grid(s, n, "partial", items, local);
             }
             g.task("merge", Tasks::lseMerge, m, d, out, global(rows, local), rows, chunks)
                     .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
-            GridScheduler s = new GridScheduler();
-            grid(s, n, "partial", items, local);
             grid(s, n, "merge", rows, local);
             return new Lse(g, s, dev, xf, xd, p, out);
         }

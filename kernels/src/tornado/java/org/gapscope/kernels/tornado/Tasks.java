@@ -1,10 +1,12 @@
 package org.gapscope.kernels.tornado;
 
 import org.gapscope.kernels.Attention;
+import org.gapscope.kernels.Chunks;
 import org.gapscope.kernels.Crowding;
 import org.gapscope.kernels.JensenGap;
 import org.gapscope.kernels.LogSumExp;
 import org.gapscope.kernels.Positional;
+import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 
 /**
@@ -46,6 +48,58 @@ public final class Tasks {
             if (item < items) { // grid >= the count: see the class comment
                 LogSumExp.lsePartial(item, x, v, chunks, layout, p[0], m, d);
             }
+        }
+    }
+
+    /** Largest work-group of {@link #lsePartialGroupF32}: the size of its local arrays. */
+    public static final int MAX_GROUP = 256;
+
+    /**
+     * The GPU form of lsePartialF32, a KernelContext launch: one work-group of {@code group} work-items
+     * (a power of two, at most {@link #MAX_GROUP}) per chunk; the chunk is contiguous in its row and
+     * its work-items read it with stride {@code group} (neighbours read neighbours: coalesced). The
+     * group's maximum and then its sum of exp(x/T - max) are reduced in local memory by a tree, and
+     * work-item 0 writes the chunk's (m, d) state, laid out as lsePartialF32's. Sums in FP64.
+     */
+    public static void lsePartialGroupF32(KernelContext kc, float[] x, double[] p, double[] m, double[] d, int v,
+                                          int chunks, int group) {
+        double[] local = kc.allocateDoubleLocalArray(256);
+        int g = kc.groupIdx;
+        int t = kc.localIdx;
+        int row = g / chunks;
+        int c = g % chunks;
+        long base = (long) row * v + Chunks.start(v, chunks, c, Chunks.CONTIGUOUS);
+        long count = Chunks.count(v, chunks, c, Chunks.CONTIGUOUS);
+        double invT = p[0];
+        double mx = LogSumExp.LOWEST;
+        for (long k = t; k < count; k += group) {
+            mx = Math.max(mx, x[(int) (base + k)] * invT);
+        }
+        local[t] = mx;
+        for (int stride = group / 2; stride > 0; stride = stride / 2) {
+            kc.localBarrier();
+            if (t < stride) {
+                local[t] = Math.max(local[t], local[t + stride]);
+            }
+        }
+        kc.localBarrier();
+        double top = local[0];
+        kc.localBarrier();
+        double s = 0.0;
+        for (long k = t; k < count; k += group) {
+            s += Math.exp(x[(int) (base + k)] * invT - top);
+        }
+        local[t] = s;
+        for (int stride = group / 2; stride > 0; stride = stride / 2) {
+            kc.localBarrier();
+            if (t < stride) {
+                local[t] = local[t] + local[t + stride];
+            }
+        }
+        kc.localBarrier();
+        if (t == 0) {
+            m[g] = top;
+            d[g] = local[0];
         }
     }
 
