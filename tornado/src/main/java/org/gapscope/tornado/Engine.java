@@ -63,6 +63,12 @@ final class Engine {
     final int group;
     /** Elements per chunk (= per work-group) of the KernelContext LSE. */
     final int groupChunk;
+    /**
+     * No FP64 on the device (or forced with gapscope.tornado.fp32=true, to test this path on an FP64
+     * device): logSumExp of F32 data in compensated FP32; softmax and logSoftmax use it and write on
+     * the host; the other ops need FP64 and fail with an error naming the device.
+     */
+    final boolean fp32;
     private final int maxPlans;
     private final LinkedHashMap<String, Plans.Plan> plans = new LinkedHashMap<>(16, 0.75f, true);
 
@@ -82,6 +88,7 @@ final class Engine {
         this.chunk = Math.max(1, Integer.getInteger("gapscope.tornado.chunk", accelerator ? 1024 : 4096));
         this.local = Math.max(1, Integer.getInteger("gapscope.tornado.local", accelerator ? 128 : 8));
         this.maxPlans = Math.max(1, Integer.getInteger("gapscope.tornado.plans", 16));
+        this.fp32 = !info.fp64() || Boolean.getBoolean("gapscope.tornado.fp32");
         int grp = Integer.getInteger("gapscope.tornado.group", 128);
         boolean kc = Boolean.parseBoolean(System.getProperty("gapscope.tornado.kc", String.valueOf(accelerator)));
         this.group = kc ? Integer.highestOneBit(Math.max(1, Math.min(grp, Tasks.MAX_GROUP))) : 0;
@@ -188,6 +195,10 @@ final class Engine {
      * caller recomputes them on the host: the device runs under fast math and cannot see NaN or inf).
      */
     void lseRows(Tensor x, int r0, int n, int v, double invT, double[] out) {
+        if (fp32) {
+            lseRowsF32(x, r0, n, v, invT, out);
+            return;
+        }
         boolean f32 = x.dtype() == DType.F32;
         int grp = f32 ? group : 0;
         int c = grp > 0 ? (int) Math.max(1, (v + groupChunk - 1L) / groupChunk) : chunks(v);
@@ -201,11 +212,40 @@ final class Engine {
         }
     }
 
+    /** FP64-less devices: compensated FP32 states on the device, M + log D on the host in FP64. */
+    private void lseRowsF32(Tensor x, int r0, int n, int v, double invT, double[] out) {
+        if (x.dtype() != DType.F32) {
+            throw needsFp64("logSumExp of F64 data");
+        }
+        int c = chunks(v);
+        Plans.LseF32 p = plan("lse32c " + n + " " + v + " " + c + " " + layout,
+                () -> Plans.LseF32.build(device, n, v, c, layout, local));
+        boolean[] bad = copyIn(x, (long) r0 * v, p.x, n, v);
+        p.p[0] = (float) invT;
+        run("logSumExp", p);
+        for (int r = 0; r < n; r++) {
+            out[r0 + r] = bad[r] ? Double.NaN : p.outM[r] + Math.log(p.outD[r]);
+        }
+    }
+
+    /** An op that has no FP32 form yet, on a device without FP64. */
+    InputException needsFp64(String op) {
+        return new InputException(op + " needs FP64, and tornado device " + info.id() + " (" + info.name()
+                + ") has none" + (info.fp64() ? " in this run (gapscope.tornado.fp32=true)" : "")
+                + ": only logSumExp, softmax and logSoftmax of F32 data run there (compensated FP32); select"
+                + " another device with --device, or use --backend cpu");
+    }
+
     /**
      * Softmax or log-softmax of rows [r0, r0 + n) into out, given the rows' LSE. Returns which rows
      * hold non-finite values or have a non-finite LSE (not written here: the caller does them on the host).
      */
     boolean[] softmaxRows(Tensor x, int r0, int n, int v, double invT, double[] lse, int log, Tensor out) {
+        if (fp32) { // the device gave the LSE; the O(V) write is host work here (all rows "bad")
+            boolean[] all = new boolean[n];
+            java.util.Arrays.fill(all, true);
+            return all;
+        }
         boolean f32 = x.dtype() == DType.F32;
         int c = chunks(v);
         Plans.Softmax p = plan("softmax " + f32 + " " + n + " " + v + " " + c + " " + layout + " " + log,
@@ -231,6 +271,9 @@ final class Engine {
 
     void gapTokens(Tensor logits, Tensor extra, int t0, int n, int h, int v, double[] logZHeads, double[] logZ,
                    double[] logZMean, long[] nonFinite) {
+        if (fp32) {
+            throw needsFp64("jensenGap");
+        }
         boolean f32 = logits.dtype() == DType.F32;
         int extraMode = extra == null ? 0 : extra.rank() == 2 ? 2 : 1;
         int extraLen = extraMode == 0 ? 0 : extraMode == 2 ? n * v : v;
@@ -274,6 +317,9 @@ final class Engine {
 
     void attentionHeads(double[] q, double[] k, double[] v, int nh, int tq, int tk, int d, int dv, double scale,
                         int mask, double[] out, double[] lse) {
+        if (fp32) {
+            throw needsFp64("attention");
+        }
         Plans.Attn p = plan("attention " + nh + " " + tq + " " + tk + " " + d + " " + dv + " " + mask,
                 () -> Plans.Attn.build(device, nh, tq, tk, d, dv, mask, local));
         System.arraycopy(q, 0, p.q, 0, p.q.length);
@@ -289,6 +335,9 @@ final class Engine {
 
     void crowdingPartials(int reps, long distractors, int chunks, int firstRep, long seed, int law, double a,
                           double b, double c, double scale, double[] m, double[] d) {
+        if (fp32) {
+            throw needsFp64("crowding");
+        }
         Plans.Crowd p = plan("crowding " + reps + " " + distractors + " " + chunks + " " + layout,
                 () -> Plans.Crowd.build(device, reps, distractors, chunks, layout, local));
         p.p[0] = a;
@@ -306,6 +355,9 @@ final class Engine {
     // ---- positional ---------------------------------------------------------------------------------
 
     double[] positional(double[] omegas, double[] deltas) {
+        if (fp32) {
+            throw needsFp64("positional");
+        }
         double[] w = omegas.clone();
         Plans.Pos p = plan("positional " + w.length + " " + deltas.length + " " + Arrays.hashCode(w),
                 () -> Plans.Pos.build(device, w, deltas.length, local));

@@ -83,13 +83,7 @@ public final class TornadoBackend extends KernelBackend {
             return "TornadoVM is not on the class path. " + Backends.TORNADO_ADVICE;
         }
         try {
-            Engine engine = Engine.open(sel);
-            if (!engine.info.fp64()) {
-                return "device " + engine.info.id() + " (" + engine.info.name() + ") has no FP64; the compensated"
-                        + " FP32 path is not implemented yet, so no op runs there (select an FP64 device with"
-                        + " --device, see 'gapscope devices')";
-            }
-            return engine;
+            return Engine.open(sel);
         } catch (InputException e) {
             return e.getMessage();
         } catch (RuntimeException | LinkageError e) {
@@ -124,7 +118,7 @@ public final class TornadoBackend extends KernelBackend {
         DeviceInfo i = engine().info;
         return i.id() + " " + i.driver() + " " + i.name() + " (" + i.type() + ", "
                 + String.format("%.1f", i.memoryBytes() / (double) (1L << 30)) + " GiB, FP64 "
-                + (i.fp64() ? "yes" : "no") + "), fma " + flag("tornado.enable.fma") + ", native math "
+                + (i.fp64() ? "yes" : "no") + ")" + (engine().fp32 ? ", FP32 path" : "") + ", fma " + flag("tornado.enable.fma") + ", native math "
                 + flag("tornado.enable.nativeFunctions") + ", bailout recovery " + flag("tornado.recover.bailout");
     }
 
@@ -135,6 +129,12 @@ public final class TornadoBackend extends KernelBackend {
     @Override
     public Capabilities capabilities() {
         Engine e = engine();
+        if (e.fp32) {
+            return new Capabilities(false, e.computeUnits, e.accelerator,
+                    "no FP64 on the device: logSumExp of F32 data in compensated (Kahan) FP32 per chunk, merged in"
+                            + " compensated FP32, log on the host in FP64; softmax/logSoftmax written on the host;"
+                            + " other ops need FP64 and fail");
+        }
         return new Capabilities(e.info.fp64(), e.computeUnits, e.accelerator,
                 "FP64 on the device: per-chunk (m, d) states (" + (e.layout == Chunks.STRIDED ? "strided" : "contiguous")
                         + " chunks of " + e.chunk + "), merged on the device in chunk order");

@@ -73,6 +73,45 @@ class TornadoBackendTest {
         assertEquals(-1, a[0], "the task did not run in plain Java either");
     }
 
+    /**
+     * The path for devices without FP64, forced on this device: logSumExp of F32 data in compensated
+     * FP32 agrees with the FP64 reference within the F32 tolerance of the equivalence harness
+     * (2e-5 + 1.2e-7 |x/T|max: FP32 exp and x/T - m roundings; the Kahan sums add ~1e-7), and an op
+     * without an FP32 form is one line of error instead of a wrong number.
+     */
+    @Test
+    void withoutFp64LogSumExpRunsInCompensatedFp32AndOtherOpsRefuse() {
+        System.setProperty("gapscope.tornado.fp32", "true");
+        Engine engine;
+        try {
+            engine = Engine.open(TornadoBackend.selection());
+        } finally {
+            System.clearProperty("gapscope.tornado.fp32");
+        }
+        assertTrue(engine.fp32);
+        int rows = 3;
+        int v = 20011;
+        float[] x = new float[rows * v];
+        int[] scratch = new int[4];
+        double maxAbs = 0;
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) org.gapscope.kernels.Laws.draw(i, 0, 5, org.gapscope.kernels.Laws.GAUSSIAN, 0, 3, 0, scratch, 0);
+            maxAbs = Math.max(maxAbs, Math.abs(x[i]) / 0.7);
+        }
+        x[v + 17] = Float.NaN; // row 1: the host's conventions, as everywhere
+        org.gapscope.api.Tensor t = org.gapscope.api.Tensor.of(x, rows, v);
+        double[] expected = new org.gapscope.reference.ReferenceBackend().logSumExp(t, 0.7);
+        double[] out = new double[rows];
+        engine.lseRows(t, 0, rows, v, 1 / 0.7, out);
+        double tol = 2e-5 + 1.2e-7 * maxAbs;
+        for (int r : new int[] {0, 2}) {
+            assertTrue(Math.abs(out[r] - expected[r]) <= tol, r + ": " + out[r] + " vs " + expected[r]);
+        }
+        assertTrue(Double.isNaN(out[1]), "a row with NaN is left to the host");
+        InputException e = assertThrows(InputException.class, () -> engine.positional(new double[] {1}, new double[] {2}));
+        assertTrue(e.getMessage().startsWith("positional needs FP64"), e.getMessage());
+    }
+
     static Object probeEngine() {
         return Engine.open(TornadoBackend.selection());
     }

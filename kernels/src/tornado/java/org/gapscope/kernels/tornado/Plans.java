@@ -9,6 +9,7 @@ import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.enums.TornadoVMBackendType;
 
 /**
  * TornadoVM execution plans around the {@link Tasks}: one plan per op and shape, built once and
@@ -37,6 +38,12 @@ public final class Plans {
             ImmutableTaskGraph itg = graph.snapshot();
             this.plan = new TornadoExecutionPlan(itg);
             plan.withDevice(device).withGridScheduler(grid);
+        }
+
+        /** Compiles the OpenCL code in strict IEEE mode (no fast-relaxed-math, no mad). */
+        Plan strict() {
+            plan.withCompilerFlags(TornadoVMBackendType.OPENCL, "-w");
+            return this;
         }
 
         private boolean compiled;
@@ -145,6 +152,48 @@ public final class Plans {
                     .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
             grid(s, n, "merge", rows, local);
             return new Lse(g, s, dev, xf, xd, p, out);
+        }
+    }
+
+    /**
+     * LSE for devices without FP64: FP32 compensated partial states and merge on the device, strict
+     * floating point; the host forms M + log D in FP64 from outM, outD.
+     */
+    public static final class LseF32 extends Plan {
+        public final float[] x;
+        public final float[] p;
+        public final float[] outM;
+        public final float[] outD;
+
+        private LseF32(TaskGraph g, GridScheduler s, TornadoDevice dev, float[] x, float[] p, float[] outM,
+                       float[] outD) {
+            super(g, s, dev);
+            this.x = x;
+            this.p = p;
+            this.outM = outM;
+            this.outD = outD;
+        }
+
+        public static LseF32 build(TornadoDevice dev, int rows, int v, int chunks, int layout, int local) {
+            String n = name("lse32c");
+            int items = rows * chunks;
+            float[] x = new float[rows * v];
+            float[] p = new float[1];
+            float[] m = new float[items];
+            float[] d = new float[items];
+            float[] outM = new float[rows];
+            float[] outD = new float[rows];
+            TaskGraph g = new TaskGraph(n).transferToDevice(DataTransferMode.EVERY_EXECUTION, x, p)
+                    .transferToDevice(DataTransferMode.FIRST_EXECUTION, m, d)
+                    .task("partial", Tasks::lsePartialF32c, x, p, m, d, global(items, local), items, v, chunks, layout)
+                    .task("merge", Tasks::lseMergeF32c, m, d, outM, outD, global(rows, local), rows, chunks)
+                    .transferToHost(DataTransferMode.EVERY_EXECUTION, outM, outD);
+            GridScheduler s = new GridScheduler();
+            grid(s, n, "partial", items, local);
+            grid(s, n, "merge", rows, local);
+            LseF32 plan = new LseF32(g, s, dev, x, p, outM, outD);
+            plan.strict();
+            return plan;
         }
     }
 

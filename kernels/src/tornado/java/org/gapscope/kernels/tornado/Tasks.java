@@ -8,6 +8,7 @@ import org.gapscope.kernels.LogSumExp;
 import org.gapscope.kernels.Positional;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
+import uk.ac.manchester.tornado.api.math.TornadoMath;
 
 /**
  * The TornadoVM tasks: each is one {@code @Parallel} loop over work-items that calls a kernel body of
@@ -47,6 +48,65 @@ public final class Tasks {
         for (@Parallel int item = 0; item < grid; item++) {
             if (item < items) { // grid >= the count: see the class comment
                 LogSumExp.lsePartial(item, x, v, chunks, layout, p[0], m, d);
+            }
+        }
+    }
+
+    // ---- FP32 only, for devices without FP64 -------------------------------------------------------
+
+    /**
+     * lsePartial for a device without FP64: everything in FP32, exp by TornadoMath.exp(float), the sum
+     * compensated (Kahan: the error of the sum stays ~2^-24 relative, independent of the chunk
+     * length). Needs strict floating point (the plan compiles it without -cl-fast-relaxed-math, which
+     * would reassociate the compensation away). p[0] = 1/T in FP32.
+     */
+    public static void lsePartialF32c(float[] x, float[] p, float[] m, float[] d, int grid, int items, int v,
+                                      int chunks, int layout) {
+        for (@Parallel int item = 0; item < grid; item++) {
+            if (item < items) { // grid >= the count: see the class comment
+                int row = item / chunks;
+                int c = item % chunks;
+                long base = (long) row * v + Chunks.start(v, chunks, c, layout);
+                long step = Chunks.step(chunks, layout);
+                long count = Chunks.count(v, chunks, c, layout);
+                float invT = p[0];
+                float mx = -3.4028235e38f;
+                for (long k = 0; k < count; k++) {
+                    mx = TornadoMath.max(mx, x[(int) (base + k * step)] * invT);
+                }
+                float s = 0.0f;
+                float comp = 0.0f;
+                for (long k = 0; k < count; k++) {
+                    float y = TornadoMath.exp(x[(int) (base + k * step)] * invT - mx) - comp;
+                    float t = s + y;
+                    comp = (t - s) - y;
+                    s = t;
+                }
+                m[item] = mx;
+                d[item] = s;
+            }
+        }
+    }
+
+    /** Merges a row's FP32 chunk states into (M, D) with a compensated sum; the host adds log D in FP64. */
+    public static void lseMergeF32c(float[] m, float[] d, float[] outM, float[] outD, int grid, int rows, int chunks) {
+        for (@Parallel int row = 0; row < grid; row++) {
+            if (row < rows) { // grid >= the count: see the class comment
+                int base = row * chunks;
+                float mx = -3.4028235e38f;
+                for (int c = 0; c < chunks; c++) {
+                    mx = TornadoMath.max(mx, m[base + c]);
+                }
+                float s = 0.0f;
+                float comp = 0.0f;
+                for (int c = 0; c < chunks; c++) {
+                    float y = d[base + c] * TornadoMath.exp(m[base + c] - mx) - comp;
+                    float t = s + y;
+                    comp = (t - s) - y;
+                    s = t;
+                }
+                outM[row] = mx;
+                outD[row] = s;
             }
         }
     }
