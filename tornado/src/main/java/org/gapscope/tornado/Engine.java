@@ -29,7 +29,8 @@ import uk.ac.manchester.tornado.api.enums.TornadoDeviceType;
 /**
  * The part of the tornado backend that touches TornadoVM: the selected device, the plan cache and
  * the host side of each launch (filling a plan's input arrays, executing it, reading its outputs,
- * turning a TornadoVM failure into a clear error). Loaded only after {@link TornadoBackend} found
+ * turning a TornadoVM failure into a clear error). A plan's arrays are reused from call to call, so
+ * the launches are synchronized: one op at a time per device. Loaded only after {@link TornadoBackend} found
  * TornadoVM on the class path.
  *
  * <p>Work decomposition per device type (overridable with system properties):
@@ -194,7 +195,7 @@ final class Engine {
      * LSE of rows [r0, r0 + n) of x into out[r0 ...]; rows holding a non-finite value get NaN here (the
      * caller recomputes them on the host: the device runs under fast math and cannot see NaN or inf).
      */
-    void lseRows(Tensor x, int r0, int n, int v, double invT, double[] out) {
+    synchronized void lseRows(Tensor x, int r0, int n, int v, double invT, double[] out) {
         if (fp32) {
             lseRowsF32(x, r0, n, v, invT, out);
             return;
@@ -240,7 +241,7 @@ final class Engine {
      * Softmax or log-softmax of rows [r0, r0 + n) into out, given the rows' LSE. Returns which rows
      * hold non-finite values or have a non-finite LSE (not written here: the caller does them on the host).
      */
-    boolean[] softmaxRows(Tensor x, int r0, int n, int v, double invT, double[] lse, int log, Tensor out) {
+    synchronized boolean[] softmaxRows(Tensor x, int r0, int n, int v, double invT, double[] lse, int log, Tensor out) {
         if (fp32) { // the device gave the LSE; the O(V) write is host work here (all rows "bad")
             boolean[] all = new boolean[n];
             java.util.Arrays.fill(all, true);
@@ -269,7 +270,7 @@ final class Engine {
 
     // ---- jensenGap ----------------------------------------------------------------------------------
 
-    void gapTokens(Tensor logits, Tensor extra, int t0, int n, int h, int v, double[] logZHeads, double[] logZ,
+    synchronized void gapTokens(Tensor logits, Tensor extra, int t0, int n, int h, int v, double[] logZHeads, double[] logZ,
                    double[] logZMean, long[] nonFinite) {
         if (fp32) {
             throw needsFp64("jensenGap");
@@ -315,7 +316,7 @@ final class Engine {
 
     // ---- attention ----------------------------------------------------------------------------------
 
-    void attentionHeads(double[] q, double[] k, double[] v, int nh, int tq, int tk, int d, int dv, double scale,
+    synchronized void attentionHeads(double[] q, double[] k, double[] v, int nh, int tq, int tk, int d, int dv, double scale,
                         int mask, double[] out, double[] lse) {
         if (fp32) {
             throw needsFp64("attention");
@@ -333,7 +334,7 @@ final class Engine {
 
     // ---- crowding -----------------------------------------------------------------------------------
 
-    void crowdingPartials(int reps, long distractors, int chunks, int firstRep, long seed, int law, double a,
+    synchronized void crowdingPartials(int reps, long distractors, int chunks, int firstRep, long seed, int law, double a,
                           double b, double c, double scale, double[] m, double[] d) {
         if (fp32) {
             throw needsFp64("crowding");
@@ -354,7 +355,7 @@ final class Engine {
 
     // ---- positional ---------------------------------------------------------------------------------
 
-    double[] positional(double[] omegas, double[] deltas) {
+    synchronized double[] positional(double[] omegas, double[] deltas) {
         if (fp32) {
             throw needsFp64("positional");
         }
