@@ -14,8 +14,8 @@ import org.gapscope.kernels.LogSumExp;
 /**
  * The {@code cpu} backend: the kernel bodies' chunks and states over all cores (ForkJoin), with the
  * hot passes written with the Vector API ({@code jdk.incubator.vector}): the exp-sum of logSumExp,
- * the softmax/logSoftmax write, the fused Jensen-gap pass, the crowding draws and attention. Merge
- * passes, positional sums, FP64 inputs of the row ops and Student-t draws run the kernel bodies
+ * the softmax/logSoftmax write, the fused Jensen-gap pass, the crowding draws, attention and the
+ * positional sums. Merge passes, FP64 inputs of the row ops and Student-t draws run the kernel bodies
  * themselves (over all cores). Chunks have a
  * fixed length (4096 logits, 65536 distractors) and are merged in chunk order, so results do not
  * depend on the number of threads: the same input (or seed) gives the same bits on every run.
@@ -187,6 +187,22 @@ public final class CpuBackend extends KernelBackend {
         for (int item = 0; item < items; item++) {
             nonFinite[t0 + item / chunks] += bad[item];
         }
+    }
+
+    // ---- positional ----------------------------------------------------------------------------
+
+    /** The positional body's sums, eight offsets per vector (same order over k: FP64, vector cos). */
+    @Override
+    public double[] positional(double[] omegas, double[] deltas) {
+        if (omegas.length == 0 || deltas.length < 64) {
+            return super.positional(omegas, deltas);
+        }
+        double[] f = new double[deltas.length];
+        int block = 1024;
+        int blocks = (deltas.length + block - 1) / block;
+        launcher.run(blocks, blk -> VectorPasses.positionalBlock(omegas, deltas, blk * block,
+                Math.min(deltas.length, (blk + 1) * block), f));
+        return f;
     }
 
     // ---- crowding ------------------------------------------------------------------------------

@@ -400,4 +400,26 @@ final class VectorPasses {
         aggState(agg, count, 1.0, am, ad, item);
         return nf;
     }
+
+    /** f[i] = (1/m) sum_k cos(omega_k delta_i) for i in [from, to), k in order, lanes over i. */
+    static void positionalBlock(double[] omegas, double[] deltas, int from, int to, double[] f) {
+        int lanes = DS.length();
+        int m = omegas.length;
+        int i = from;
+        for (; i + lanes <= to; i += lanes) {
+            DoubleVector delta = DoubleVector.fromArray(DS, deltas, i);
+            DoubleVector acc = DoubleVector.zero(DS);
+            for (int k = 0; k < m; k++) {
+                acc = acc.add(delta.mul(omegas[k]).lanewise(VectorOperators.COS));
+            }
+            acc.div(m).intoArray(f, i);
+        }
+        for (; i < to; i++) {
+            double s = 0.0;
+            for (int k = 0; k < m; k++) {
+                s += Math.cos(omegas[k] * deltas[i]);
+            }
+            f[i] = s / m;
+        }
+    }
 }
