@@ -35,6 +35,14 @@ public interface Backend {
         return "";
     }
 
+    /**
+     * The devices this backend can choose from ({@code --device}), the one in use marked; empty for
+     * backends that run on the host only.
+     */
+    default java.util.List<DeviceInfo> devices() {
+        return java.util.List.of();
+    }
+
     // ---- MATH.md section 1 -------------------------------------------------------------------
 
     /** Per row of x (shape [..., V]): LSE(x / T) = log sum_i exp(x_i / T). */

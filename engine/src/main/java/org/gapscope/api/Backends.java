@@ -10,6 +10,12 @@ import java.util.stream.Collectors;
 public final class Backends {
     private Backends() {}
 
+    /** How to get the tornado backend, for builds and JVMs without it. */
+    public static final String TORNADO_ADVICE = "The tornado backend needs an installed TornadoVM (built from"
+            + " https://github.com/beehive-lab/TornadoVM with its OpenCL or PTX backend): set TORNADOVM_HOME to it"
+            + " and run scripts/gapscope, which then builds gapscope with -Ptornado and starts the JVM with"
+            + " TornadoVM's argfile (README, 'GPU workstation').";
+
     /** Every registered backend, available or not, fastest first. */
     public static List<Backend> all() {
         List<Backend> list = new ArrayList<>();
@@ -36,6 +42,7 @@ public final class Backends {
             }
         }
         throw new InputException("--backend " + name + ": unknown backend (known: auto, "
-                + all.stream().map(Backend::name).collect(Collectors.joining(", ")) + ")");
+                + all.stream().map(Backend::name).collect(Collectors.joining(", ")) + ")"
+                + (name.equalsIgnoreCase("tornado") ? ". This build has no tornado backend. " + TORNADO_ADVICE : ""));
     }
 }

@@ -19,6 +19,13 @@ public final class Common {
     @Option(names = "--debug", description = "Show stack traces of errors.")
     public boolean debug;
 
+    /** Sets -Dgapscope.tornado.device, which the tornado backend reads when it opens its device. */
+    @Option(names = "--device", paramLabel = "ID",
+            description = "Device of the tornado backend, DRIVER:DEVICE as 'gapscope devices' lists them (default 0:0).")
+    public void device(String id) {
+        System.setProperty("gapscope.tornado.device", id);
+    }
+
     public Backend selectBackend() {
         return Backends.select(backend);
     }

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.gapscope.api.Backend;
 import org.gapscope.api.Backends;
+import org.gapscope.api.DeviceInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,6 +27,8 @@ public final class DevicesCommand implements Callable<Integer> {
         List<Map<String, Object>> list = new ArrayList<>();
         String auto = Backends.all().stream().filter(Backend::available).map(Backend::name).findFirst().orElse("none");
         Table t = new Table("backend", "available", "fp64", "parallelism", "device", "accumulation");
+        Table dt = new Table("backend", "id", "driver", "name", "type", "memory GiB", "fp64", "selected");
+        boolean anyDevices = false;
         for (Backend b : Backends.all()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", b.name());
@@ -39,13 +42,41 @@ public final class DevicesCommand implements Callable<Integer> {
                 m.put("accumulation", b.capabilities().accumulation());
                 t.row(b.name() + (b.name().equals(auto) ? " (auto)" : ""), "yes", b.capabilities().fp64(),
                         b.capabilities().parallelism(), b.device(), b.capabilities().accumulation());
+                List<Map<String, Object>> devs = new ArrayList<>();
+                for (DeviceInfo d : b.devices()) {
+                    Map<String, Object> dm = new LinkedHashMap<>();
+                    dm.put("id", d.id());
+                    dm.put("driver", d.driver());
+                    dm.put("name", d.name());
+                    dm.put("type", d.type());
+                    dm.put("memoryBytes", d.memoryBytes());
+                    dm.put("fp64", d.fp64());
+                    dm.put("selected", d.selected());
+                    devs.add(dm);
+                    dt.row(b.name(), d.id(), d.driver(), d.name(), d.type(), d.memoryBytes() / (double) (1L << 30),
+                            d.fp64(), d.selected() ? "yes" : "");
+                }
+                if (!devs.isEmpty()) {
+                    anyDevices = true;
+                    m.put("devices", devs);
+                }
             } else {
                 m.put("reason", b.unavailableReason());
                 t.row(b.name(), "no", "-", "-", b.unavailableReason(), "-");
             }
             list.add(m);
         }
-        spec.commandLine().getOut().print(common.json() ? Json.write(Map.of("backends", list)) + "\n" : t.toString());
+        if (list.stream().noneMatch(m -> "tornado".equals(m.get("name")))) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", "tornado");
+            m.put("available", false);
+            m.put("auto", false);
+            m.put("reason", "not in this build. " + Backends.TORNADO_ADVICE);
+            list.add(m);
+            t.row("tornado", "no", "-", "-", "not in this build: set TORNADOVM_HOME and use scripts/gapscope (README)", "-");
+        }
+        spec.commandLine().getOut().print(common.json() ? Json.write(Map.of("backends", list)) + "\n"
+                : t.toString() + (anyDevices ? "\ndevices:\n" + dt : ""));
         return 0;
     }
 }

@@ -63,19 +63,20 @@ public final class Attention {
             }
             double s = dot * scale;
             long vRow = vBase + (long) j * dv;
+            // The branch sets scalars only and one loop follows it: with a loop in each branch, TornadoVM
+            // 5.2 (OpenCL) merged the branches' values wrongly once dv >= ~50 (every LSE came out -inf).
+            // Multiplying by 1.0 is exact, so this is bit for bit the two-loop version.
+            double corr = 1.0;
+            double p = 1.0;
             if (s > m) {
-                double corr = Math.exp(m - s);
-                l = l * corr + 1.0;
-                for (int c = 0; c < dv; c++) {
-                    out[(int) (oBase + c)] = out[(int) (oBase + c)] * corr + v[(int) (vRow + c)];
-                }
+                corr = Math.exp(m - s);
                 m = s;
             } else {
-                double p = Math.exp(s - m);
-                l = l + p;
-                for (int c = 0; c < dv; c++) {
-                    out[(int) (oBase + c)] = out[(int) (oBase + c)] + p * v[(int) (vRow + c)];
-                }
+                p = Math.exp(s - m);
+            }
+            l = l * corr + p;
+            for (int c = 0; c < dv; c++) {
+                out[(int) (oBase + c)] = out[(int) (oBase + c)] * corr + p * v[(int) (vRow + c)];
             }
         }
         double inv = 1.0 / l;

@@ -1,0 +1,442 @@
+package org.gapscope.tornado;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.gapscope.api.DType;
+import org.gapscope.api.DeviceInfo;
+import org.gapscope.api.InputException;
+import org.gapscope.api.Tensor;
+import org.gapscope.kernels.Chunks;
+import org.gapscope.kernels.tornado.Plans;
+import org.gapscope.kernels.tornado.Tasks;
+import uk.ac.manchester.tornado.api.TornadoBackend;
+import uk.ac.manchester.tornado.api.TornadoDeviceMap;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.enums.TornadoDeviceType;
+
+/**
+ * The part of the tornado backend that touches TornadoVM: the selected device, the plan cache and
+ * the host side of each launch (filling a plan's input arrays, executing it, reading its outputs,
+ * turning a TornadoVM failure into a clear error). A plan's arrays are reused from call to call, so
+ * the launches are synchronized: one op at a time per device. Loaded only after {@link TornadoBackend} found
+ * TornadoVM on the class path.
+ *
+ * <p>Work decomposition per device type (overridable with system properties):
+ * <ul>
+ *   <li>CPU devices (PoCL): contiguous chunks of 4096 elements (each work-item streams its own cache
+ *       lines), work-groups of 8 work-items.</li>
+ *   <li>GPUs and accelerators: strided chunks (neighbouring work-items read neighbouring elements:
+ *       coalesced loads) of 1024 elements, work-groups of 128.</li>
+ * </ul>
+ * Properties: {@code gapscope.tornado.chunk}, {@code gapscope.tornado.layout} (contiguous|strided),
+ * {@code gapscope.tornado.local}, {@code gapscope.tornado.plans} (plans kept, default 16). The LSE of
+ * FP32 data runs as a KernelContext launch with local memory on GPUs ({@code gapscope.tornado.kc},
+ * default true on accelerators, false on CPU devices; {@code gapscope.tornado.group} work-items per
+ * work-group, default 128; {@code gapscope.tornado.groupChunk} elements per work-group, default 8192).
+ */
+final class Engine {
+
+    static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
+
+    final TornadoDevice device;
+    final DeviceInfo info;
+    final boolean accelerator;
+    final int computeUnits;
+    final int layout;
+    final int chunk;
+    final int local;
+    /** Work-group size of the KernelContext LSE (0: the @Parallel form): on by default on GPUs. */
+    final int group;
+    /** Elements per chunk (= per work-group) of the KernelContext LSE. */
+    final int groupChunk;
+    /**
+     * No FP64 on the device (or forced with gapscope.tornado.fp32=true, to test this path on an FP64
+     * device): logSumExp of F32 data in compensated FP32; softmax and logSoftmax use it and write on
+     * the host; the other ops need FP64 and fail with an error naming the device.
+     */
+    final boolean fp32;
+    private final int maxPlans;
+    private final LinkedHashMap<String, Plans.Plan> plans = new LinkedHashMap<>(16, 0.75f, true);
+
+    private Engine(TornadoDevice device, DeviceInfo info) {
+        this.device = device;
+        this.info = info;
+        this.accelerator = device.getDeviceType() != TornadoDeviceType.CPU;
+        int cu = 1;
+        try {
+            cu = device.getPhysicalDevice().getDeviceMaxComputeUnits();
+        } catch (RuntimeException e) {
+            // unknown: 1
+        }
+        this.computeUnits = Math.max(1, cu);
+        String lay = System.getProperty("gapscope.tornado.layout", accelerator ? "strided" : "contiguous");
+        this.layout = lay.equalsIgnoreCase("strided") ? Chunks.STRIDED : Chunks.CONTIGUOUS;
+        this.chunk = Math.max(1, Integer.getInteger("gapscope.tornado.chunk", accelerator ? 1024 : 4096));
+        this.local = Math.max(1, Integer.getInteger("gapscope.tornado.local", accelerator ? 128 : 8));
+        this.maxPlans = Math.max(1, Integer.getInteger("gapscope.tornado.plans", 16));
+        this.fp32 = !info.fp64() || Boolean.getBoolean("gapscope.tornado.fp32");
+        int grp = Integer.getInteger("gapscope.tornado.group", 128);
+        boolean kc = Boolean.parseBoolean(System.getProperty("gapscope.tornado.kc", String.valueOf(accelerator)));
+        this.group = kc ? Integer.highestOneBit(Math.max(1, Math.min(grp, Tasks.MAX_GROUP))) : 0;
+        this.groupChunk = Math.max(1, Integer.getInteger("gapscope.tornado.groupChunk", 8192));
+    }
+
+    // ---- devices ------------------------------------------------------------------------------------
+
+    /** Every device of every TornadoVM driver, the selected one marked. */
+    static List<DeviceInfo> list(String selected) {
+        List<DeviceInfo> out = new ArrayList<>();
+        TornadoDeviceMap map = TornadoExecutionPlan.getTornadoDeviceMap();
+        List<TornadoBackend> drivers = map.getAllBackends();
+        for (int b = 0; b < drivers.size(); b++) {
+            TornadoBackend driver = drivers.get(b);
+            for (int d = 0; d < driver.getNumDevices(); d++) {
+                TornadoDevice dev = driver.getDevice(d);
+                String id = b + ":" + d;
+                out.add(describe(id, driver, dev, id.equals(selected)));
+            }
+        }
+        return out;
+    }
+
+    static DeviceInfo describe(String id, TornadoBackend driver, TornadoDevice dev, boolean selected) {
+        boolean fp64;
+        try {
+            fp64 = dev.getDeviceContext().isFP64Supported();
+        } catch (RuntimeException e) {
+            fp64 = false;
+        }
+        return new DeviceInfo(id, driver.getBackendType() + " (" + dev.getPlatformName().trim() + ")",
+                dev.getPhysicalDevice().getDeviceName().trim(), String.valueOf(dev.getDeviceType()),
+                dev.getMaxGlobalMemory(), fp64, selected);
+    }
+
+    /**
+     * Opens the device "driver:device" (null: TornadoVM's default device, usually 0:0). Throws
+     * InputException for a selection that names no device.
+     */
+    static Engine open(String selection) {
+        TornadoDeviceMap map = TornadoExecutionPlan.getTornadoDeviceMap();
+        List<TornadoBackend> drivers = map.getAllBackends();
+        String sel = selection == null || selection.isBlank() ? "0:0" : selection.trim();
+        String[] parts = sel.split(":");
+        int b;
+        int d;
+        try {
+            b = parts.length == 2 ? Integer.parseInt(parts[0]) : 0;
+            d = Integer.parseInt(parts[parts.length == 2 ? 1 : 0]);
+        } catch (NumberFormatException e) {
+            throw new InputException("--device " + sel + ": expected DRIVER:DEVICE as listed by 'gapscope devices' (e.g. 0:0)");
+        }
+        if (b < 0 || b >= drivers.size() || d < 0 || d >= drivers.get(b).getNumDevices()) {
+            throw new InputException("--device " + sel + ": no such TornadoVM device (" + list(null).stream()
+                    .map(i -> i.id() + " " + i.name()).reduce((x, y) -> x + ", " + y).orElse("none found") + ")");
+        }
+        TornadoDevice dev = drivers.get(b).getDevice(d);
+        return new Engine(dev, describe(b + ":" + d, drivers.get(b), dev, true));
+    }
+
+    // ---- plans and launches ------------------------------------------------------------------------
+
+    /**
+     * The cached plan for {@code key} (its first word names the op), built on first use. A build that
+     * fails (TornadoVM cannot parse a task for the device) becomes a {@link TornadoFailure}.
+     */
+    @SuppressWarnings("unchecked")
+    synchronized <P extends Plans.Plan> P plan(String key, Supplier<P> build) {
+        Plans.Plan p = plans.get(key);
+        if (p == null) {
+            try {
+                p = build.get(); // TornadoVM sketches (parses) the tasks here: a bailout may come now
+            } catch (RuntimeException | Error e) {
+                throw new TornadoFailure(key.split(" ")[0], info, e);
+            }
+            plans.put(key, p);
+            while (plans.size() > maxPlans) {
+                Map.Entry<String, Plans.Plan> eldest = plans.entrySet().iterator().next();
+                plans.remove(eldest.getKey());
+                eldest.getValue().close();
+            }
+        }
+        return (P) p;
+    }
+
+    /** Executes a plan; a TornadoVM failure (bailout, compile error, device error) becomes a clear error. */
+    void run(String op, Plans.Plan p) {
+        try {
+            p.execute();
+        } catch (RuntimeException | Error e) {
+            throw new TornadoFailure(op, info, e);
+        }
+    }
+
+    int chunks(long n) {
+        return (int) Math.max(1, (n + chunk - 1) / chunk);
+    }
+
+    // ---- logSumExp ----------------------------------------------------------------------------------
+
+    /**
+     * LSE of rows [r0, r0 + n) of x into out[r0 ...]; rows holding a non-finite value get NaN here (the
+     * caller recomputes them on the host: the device runs under fast math and cannot see NaN or inf).
+     */
+    synchronized void lseRows(Tensor x, int r0, int n, int v, double invT, double[] out) {
+        if (fp32) {
+            lseRowsF32(x, r0, n, v, invT, out);
+            return;
+        }
+        boolean f32 = x.dtype() == DType.F32;
+        int grp = f32 ? group : 0;
+        int c = grp > 0 ? (int) Math.max(1, (v + groupChunk - 1L) / groupChunk) : chunks(v);
+        Plans.Lse p = plan("lse " + f32 + " " + n + " " + v + " " + c + " " + layout + " " + grp,
+                () -> Plans.Lse.build(device, f32, n, v, c, layout, local, grp));
+        boolean[] bad = f32 ? copyIn(x, (long) r0 * v, p.xf, n, v) : copyIn(x, (long) r0 * v, p.xd, n, v);
+        p.p[0] = invT;
+        run("logSumExp", p);
+        for (int r = 0; r < n; r++) {
+            out[r0 + r] = bad[r] ? Double.NaN : p.out[r];
+        }
+    }
+
+    /** FP64-less devices: compensated FP32 states on the device, M + log D on the host in FP64. */
+    private void lseRowsF32(Tensor x, int r0, int n, int v, double invT, double[] out) {
+        if (x.dtype() != DType.F32) {
+            throw needsFp64("logSumExp of F64 data");
+        }
+        int c = chunks(v);
+        Plans.LseF32 p = plan("lse32c " + n + " " + v + " " + c + " " + layout,
+                () -> Plans.LseF32.build(device, n, v, c, layout, local));
+        boolean[] bad = copyIn(x, (long) r0 * v, p.x, n, v);
+        p.p[0] = (float) invT;
+        run("logSumExp", p);
+        for (int r = 0; r < n; r++) {
+            out[r0 + r] = bad[r] ? Double.NaN : p.outM[r] + Math.log(p.outD[r]);
+        }
+    }
+
+    /** An op that has no FP32 form yet, on a device without FP64. */
+    InputException needsFp64(String op) {
+        return new InputException(op + " needs FP64, and tornado device " + info.id() + " (" + info.name()
+                + ") has none" + (info.fp64() ? " in this run (gapscope.tornado.fp32=true)" : "")
+                + ": only logSumExp, softmax and logSoftmax of F32 data run there (compensated FP32); select"
+                + " another device with --device, or use --backend cpu");
+    }
+
+    /**
+     * Softmax or log-softmax of rows [r0, r0 + n) into out, given the rows' LSE. Returns which rows
+     * hold non-finite values or have a non-finite LSE (not written here: the caller does them on the host).
+     */
+    synchronized boolean[] softmaxRows(Tensor x, int r0, int n, int v, double invT, double[] lse, int log, Tensor out) {
+        if (fp32) { // the device gave the LSE; the O(V) write is host work here (all rows "bad")
+            boolean[] all = new boolean[n];
+            java.util.Arrays.fill(all, true);
+            return all;
+        }
+        boolean f32 = x.dtype() == DType.F32;
+        int c = chunks(v);
+        Plans.Softmax p = plan("softmax " + f32 + " " + n + " " + v + " " + c + " " + layout + " " + log,
+                () -> Plans.Softmax.build(device, f32, n, v, c, layout, log, local));
+        boolean[] bad = f32 ? copyIn(x, (long) r0 * v, p.xf, n, v) : copyIn(x, (long) r0 * v, p.xd, n, v);
+        p.p[0] = invT;
+        for (int r = 0; r < n; r++) {
+            double l = lse[r0 + r];
+            bad[r] |= !Double.isFinite(l);
+            p.lse[r] = bad[r] ? 0.0 : l;
+        }
+        run(log == 1 ? "logSoftmax" : "softmax", p);
+        MemorySegment o = out.segment();
+        for (int r = 0; r < n; r++) {
+            if (!bad[r]) {
+                MemorySegment.copy(p.out, r * v, o, DOUBLE, ((long) (r0 + r) * v) * 8, v);
+            }
+        }
+        return bad;
+    }
+
+    // ---- jensenGap ----------------------------------------------------------------------------------
+
+    synchronized void gapTokens(Tensor logits, Tensor extra, int t0, int n, int h, int v, double[] logZHeads, double[] logZ,
+                   double[] logZMean, long[] nonFinite) {
+        if (fp32) {
+            throw needsFp64("jensenGap");
+        }
+        boolean f32 = logits.dtype() == DType.F32;
+        int extraMode = extra == null ? 0 : extra.rank() == 2 ? 2 : 1;
+        int extraLen = extraMode == 0 ? 0 : extraMode == 2 ? n * v : v;
+        int c = chunks(v);
+        Plans.Gap p = plan("gap " + f32 + " " + n + " " + h + " " + v + " " + extraMode + " " + c + " " + layout,
+                () -> Plans.Gap.build(device, f32, n, h, v, extraMode, extraLen, c, layout, local));
+        boolean[] badHeads = f32 ? copyIn(logits, (long) t0 * h * v, p.lf, n, h * v)
+                : copyIn(logits, (long) t0 * h * v, p.ld, n, h * v);
+        boolean[] badExtra = new boolean[n];
+        if (extraMode != 0) {
+            long from = extraMode == 2 ? (long) t0 * v : 0;
+            int rows = extraMode == 2 ? n : 1;
+            boolean[] b = f32 ? copyIn(extra, from, p.ef, rows, v) : copyIn(extra, from, p.ed, rows, v);
+            for (int t = 0; t < n; t++) {
+                badExtra[t] = b[extraMode == 2 ? t : 0];
+            }
+        }
+        run("jensenGap", p);
+        System.arraycopy(p.logZHeads, 0, logZHeads, t0 * h, n * h);
+        System.arraycopy(p.logZ, 0, logZ, t0, n);
+        System.arraycopy(p.logZMean, 0, logZMean, t0, n);
+        for (int t = 0; t < n; t++) {
+            if (badHeads[t] || badExtra[t]) {
+                nonFinite[t0 + t] = countNonFinite(logits, (long) (t0 + t) * h * v, h * v)
+                        + (extraMode == 0 ? 0 : countNonFinite(extra, extraMode == 2 ? (long) (t0 + t) * v : 0, v));
+            }
+        }
+    }
+
+    static long countNonFinite(Tensor x, long from, int n) {
+        long c = 0;
+        for (long i = from; i < from + n; i++) {
+            if (!Double.isFinite(x.get(i))) {
+                c++;
+            }
+        }
+        return c;
+    }
+
+    // ---- attention ----------------------------------------------------------------------------------
+
+    synchronized void attentionHeads(double[] q, double[] k, double[] v, int nh, int tq, int tk, int d, int dv, double scale,
+                        int mask, double[] out, double[] lse) {
+        if (fp32) {
+            throw needsFp64("attention");
+        }
+        Plans.Attn p = plan("attention " + nh + " " + tq + " " + tk + " " + d + " " + dv + " " + mask,
+                () -> Plans.Attn.build(device, nh, tq, tk, d, dv, mask, local));
+        System.arraycopy(q, 0, p.q, 0, p.q.length);
+        System.arraycopy(k, 0, p.k, 0, p.k.length);
+        System.arraycopy(v, 0, p.v, 0, p.v.length);
+        p.p[0] = scale;
+        run("attention", p);
+        System.arraycopy(p.out, 0, out, 0, p.out.length);
+        System.arraycopy(p.lse, 0, lse, 0, p.lse.length);
+    }
+
+    // ---- crowding -----------------------------------------------------------------------------------
+
+    synchronized void crowdingPartials(int reps, long distractors, int chunks, int firstRep, long seed, int law, double a,
+                          double b, double c, double scale, double[] m, double[] d) {
+        if (fp32) {
+            throw needsFp64("crowding");
+        }
+        Plans.Crowd p = plan("crowding " + reps + " " + distractors + " " + chunks + " " + layout,
+                () -> Plans.Crowd.build(device, reps, distractors, chunks, layout, local));
+        p.p[0] = a;
+        p.p[1] = b;
+        p.p[2] = c;
+        p.p[3] = scale;
+        p.ip[0] = firstRep;
+        p.ip[1] = law;
+        p.seed[0] = seed;
+        run("crowding", p);
+        System.arraycopy(p.m, 0, m, 0, m.length);
+        System.arraycopy(p.d, 0, d, 0, d.length);
+    }
+
+    // ---- positional ---------------------------------------------------------------------------------
+
+    synchronized double[] positional(double[] omegas, double[] deltas) {
+        if (fp32) {
+            throw needsFp64("positional");
+        }
+        double[] w = omegas.clone();
+        Plans.Pos p = plan("positional " + w.length + " " + deltas.length + " " + Arrays.hashCode(w),
+                () -> Plans.Pos.build(device, w, deltas.length, local));
+        if (!Arrays.equals(p.omegas, omegas)) { // a hash collision: a plan of its own, uncached
+            try (Plans.Pos fresh = Plans.Pos.build(device, w, deltas.length, local)) {
+                return positionalRun(fresh, deltas);
+            }
+        }
+        return positionalRun(p, deltas);
+    }
+
+    private double[] positionalRun(Plans.Pos p, double[] deltas) {
+        System.arraycopy(deltas, 0, p.deltas, 0, deltas.length);
+        run("positional", p);
+        return p.f.clone();
+    }
+
+    // ---- host helpers ---------------------------------------------------------------------------------
+
+    /**
+     * Copies rows [0, n) of length len from x (starting at element from) into a and returns which rows
+     * hold a NaN or an infinity (x * 0 is NaN exactly for those), in the same pass.
+     */
+    static boolean[] copyIn(Tensor x, long from, float[] a, int n, int len) {
+        boolean[] bad = new boolean[n];
+        MemorySegment seg = x.segment();
+        boolean f32 = x.dtype() == DType.F32;
+        int lanes = FS.length();
+        for (int r = 0; r < n; r++) {
+            int base = r * len;
+            if (f32) {
+                MemorySegment.copy(seg, FLOAT, (from + base) * 4, a, base, len);
+            } else {
+                for (int i = 0; i < len; i++) {
+                    a[base + i] = (float) seg.getAtIndex(DOUBLE, from + base + i);
+                }
+            }
+            FloatVector acc = FloatVector.zero(FS);
+            int bound = base + FS.loopBound(len);
+            int i = base;
+            for (; i < bound; i += lanes) {
+                acc = acc.add(FloatVector.fromArray(FS, a, i).mul(0f));
+            }
+            float s = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < base + len; i++) {
+                s += a[i] * 0f;
+            }
+            bad[r] = s != 0f;
+        }
+        return bad;
+    }
+
+    static boolean[] copyIn(Tensor x, long from, double[] a, int n, int len) {
+        boolean[] bad = new boolean[n];
+        MemorySegment seg = x.segment();
+        boolean f64 = x.dtype() == DType.F64;
+        int lanes = DS.length();
+        for (int r = 0; r < n; r++) {
+            int base = r * len;
+            if (f64) {
+                MemorySegment.copy(seg, DOUBLE, (from + base) * 8, a, base, len);
+            } else {
+                for (int i = 0; i < len; i++) {
+                    a[base + i] = seg.getAtIndex(FLOAT, from + base + i);
+                }
+            }
+            DoubleVector acc = DoubleVector.zero(DS);
+            int bound = base + DS.loopBound(len);
+            int i = base;
+            for (; i < bound; i += lanes) {
+                acc = acc.add(DoubleVector.fromArray(DS, a, i).mul(0.0));
+            }
+            double s = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < base + len; i++) {
+                s += a[i] * 0.0;
+            }
+            bad[r] = s != 0.0;
+        }
+        return bad;
+    }
+}

@@ -1,0 +1,118 @@
+package org.gapscope.tornado;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.gapscope.api.Backend;
+import org.gapscope.api.Backends;
+import org.gapscope.api.DeviceInfo;
+import org.gapscope.api.InputException;
+import org.gapscope.kernels.tornado.Plans;
+import org.junit.jupiter.api.Test;
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+
+/**
+ * The tornado backend's own contract (run by mvn -Ptornado in a JVM with TornadoVM's argfile): it is
+ * registered and available, lists its devices, rejects a device that does not exist with one line,
+ * and turns a task TornadoVM cannot compile into an error instead of running it in plain Java.
+ */
+class TornadoBackendTest {
+
+    @Test
+    void registeredAvailableAndListsItsDevices() {
+        Backend b = Backends.select("tornado");
+        assertTrue(b instanceof TornadoBackend, "tornado is registered through ServiceLoader");
+        List<DeviceInfo> devices = b.devices();
+        assertTrue(!devices.isEmpty(), "at least one TornadoVM device");
+        assertEquals(1, devices.stream().filter(DeviceInfo::selected).count(), "exactly one device in use");
+        for (DeviceInfo d : devices) {
+            assertTrue(d.id().matches("\\d+:\\d+"), "id DRIVER:DEVICE: " + d.id());
+            assertTrue(d.memoryBytes() > 0 && !d.name().isBlank() && !d.driver().isBlank(), d.toString());
+        }
+        assertEquals(b.capabilities().fp64(), devices.stream().filter(DeviceInfo::selected).findFirst().get().fp64());
+        assertTrue(b.device().contains("fma off") && b.device().contains("bailout recovery off"), b.device());
+    }
+
+    @Test
+    void aDeviceThatDoesNotExistIsOneLineOfInputError() {
+        InputException e = assertThrows(InputException.class, () -> Engine.open("7:42"));
+        assertTrue(e.getMessage().startsWith("--device 7:42: no such TornadoVM device"), e.getMessage());
+        assertThrows(InputException.class, () -> Engine.open("gpu"));
+    }
+
+    /** Math.abs(int) does not compile with this TornadoVM (KERNEL-BODIES.md). */
+    public static void absolute(int[] a, int grid) {
+        for (@Parallel int i = 0; i < grid; i++) {
+            a[i] = Math.abs(a[i]);
+        }
+    }
+
+    @Test
+    void aTaskThatDoesNotCompileIsAnErrorNotASilentJavaRun() {
+        assertTrue(Backends.select("tornado").available());
+        Engine engine = (Engine) probeEngine();
+        int[] a = {-1, 2, -3, 4};
+        WorkerGrid1D w = new WorkerGrid1D(4);
+        w.setLocalWork(4, 1, 1);
+        // TornadoVM reports this one while the task graph is built (parsing the task); others only when
+        // the plan first executes: both paths end in a TornadoFailure.
+        TornadoFailure f = assertThrows(TornadoFailure.class, () -> engine.run("absolute",
+                engine.plan("absolute 4", () -> new Plans.Plan(new TaskGraph("bad")
+                        .transferToDevice(DataTransferMode.EVERY_EXECUTION, a)
+                        .task("abs", TornadoBackendTest::absolute, a, 4)
+                        .transferToHost(DataTransferMode.EVERY_EXECUTION, a), new GridScheduler("bad.abs", w),
+                        engine.device))));
+        assertTrue(f.getMessage().startsWith("tornado: absolute failed on device " + engine.info.id()), f.getMessage());
+        assertTrue(f.getMessage().contains("bailed out") && f.getMessage().contains("No fallback"), f.getMessage());
+        assertEquals(-1, a[0], "the task did not run in plain Java either");
+    }
+
+    /**
+     * The path for devices without FP64, forced on this device: logSumExp of F32 data in compensated
+     * FP32 agrees with the FP64 reference within the F32 tolerance of the equivalence harness
+     * (2e-5 + 1.2e-7 |x/T|max: FP32 exp and x/T - m roundings; the Kahan sums add ~1e-7), and an op
+     * without an FP32 form is one line of error instead of a wrong number.
+     */
+    @Test
+    void withoutFp64LogSumExpRunsInCompensatedFp32AndOtherOpsRefuse() {
+        System.setProperty("gapscope.tornado.fp32", "true");
+        Engine engine;
+        try {
+            engine = Engine.open(TornadoBackend.selection());
+        } finally {
+            System.clearProperty("gapscope.tornado.fp32");
+        }
+        assertTrue(engine.fp32);
+        int rows = 3;
+        int v = 20011;
+        float[] x = new float[rows * v];
+        int[] scratch = new int[4];
+        double maxAbs = 0;
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) org.gapscope.kernels.Laws.draw(i, 0, 5, org.gapscope.kernels.Laws.GAUSSIAN, 0, 3, 0, scratch, 0);
+            maxAbs = Math.max(maxAbs, Math.abs(x[i]) / 0.7);
+        }
+        x[v + 17] = Float.NaN; // row 1: the host's conventions, as everywhere
+        org.gapscope.api.Tensor t = org.gapscope.api.Tensor.of(x, rows, v);
+        double[] expected = new org.gapscope.reference.ReferenceBackend().logSumExp(t, 0.7);
+        double[] out = new double[rows];
+        engine.lseRows(t, 0, rows, v, 1 / 0.7, out);
+        double tol = 2e-5 + 1.2e-7 * maxAbs;
+        for (int r : new int[] {0, 2}) {
+            assertTrue(Math.abs(out[r] - expected[r]) <= tol, r + ": " + out[r] + " vs " + expected[r]);
+        }
+        assertTrue(Double.isNaN(out[1]), "a row with NaN is left to the host");
+        InputException e = assertThrows(InputException.class, () -> engine.positional(new double[] {1}, new double[] {2}));
+        assertTrue(e.getMessage().startsWith("positional needs FP64"), e.getMessage());
+    }
+
+    static Object probeEngine() {
+        return Engine.open(TornadoBackend.selection());
+    }
+}
