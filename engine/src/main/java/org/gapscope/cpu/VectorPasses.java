@@ -282,9 +282,9 @@ final class VectorPasses {
 
     /** Philox words (hi, lo) to a double in (0, 1), exactly as {@code Philox.uniform}. */
     static DoubleVector uniform(LongVector hi, LongVector lo) {
-        LongVector j = hi.lanewise(VectorOperators.LSHR, 5).lanewise(VectorOperators.LSHL, 26)
+        LongVector j = hi.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 26)
                 .add(lo.lanewise(VectorOperators.LSHR, 6));
-        return ((DoubleVector) j.convert(VectorOperators.L2D, 0)).add(0.5).mul(1.1102230246251565E-16);
+        return ((DoubleVector) j.convert(VectorOperators.L2D, 0)).add(0.5).mul(2.220446049250313E-16);
     }
 
     /** softmax (log = 0) or log-softmax (log = 1) of count FP32 values from element base, into out. */
