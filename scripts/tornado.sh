@@ -2,7 +2,10 @@
 # TORNADOVM_HOME (an installed TornadoVM, built from https://github.com/beehive-lab/TornadoVM), finds
 # the version of its API jar (passed to Maven as -Dtornado.version) and writes a copy of its argfile
 # without the current directory on the module path (TornadoVM's argfile starts the module path with
-# '.', which turns any jar in the directory gapscope is started from into a broken module).
+# '.', which turns any jar in the directory gapscope is started from into a broken module), whose
+# module path leaves out the libraries gapscope brings itself: TornadoVM's distribution carries an older
+# EJML for its own benchmarks, and as a resolved automatic module it would shadow gapscope's EJML on the
+# class path (NoSuchMethodError in the attribution op).
 gapscope_tornado_setup() {
   local root="$1" api
   if [ -z "${TORNADOVM_HOME:-}" ] || [ ! -f "$TORNADOVM_HOME/tornado-argfile" ]; then
@@ -18,5 +21,16 @@ gapscope_tornado_setup() {
   export GAPSCOPE_TORNADO_VERSION="${api#tornado-api-}"
   mkdir -p "$root/tornado/target"
   export GAPSCOPE_TORNADO_ARGFILE="$root/tornado/target/tornado-argfile"
-  sed -e 's#--module-path \.:#--module-path #' "$TORNADOVM_HOME/tornado-argfile" >"$GAPSCOPE_TORNADO_ARGFILE"
+  local mods="$root/tornado/target/tornado-modules" jar
+  rm -rf "$mods"
+  mkdir -p "$mods"
+  for jar in "$TORNADOVM_HOME"/share/java/tornado/*.jar; do
+    case "$(basename "$jar")" in
+      ejml-*) ;;
+      *) ln -s "$jar" "$mods/" ;;
+    esac
+  done
+  sed -e 's#--module-path \.:#--module-path #' \
+      -e "s#--module-path [^:[:space:]]*share/java/tornado#--module-path $mods#" \
+      "$TORNADOVM_HOME/tornado-argfile" >"$GAPSCOPE_TORNADO_ARGFILE"
 }
