@@ -27,6 +27,8 @@ import org.gapscope.kernels.Laws;
 import org.gapscope.kernels.LogSumExp;
 import org.gapscope.kernels.Positional;
 import org.gapscope.reference.ReferenceBackend;
+import static org.gapscope.reference.ReferenceBackend.checkTemperature;
+import static org.gapscope.reference.ReferenceBackend.lastDim;
 
 /**
  * A backend that runs the kernel bodies of {@code org.gapscope.kernels} over a grid of work-items:
@@ -122,23 +124,6 @@ public class KernelBackend implements Backend {
         return n <= Integer.MAX_VALUE - 16 ? Tensor.of(new double[(int) n], shape) : Tensor.zeros(DType.F64, shape);
     }
 
-    static void checkTemperature(double t) {
-        if (!(t > 0) || Double.isInfinite(t)) {
-            throw new InputException("temperature must be a finite number > 0, got " + t);
-        }
-    }
-
-    static int lastDim(Tensor x, String what) {
-        if (x.rank() < 1) {
-            throw new InputException(what + ": needs at least one dimension");
-        }
-        long v = x.dim(-1);
-        if (v == 0) {
-            throw new InputException(what + ": the last dimension (V) is empty");
-        }
-        return Math.toIntExact(v);
-    }
-
     @Override
     public double[] logSumExp(Tensor x, double temperature) {
         checkTemperature(temperature);
@@ -151,7 +136,7 @@ public class KernelBackend implements Backend {
         }
         for (int r = 0; r < rows; r++) {
             if (!Double.isFinite(out[r])) {
-                out[r] = HostOps.lse(x.toDoubles((long) r * v, v), 0, v, temperature);
+                out[r] = ReferenceBackend.lse(x.toDoubles((long) r * v, v), 0, v, temperature);
             }
         }
         return out;
@@ -239,20 +224,12 @@ public class KernelBackend implements Backend {
 
     @Override
     public AttentionResult attention(Tensor q, Tensor k, Tensor v, double scale, MaskAlignment mask) {
-        if (q.rank() < 2 || k.rank() != q.rank() || v.rank() != q.rank()) {
-            throw new InputException("attention: q, k, v need the same rank >= 2, got " + q + ", " + k + ", " + v);
-        }
-        int tq = Math.toIntExact(q.dim(-2));
-        int d = Math.toIntExact(q.dim(-1));
-        int tk = Math.toIntExact(k.dim(-2));
-        int dv = Math.toIntExact(v.dim(-1));
-        if (k.dim(-1) != d || v.dim(-2) != tk) {
-            throw new InputException("attention: shapes do not compose: q " + q + ", k " + k + ", v " + v);
-        }
-        long heads = q.size() / Math.max(1, (long) tq * d);
-        if (k.size() != heads * tk * d || v.size() != heads * tk * dv) {
-            throw new InputException("attention: leading dimensions of q, k, v differ");
-        }
+        long[] s = ReferenceBackend.attentionShape(q, k, v);
+        long heads = s[0];
+        int tq = Math.toIntExact(s[1]);
+        int tk = Math.toIntExact(s[2]);
+        int d = Math.toIntExact(s[3]);
+        int dv = Math.toIntExact(s[4]);
         long[] outShape = q.shape();
         outShape[outShape.length - 1] = dv;
         Tensor out = newF64(outShape);
@@ -513,7 +490,7 @@ public class KernelBackend implements Backend {
             }
             int from = count == k ? 1 : 0; // the smallest of the k gives way to s
             double l = kept.length - from == 0 ? Double.NEGATIVE_INFINITY
-                    : HostOps.lse(kept, from, kept.length - from, 1.0);
+                    : ReferenceBackend.lse(kept, from, kept.length - from, 1.0);
             lse[r] = l;
             p[r] = 1.0 / (1.0 + Math.exp(l - s));
         }
