@@ -343,9 +343,6 @@ public class KernelBackend implements Backend {
         int extraMode = extra == null ? 0 : extra.rank() == 2 ? 2 : 1;
         long extraFrom = extraMode == 2 ? (long) t0 * v : 0;
         int extraLen = extraMode == 0 ? 0 : extraMode == 2 ? n * v : v;
-        double[] zh = new double[n * h];
-        double[] z = new double[n];
-        double[] zm = new double[n];
         if (logits.dtype() == DType.F32) {
             float[] a = logits.toFloats((long) t0 * h * v, n * h * v);
             float[] e = extra == null ? new float[1] : extra.toFloats(extraFrom, extraLen);
@@ -365,6 +362,18 @@ public class KernelBackend implements Backend {
                         + (extraMode == 0 ? 0 : countNonFinite(e, extraMode == 2 ? t * v : 0, v));
             }
         }
+        mergeGapPartials(t0, n, h, chunks, hm, hd, am, ad, mm, md, logZHeads, logZ, logZMean);
+    }
+
+    /**
+     * Tokens [t0, t0 + n): merges the per-chunk partials of {@code JensenGap.gapPartial} (JensenGap.gapMerge)
+     * and stores log Z_h, log Z and log Z of the mean logits at the tokens' places.
+     */
+    void mergeGapPartials(int t0, int n, int h, int chunks, double[] hm, double[] hd, double[] am, double[] ad,
+                          double[] mm, double[] md, double[] logZHeads, double[] logZ, double[] logZMean) {
+        double[] zh = new double[n * h];
+        double[] z = new double[n];
+        double[] zm = new double[n];
         launcher.run(n, t -> JensenGap.gapMerge(t, h, chunks, hm, hd, am, ad, mm, md, zh, z, zm));
         System.arraycopy(zh, 0, logZHeads, t0 * h, n * h);
         System.arraycopy(z, 0, logZ, t0, n);
