@@ -81,16 +81,7 @@ public final class CrowdingCommand implements Callable<Integer> {
             o = execute(run, setup, backend, options.reps, options.seed, batch, output.progressMode(), stop,
                     spec.commandLine().getErr());
         }
-        Map<String, Object> top = new LinkedHashMap<>();
-        top.put("backend", backend.name());
-        top.put("device", backend.device());
-        top.put("seed", options.seed);
-        top.put("reps", options.reps);
-        top.put("runDirectory", run.dir().toString());
-        if (o.interrupted()) {
-            top.put("interrupted", true);
-        }
-        top.put("points", o.points());
+        Map<String, Object> top = CrowdingOutput.summary(backend, options, run, o.interrupted(), o.points());
         spec.commandLine().getOut().print(common.json() ? Json.write(top) + "\n" : table(o.points(), backend));
         return 0;
     }
@@ -212,13 +203,8 @@ public final class CrowdingCommand implements Callable<Integer> {
             }
             List<Plots.Series> series = new ArrayList<>();
             for (var c : curves.entrySet()) {
-                List<Map<String, Object>> rows = new ArrayList<>(c.getValue());
-                rows.sort(java.util.Comparator.comparingDouble(r -> PointLog.number(r, "n")));
-                double[] x = rows.stream().mapToDouble(r -> PointLog.number(r, "n")).toArray();
-                series.add(new Plots.Series("mean P_N, " + c.getKey(), x,
-                        rows.stream().mapToDouble(r -> PointLog.number(r, "meanP")).toArray(), false));
-                series.add(new Plots.Series("mean field, " + c.getKey(), x,
-                        rows.stream().mapToDouble(r -> PointLog.number(r, "meanField")).toArray(), true));
+                CrowdingOutput.addCurvePair(series, c.getKey(), c.getValue(), "n", "mean P_N", "meanP", "mean field",
+                        "meanField");
             }
             String file = "crowding-" + CrowdingOutput.slug(e.getKey()) + ".png";
             Plots.line(run.file(file), "P_N against N: " + e.getKey(), "N", "P_N", series, true, true);

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.gapscope.api.Backend;
+import org.gapscope.measure.Plots;
 import org.gapscope.measure.PointLog;
 import org.gapscope.measure.Progress;
 import org.gapscope.measure.RunDirectory;
@@ -72,6 +73,40 @@ public final class CrowdingOutput {
             }
         }
         return rows;
+    }
+
+    /**
+     * The JSON printed on stdout by {@code crowding} and {@code margin}: backend, device, seed, reps, run
+     * directory, {@code interrupted} when Ctrl-C stopped the run, and the points.
+     */
+    static Map<String, Object> summary(Backend backend, CrowdingOptions options, RunDirectory run, boolean interrupted,
+                                       List<Map<String, Object>> points) {
+        Map<String, Object> top = new LinkedHashMap<>();
+        top.put("backend", backend.name());
+        top.put("device", backend.device());
+        top.put("seed", options.seed);
+        top.put("reps", options.reps);
+        top.put("runDirectory", run.dir().toString());
+        if (interrupted) {
+            top.put("interrupted", true);
+        }
+        top.put("points", points);
+        return top;
+    }
+
+    /**
+     * Adds one curve's two series to {@code series}: the rows sorted by N, x from column {@code xKey},
+     * the simulated column as markers and the closed-form column dashed.
+     */
+    static void addCurvePair(List<Plots.Series> series, String name, List<Map<String, Object>> curve, String xKey,
+                             String markersLabel, String markersKey, String dashedLabel, String dashedKey) {
+        List<Map<String, Object>> rows = new ArrayList<>(curve);
+        rows.sort(java.util.Comparator.comparingDouble(r -> PointLog.number(r, "n")));
+        double[] x = rows.stream().mapToDouble(r -> PointLog.number(r, xKey)).toArray();
+        series.add(new Plots.Series(markersLabel + ", " + name, x,
+                rows.stream().mapToDouble(r -> PointLog.number(r, markersKey)).toArray(), false));
+        series.add(new Plots.Series(dashedLabel + ", " + name, x,
+                rows.stream().mapToDouble(r -> PointLog.number(r, dashedKey)).toArray(), true));
     }
 
     /** A file-name-safe form of a label. */

@@ -106,16 +106,7 @@ public final class MarginCommand implements Callable<Integer> {
             plot(run, points);
             run.finish(interrupted ? "interrupted" : "complete", log.size());
         }
-        Map<String, Object> top = new LinkedHashMap<>();
-        top.put("backend", backend.name());
-        top.put("device", backend.device());
-        top.put("seed", options.seed);
-        top.put("reps", options.reps);
-        top.put("runDirectory", run.dir().toString());
-        if (interrupted) {
-            top.put("interrupted", true);
-        }
-        top.put("points", points);
+        Map<String, Object> top = CrowdingOutput.summary(backend, options, run, interrupted, points);
         spec.commandLine().getOut().print(common.json() ? Json.write(top) + "\n" : table(points, backend));
         return 0;
     }
@@ -129,13 +120,8 @@ public final class MarginCommand implements Callable<Integer> {
         }
         List<Plots.Series> series = new ArrayList<>();
         for (var c : curves.entrySet()) {
-            List<Map<String, Object>> rows = new ArrayList<>(c.getValue());
-            rows.sort(java.util.Comparator.comparingDouble(r -> PointLog.number(r, "n")));
-            double[] x = rows.stream().mapToDouble(r -> PointLog.number(r, "lnN")).toArray();
-            series.add(new Plots.Series("s* simulated, " + c.getKey(), x,
-                    rows.stream().mapToDouble(r -> PointLog.number(r, "sStar")).toArray(), false));
-            series.add(new Plots.Series("Corollary 1, " + c.getKey(), x,
-                    rows.stream().mapToDouble(r -> PointLog.number(r, "sFormula")).toArray(), true));
+            CrowdingOutput.addCurvePair(series, c.getKey(), c.getValue(), "lnN", "s* simulated", "sStar",
+                    "Corollary 1", "sFormula");
         }
         Plots.line(run.file("margin.png"), "s*(N, p) against ln N", "ln N", "s*", series, false, false);
     }

@@ -7,7 +7,6 @@ import org.gapscope.api.CrowdingSpec;
 import org.gapscope.api.DType;
 import org.gapscope.api.Tensor;
 import org.gapscope.kernels.Chunks;
-import org.gapscope.kernels.JensenGap;
 import org.gapscope.kernels.Laws;
 import org.gapscope.kernels.LogSumExp;
 
@@ -177,13 +176,7 @@ public final class CpuBackend extends KernelBackend {
             int count = (int) Chunks.count(v, chunks, c, Chunks.CONTIGUOUS);
             bad[item] = VectorPasses.gapItem(item, seg, ex, extraPerToken, t, h, v, start, count, hm, hd, am, ad, mm, md);
         });
-        double[] zh = new double[n * h];
-        double[] z = new double[n];
-        double[] zm = new double[n];
-        launcher.run(n, t -> JensenGap.gapMerge(t, h, chunks, hm, hd, am, ad, mm, md, zh, z, zm));
-        System.arraycopy(zh, 0, logZHeads, t0 * h, n * h);
-        System.arraycopy(z, 0, logZ, t0, n);
-        System.arraycopy(zm, 0, logZMean, t0, n);
+        mergeGapPartials(t0, n, h, chunks, hm, hd, am, ad, mm, md, logZHeads, logZ, logZMean);
         for (int item = 0; item < items; item++) {
             nonFinite[t0 + item / chunks] += bad[item];
         }

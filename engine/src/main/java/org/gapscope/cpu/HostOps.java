@@ -1,43 +1,15 @@
 package org.gapscope.cpu;
 
+import static org.gapscope.reference.ReferenceBackend.lse;
+
 /**
  * Scalar host code for the cases the kernel bodies leave to the host: rows, tokens and heads that
  * hold NaN or +-inf (MATH.md section 1 conventions: a NaN makes the LSE NaN, a +inf makes it +inf,
- * a row of only -inf has LSE -inf). It runs only for such rows, never on the hot path.
+ * a row of only -inf has LSE -inf). It runs only for such rows, never on the hot path. The LSE with
+ * these conventions is the reference backend's {@link org.gapscope.reference.ReferenceBackend#lse}.
  */
 final class HostOps {
     private HostOps() {}
-
-    /** LSE of values[from, from + n) / t with the non-finite conventions. */
-    static double lse(double[] values, int from, int n, double t) {
-        double m = Double.NEGATIVE_INFINITY;
-        boolean nan = false;
-        boolean posInf = false;
-        for (int i = from; i < from + n; i++) {
-            double x = values[i] / t;
-            if (Double.isNaN(x)) {
-                nan = true;
-            } else if (x == Double.POSITIVE_INFINITY) {
-                posInf = true;
-            } else {
-                m = Math.max(m, x);
-            }
-        }
-        if (nan) {
-            return Double.NaN;
-        }
-        if (posInf) {
-            return Double.POSITIVE_INFINITY;
-        }
-        if (m == Double.NEGATIVE_INFINITY) {
-            return m;
-        }
-        double d = 0;
-        for (int i = from; i < from + n; i++) {
-            d += Math.exp(values[i] / t - m);
-        }
-        return m + Math.log(d);
-    }
 
     /**
      * log Z_h, log Z (heads plus extra logits) and log Z of the mean logits of one token whose logits

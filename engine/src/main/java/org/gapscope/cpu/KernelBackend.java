@@ -27,6 +27,8 @@ import org.gapscope.kernels.Laws;
 import org.gapscope.kernels.LogSumExp;
 import org.gapscope.kernels.Positional;
 import org.gapscope.reference.ReferenceBackend;
+import static org.gapscope.reference.ReferenceBackend.checkTemperature;
+import static org.gapscope.reference.ReferenceBackend.lastDim;
 
 /**
  * A backend that runs the kernel bodies of {@code org.gapscope.kernels} over a grid of work-items:
@@ -122,23 +124,6 @@ public class KernelBackend implements Backend {
         return n <= Integer.MAX_VALUE - 16 ? Tensor.of(new double[(int) n], shape) : Tensor.zeros(DType.F64, shape);
     }
 
-    static void checkTemperature(double t) {
-        if (!(t > 0) || Double.isInfinite(t)) {
-            throw new InputException("temperature must be a finite number > 0, got " + t);
-        }
-    }
-
-    static int lastDim(Tensor x, String what) {
-        if (x.rank() < 1) {
-            throw new InputException(what + ": needs at least one dimension");
-        }
-        long v = x.dim(-1);
-        if (v == 0) {
-            throw new InputException(what + ": the last dimension (V) is empty");
-        }
-        return Math.toIntExact(v);
-    }
-
     @Override
     public double[] logSumExp(Tensor x, double temperature) {
         checkTemperature(temperature);
@@ -151,7 +136,7 @@ public class KernelBackend implements Backend {
         }
         for (int r = 0; r < rows; r++) {
             if (!Double.isFinite(out[r])) {
-                out[r] = HostOps.lse(x.toDoubles((long) r * v, v), 0, v, temperature);
+                out[r] = ReferenceBackend.lse(x.toDoubles((long) r * v, v), 0, v, temperature);
             }
         }
         return out;
@@ -239,20 +224,12 @@ public class KernelBackend implements Backend {
 
     @Override
     public AttentionResult attention(Tensor q, Tensor k, Tensor v, double scale, MaskAlignment mask) {
-        if (q.rank() < 2 || k.rank() != q.rank() || v.rank() != q.rank()) {
-            throw new InputException("attention: q, k, v need the same rank >= 2, got " + q + ", " + k + ", " + v);
-        }
-        int tq = Math.toIntExact(q.dim(-2));
-        int d = Math.toIntExact(q.dim(-1));
-        int tk = Math.toIntExact(k.dim(-2));
-        int dv = Math.toIntExact(v.dim(-1));
-        if (k.dim(-1) != d || v.dim(-2) != tk) {
-            throw new InputException("attention: shapes do not compose: q " + q + ", k " + k + ", v " + v);
-        }
-        long heads = q.size() / Math.max(1, (long) tq * d);
-        if (k.size() != heads * tk * d || v.size() != heads * tk * dv) {
-            throw new InputException("attention: leading dimensions of q, k, v differ");
-        }
+        long[] s = ReferenceBackend.attentionShape(q, k, v);
+        long heads = s[0];
+        int tq = Math.toIntExact(s[1]);
+        int tk = Math.toIntExact(s[2]);
+        int d = Math.toIntExact(s[3]);
+        int dv = Math.toIntExact(s[4]);
         long[] outShape = q.shape();
         outShape[outShape.length - 1] = dv;
         Tensor out = newF64(outShape);
@@ -366,9 +343,6 @@ public class KernelBackend implements Backend {
         int extraMode = extra == null ? 0 : extra.rank() == 2 ? 2 : 1;
         long extraFrom = extraMode == 2 ? (long) t0 * v : 0;
         int extraLen = extraMode == 0 ? 0 : extraMode == 2 ? n * v : v;
-        double[] zh = new double[n * h];
-        double[] z = new double[n];
-        double[] zm = new double[n];
         if (logits.dtype() == DType.F32) {
             float[] a = logits.toFloats((long) t0 * h * v, n * h * v);
             float[] e = extra == null ? new float[1] : extra.toFloats(extraFrom, extraLen);
@@ -388,6 +362,18 @@ public class KernelBackend implements Backend {
                         + (extraMode == 0 ? 0 : countNonFinite(e, extraMode == 2 ? t * v : 0, v));
             }
         }
+        mergeGapPartials(t0, n, h, chunks, hm, hd, am, ad, mm, md, logZHeads, logZ, logZMean);
+    }
+
+    /**
+     * Tokens [t0, t0 + n): merges the per-chunk partials of {@code JensenGap.gapPartial} (JensenGap.gapMerge)
+     * and stores log Z_h, log Z and log Z of the mean logits at the tokens' places.
+     */
+    void mergeGapPartials(int t0, int n, int h, int chunks, double[] hm, double[] hd, double[] am, double[] ad,
+                          double[] mm, double[] md, double[] logZHeads, double[] logZ, double[] logZMean) {
+        double[] zh = new double[n * h];
+        double[] z = new double[n];
+        double[] zm = new double[n];
         launcher.run(n, t -> JensenGap.gapMerge(t, h, chunks, hm, hd, am, ad, mm, md, zh, z, zm));
         System.arraycopy(zh, 0, logZHeads, t0 * h, n * h);
         System.arraycopy(z, 0, logZ, t0, n);
@@ -513,7 +499,7 @@ public class KernelBackend implements Backend {
             }
             int from = count == k ? 1 : 0; // the smallest of the k gives way to s
             double l = kept.length - from == 0 ? Double.NEGATIVE_INFINITY
-                    : HostOps.lse(kept, from, kept.length - from, 1.0);
+                    : ReferenceBackend.lse(kept, from, kept.length - from, 1.0);
             lse[r] = l;
             p[r] = 1.0 / (1.0 + Math.exp(l - s));
         }

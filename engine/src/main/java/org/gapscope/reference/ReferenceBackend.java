@@ -81,13 +81,15 @@ public final class ReferenceBackend implements Backend {
         return lse(values, 0, values.length, 1.0);
     }
 
-    static void checkTemperature(double t) {
+    /** Rejects a temperature that is not a finite number &gt; 0 (shared by every backend's host code). */
+    public static void checkTemperature(double t) {
         if (!(t > 0) || Double.isInfinite(t)) {
             throw new InputException("temperature must be a finite number > 0, got " + t);
         }
     }
 
-    static int lastDim(Tensor x, String what) {
+    /** The last dimension V of x as an int, rejecting rank 0 and V = 0 (shared by every backend's host code). */
+    public static int lastDim(Tensor x, String what) {
         if (x.rank() < 1) {
             throw new InputException(what + ": needs at least one dimension");
         }
@@ -143,8 +145,11 @@ public final class ReferenceBackend implements Backend {
 
     // ---- section 2 -----------------------------------------------------------------------------
 
-    @Override
-    public AttentionResult attention(Tensor q, Tensor k, Tensor v, double scale, MaskAlignment mask) {
+    /**
+     * Validates q [..., Tq, d], k [..., Tk, d], v [..., Tk, dv] (same rank &gt;= 2, same leading
+     * dimensions) and returns {heads, Tq, Tk, d, dv}, heads being the product of the leading dimensions.
+     */
+    public static long[] attentionShape(Tensor q, Tensor k, Tensor v) {
         if (q.rank() < 2 || k.rank() != q.rank() || v.rank() != q.rank()) {
             throw new InputException("attention: q, k, v need the same rank >= 2, got " + q + ", " + k + ", " + v);
         }
@@ -159,6 +164,17 @@ public final class ReferenceBackend implements Backend {
         if (k.size() != heads * tk * d || v.size() != heads * tk * dv) {
             throw new InputException("attention: leading dimensions of q, k, v differ");
         }
+        return new long[] {heads, tq, tk, d, dv};
+    }
+
+    @Override
+    public AttentionResult attention(Tensor q, Tensor k, Tensor v, double scale, MaskAlignment mask) {
+        long[] s = attentionShape(q, k, v);
+        long heads = s[0];
+        long tq = s[1];
+        long tk = s[2];
+        long d = s[3];
+        long dv = s[4];
         long[] outShape = q.shape();
         outShape[outShape.length - 1] = dv;
         long[] lseShape = java.util.Arrays.copyOf(q.shape(), q.rank() - 1);

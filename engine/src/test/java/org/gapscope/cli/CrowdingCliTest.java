@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import org.gapscope.api.Law;
@@ -32,13 +30,8 @@ class CrowdingCliTest {
         return dir.resolve("run" + (runs++)).toString();
     }
 
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
-        return new Run(code, out.toString(), err.toString());
+    static CliTest.Run run(String... args) {
+        return CliTest.run(args);
     }
 
     static List<String> keys(JsonNode n) {
@@ -49,7 +42,7 @@ class CrowdingCliTest {
 
     @Test
     void crowdingPrintsTheContractKeysPerN() throws Exception {
-        Run r = run("crowding", "--n", "10,300", "--s", "5", "--law", "gaussian", "--sigma", "1", "--reps", "40",
+        CliTest.Run r = run("crowding", "--n", "10,300", "--s", "5", "--law", "gaussian", "--sigma", "1", "--reps", "40",
                 "--seed", "7", "--backend", "reference", "--format", "json", "--out", out());
         assertEquals(0, r.code(), r.err());
         JsonNode pts = Json.MAPPER.readTree(r.out()).get("points");
@@ -63,7 +56,7 @@ class CrowdingCliTest {
         assertEquals(p.stats().stdErr(), pts.get(1).get("stdErr").asDouble(), 0.0);
         assertEquals(p.meanField(), pts.get(1).get("meanField").asDouble(), 0.0);
         // --margin: s = mean + margin (Gumbel mean = mu + gamma beta)
-        Run m = run("crowding", "--n", "10", "--margin", "2", "--law", "gumbel", "--sigma", "0.5", "--reps", "5",
+        CliTest.Run m = run("crowding", "--n", "10", "--margin", "2", "--law", "gumbel", "--sigma", "0.5", "--reps", "5",
                 "--backend", "reference", "--format", "json", "--out", out(), "--mitigation", "none,topk:3,temperature:2,scalable:0.5");
         assertEquals(0, m.code(), m.err());
         JsonNode mp = Json.MAPPER.readTree(m.out()).get("points");
@@ -71,14 +64,14 @@ class CrowdingCliTest {
         assertEquals(2 + Law.gumbel(0, 0.5).mean(), mp.get(0).get("s").asDouble(), 1e-15);
         assertEquals("topk:3", mp.get(1).get("mitigation").asText());
         assertEquals("NaN", mp.get(1).get("meanField").asText());
-        Run table = run("crowding", "--n", "10", "--reps", "5", "--backend", "reference", "--out", out());
+        CliTest.Run table = run("crowding", "--n", "10", "--reps", "5", "--backend", "reference", "--out", out());
         assertEquals(0, table.code(), table.err());
         assertTrue(table.out().contains("meanField"));
     }
 
     @Test
     void marginPrintsSStarAndTheFormula() throws Exception {
-        Run r = run("margin", "--n", "500", "--p", "0.5", "--law", "gaussian", "--sigma", "1,2", "--reps", "30",
+        CliTest.Run r = run("margin", "--n", "500", "--p", "0.5", "--law", "gaussian", "--sigma", "1,2", "--reps", "30",
                 "--backend", "reference", "--format", "json", "--out", out());
         assertEquals(0, r.code(), r.err());
         JsonNode pts = Json.MAPPER.readTree(r.out()).get("points");
@@ -95,7 +88,7 @@ class CrowdingCliTest {
 
     @Test
     void positionalPrintsDeltaFAndBoundForEachGrid() throws Exception {
-        Run r = run("positional", "--grid", "uniform", "--m", "64", "--omega-min", "0.01", "--omega-max", "1",
+        CliTest.Run r = run("positional", "--grid", "uniform", "--m", "64", "--omega-min", "0.01", "--omega-max", "1",
                 "--delta", "10,399.839", "--backend", "reference", "--format", "json", "--out", out());
         assertEquals(0, r.code(), r.err());
         JsonNode root = Json.MAPPER.readTree(r.out());
@@ -112,7 +105,7 @@ class CrowdingCliTest {
             List<String> args = new ArrayList<>(List.of("positional", "--delta", "10,1000", "--backend", "reference", "--out", out(),
                     "--format", "json", "--lengths", "fixed:2048"));
             args.addAll(List.of(g));
-            Run q = run(args.toArray(String[]::new));
+            CliTest.Run q = run(args.toArray(String[]::new));
             assertEquals(0, q.code(), q.err());
             JsonNode qr = Json.MAPPER.readTree(q.out());
             assertEquals(Integer.parseInt(g[g.length - 1]) / 2, qr.get("m").asInt());
@@ -137,7 +130,7 @@ class CrowdingCliTest {
             List<String> a = new ArrayList<>(List.of(args));
             String o = out();
             a.addAll(List.of("--out", o));
-            Run r = run(a.toArray(String[]::new));
+            CliTest.Run r = run(a.toArray(String[]::new));
             assertTrue(!Files.exists(Path.of(o)), "bad input must fail before the run directory is made");
             assertEquals(2, r.code(), String.join(" ", args) + " -> " + r.err());
             assertEquals(1, r.err().strip().lines().count(), r.err());
@@ -149,7 +142,7 @@ class CrowdingCliTest {
         String o = out();
         String[] args = {"crowding", "--n", "10,100", "--s", "3", "--law", "gaussian,uniform", "--reps", "20",
             "--backend", "reference", "--format", "json", "--progress", "off", "--out", o};
-        Run first = run(args);
+        CliTest.Run first = run(args);
         assertEquals(0, first.code(), first.err());
         Path d = Path.of(o);
         for (String f : List.of("manifest.json", "points.csv", "points.jsonl", "crowding-gaussian_0.0_1.0.png",
@@ -157,7 +150,7 @@ class CrowdingCliTest {
             assertTrue(Files.size(d.resolve(f)) > 0, f);
         }
         assertEquals(5, Files.readAllLines(d.resolve("points.csv")).size()); // header + 2 laws x 2 N
-        Run again = run(args);
+        CliTest.Run again = run(args);
         assertEquals(0, again.code(), again.err());
         // every point was already there: nothing recomputed, the same numbers printed
         assertEquals(Json.MAPPER.readTree(first.out()).get("points"), Json.MAPPER.readTree(again.out()).get("points"));
@@ -167,11 +160,11 @@ class CrowdingCliTest {
         assertEquals("complete", manifest.get("status").asText());
 
         String m = out();
-        Run margin = run("margin", "--n", "50,500", "--reps", "10", "--backend", "reference", "--progress", "off", "--out", m);
+        CliTest.Run margin = run("margin", "--n", "50,500", "--reps", "10", "--backend", "reference", "--progress", "off", "--out", m);
         assertEquals(0, margin.code(), margin.err());
         assertTrue(Files.size(Path.of(m, "margin.png")) > 0);
         String p = out();
-        Run pos = run("positional", "--delta-max", "300", "--scan", "dense", "--backend", "reference", "--progress", "off",
+        CliTest.Run pos = run("positional", "--delta-max", "300", "--scan", "dense", "--backend", "reference", "--progress", "off",
                 "--out", p, "--format", "json");
         assertEquals(0, pos.code(), pos.err());
         assertEquals(301, Files.readAllLines(Path.of(p, "curve.csv")).size());
