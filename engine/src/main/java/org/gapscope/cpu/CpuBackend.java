@@ -30,7 +30,7 @@ import org.gapscope.kernels.LogSumExp;
  *       FP64 (exp in FP64). |Gamma error| &le; H * 2e-5.</li>
  *   <li>attention: FP64 (inputs widened), two passes per query (scores, then exp and P V): relative
  *       error ~ tk 2^-53, as the online body.</li>
- *   <li>crowding: FP64 draws (vector log/sqrt/cos within 1 ulp of java.lang.Math, so scores agree with
+ *   <li>crowding: FP64 draws (vector log/sqrt/cos/sin within 1 ulp of java.lang.Math, so scores agree with
  *       the reference to ~1e-15 relative) and FP64 (m, d) states per block of 256 draws: relative
  *       error of sum e^X ~ 1e-12 at N = 10^8.</li>
  * </ul>

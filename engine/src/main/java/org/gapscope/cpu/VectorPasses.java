@@ -188,7 +188,14 @@ final class VectorPasses {
     static final int W0 = 0x9E3779B9;
     static final int W1 = 0xBB67AE85;
 
-    /** Draws distractors [start, start + count) of repetition rep in blocks and reduces them to (m, d). */
+    /**
+     * Draws distractors [start, start + count) of repetition rep in blocks and reduces them to (m, d).
+     * Gaussian draws follow {@code Laws.draw}'s pair convention: one Philox block (counter j) per pair
+     * (2j, 2j + 1), so a vector step computes Philox, log and sqrt once for 2 x lanes distractors; the
+     * cos half lands in buf[i, i + lanes) and the sin half in buf[i + lanes, i + 2 lanes) (the block's
+     * max and sum of exp do not depend on the order). An odd first index is drawn alone by Laws.draw,
+     * so every vector step starts at an even index.
+     */
     static void drawChunk(long start, long count, int rep, long seed, int law, double a, double b, double c,
                           double scale, double[] m, double[] d, int slot) {
         double[] buf = SCRATCH.get();
@@ -201,15 +208,24 @@ final class VectorPasses {
         int s0 = (int) seed;
         int s1 = (int) (seed >> 32);
         LongVector x2init = LongVector.broadcast(LS, rep & MASK32);
+        boolean gauss = law == Laws.GAUSSIAN;
+        int step = gauss ? 2 * lanes : lanes;
         double mx = LogSumExp.LOWEST;
         double sum = 0;
         int[] scratch = new int[4];
-        for (long b0 = 0; b0 < count; b0 += BLOCK) {
-            int len = (int) Math.min(BLOCK, count - b0);
-            int vecLen = len - len % lanes;
+        long first = start;
+        long end = start + count;
+        if (gauss && count > 0 && (start & 1L) != 0) {
+            mx = scale * Laws.draw(start, rep, seed, law, a, b, c, scratch, 0);
+            sum = 1.0;
+            first = start + 1;
+        }
+        for (long b0 = first; b0 < end; b0 += BLOCK) {
+            int len = (int) Math.min(BLOCK, end - b0);
+            int vecLen = len - len % step;
             DoubleVector vmax = DoubleVector.broadcast(DS, LogSumExp.LOWEST);
-            for (int i = 0; i < vecLen; i += lanes) {
-                LongVector idx = lane.add(start + b0 + i);
+            for (int i = 0; i < vecLen; i += step) {
+                LongVector idx = lane.add(gauss ? (b0 + i) >> 1 : b0 + i);
                 LongVector x0 = idx.and(MASK32);
                 LongVector x1 = idx.lanewise(VectorOperators.ASHR, 32).and(MASK32);
                 LongVector x2 = x2init;
@@ -231,27 +247,34 @@ final class VectorPasses {
                     k1 += W1;
                 }
                 DoubleVector u1 = uniform(x0, x1);
-                DoubleVector x;
-                if (law == Laws.GAUSSIAN) {
+                if (gauss) {
                     DoubleVector u2 = uniform(x2, x3);
-                    DoubleVector rad = u1.lanewise(VectorOperators.LOG).mul(-2.0).lanewise(VectorOperators.SQRT);
-                    DoubleVector cos = u2.mul(6.283185307179586).lanewise(VectorOperators.COS);
-                    x = rad.mul(b).mul(cos).add(a);
-                } else if (law == Laws.GUMBEL) {
-                    x = u1.lanewise(VectorOperators.LOG).neg().lanewise(VectorOperators.LOG).mul(-b).add(a);
-                } else if (law == Laws.UNIFORM) {
-                    x = u1.mul(b - a).add(a);
+                    DoubleVector rad = u1.lanewise(VectorOperators.LOG).mul(-2.0).lanewise(VectorOperators.SQRT)
+                            .mul(b);
+                    DoubleVector angle = u2.mul(6.283185307179586);
+                    DoubleVector xc = rad.mul(angle.lanewise(VectorOperators.COS)).add(a).mul(scale);
+                    DoubleVector xs = rad.mul(angle.lanewise(VectorOperators.SIN)).add(a).mul(scale);
+                    vmax = vmax.max(xc).max(xs);
+                    xc.intoArray(buf, i);
+                    xs.intoArray(buf, i + lanes);
                 } else {
-                    x = u1.lanewise(VectorOperators.LOG).div(b).neg().add(a);
+                    DoubleVector x;
+                    if (law == Laws.GUMBEL) {
+                        x = u1.lanewise(VectorOperators.LOG).neg().lanewise(VectorOperators.LOG).mul(-b).add(a);
+                    } else if (law == Laws.UNIFORM) {
+                        x = u1.mul(b - a).add(a);
+                    } else {
+                        x = u1.lanewise(VectorOperators.LOG).div(b).neg().add(a);
+                    }
+                    x = x.mul(scale);
+                    vmax = vmax.max(x);
+                    x.intoArray(buf, i);
                 }
-                x = x.mul(scale);
-                vmax = vmax.max(x);
-                x.intoArray(buf, i);
             }
             // block state, folded into the running state
             double bm = vecLen > 0 ? vmax.reduceLanes(VectorOperators.MAX) : LogSumExp.LOWEST;
             for (int i = vecLen; i < len; i++) {
-                buf[i] = scale * Laws.draw(start + b0 + i, rep, seed, law, a, b, c, scratch, 0);
+                buf[i] = scale * Laws.draw(b0 + i, rep, seed, law, a, b, c, scratch, 0);
                 bm = Math.max(bm, buf[i]);
             }
             int dl = DS.length();

@@ -1,12 +1,19 @@
 package org.gapscope.kernels;
 
 /**
- * Distractor laws of the crowding simulation (MATH.md section 7) as a kernel body: one score per
- * (seed, repetition, index) from one Philox block, so any backend and any chunking draws the same
- * numbers. Law codes are ints (no enums in bodies).
+ * Distractor laws of the crowding simulation (MATH.md section 7) as a kernel body: each score is a
+ * function of (seed, repetition, index) alone, computed from Philox blocks, so any backend and any
+ * chunking draws the same numbers. Law codes are ints (no enums in bodies).
+ *
+ * <p>Stream convention: the block with counter (c, rep, stream) and key seed gives two uniforms u1
+ * (words 0, 1) and u2 (words 2, 3). For the Gaussian law one block serves the two distractors 2j and
+ * 2j + 1 (counter c = j = index &gt;&gt; 1); every other law uses counter c = index, one block per
+ * distractor.
  *
  * <ul>
- *   <li>{@link #GAUSSIAN}: mean a, standard deviation b (Box-Muller on u1, u2).</li>
+ *   <li>{@link #GAUSSIAN}: mean a, standard deviation b, by Box-Muller on the pair's block:
+ *       r = sqrt(-2 ln u1); index 2j takes a + b r cos(2 pi u2), index 2j + 1 takes
+ *       a + b r sin(2 pi u2) (the two are independent standard normals).</li>
  *   <li>{@link #GUMBEL}: location a, scale b: a - b ln(-ln u1).</li>
  *   <li>{@link #UNIFORM}: on [a, b]: a + (b - a) u1.</li>
  *   <li>{@link #EXPONENTIAL}: rate b, shifted by a: a - ln(u1) / b.</li>
@@ -31,8 +38,12 @@ public final class Laws {
      */
     public static double draw(long index, int rep, long seed, int law, double a, double b, double c,
                               int[] scratch, int off) {
-        int i0 = (int) index;
-        int i1 = (int) (index >> 32);
+        long ctr = index;
+        if (law == GAUSSIAN) {
+            ctr = index >> 1;
+        }
+        int i0 = (int) ctr;
+        int i1 = (int) (ctr >> 32);
         int s0 = (int) seed;
         int s1 = (int) (seed >> 32);
         Philox.block(i0, i1, rep, 0, s0, s1, scratch, off);
@@ -40,7 +51,12 @@ public final class Laws {
         double u2 = Philox.uniform(scratch[off + 2], scratch[off + 3]);
         double x = 0.0;
         if (law == GAUSSIAN) {
-            x = a + b * Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(TWO_PI * u2);
+            double r = Math.sqrt(-2.0 * Math.log(u1));
+            if ((index & 1L) == 0L) {
+                x = a + b * r * Math.cos(TWO_PI * u2);
+            } else {
+                x = a + b * r * Math.sin(TWO_PI * u2);
+            }
         } else if (law == GUMBEL) {
             x = a - b * Math.log(-Math.log(u1));
         } else if (law == UNIFORM) {
