@@ -354,8 +354,8 @@ class EquivalenceTest {
             specs.add(new CrowdingSpec(5, 3.0, Law.gumbel(0, 1), 2, 5, 7, m));
         }
         specs.add(new CrowdingSpec(300001, 3.0, Law.gaussian(0, 1), 2, 5, 7, Mitigation.NONE));
-        // 131073 distractors: the cpu backend's 3 chunks of 43691 start at odd indices, the second half
-        // of a Gaussian pair (one Philox block per pair 2j, 2j + 1), and end on an odd count
+        // 131073 distractors: the second of the cpu backend's 3 chunks of 43691 starts at an odd index, the
+        // second half of a Gaussian pair (one Philox block per pair 2j, 2j + 1), and every chunk's count is odd
         specs.add(new CrowdingSpec(131074, 3.0, Law.gaussian(0, 1), 2, 5, 7, Mitigation.NONE));
         for (CrowdingSpec spec : specs) {
             CrowdingResult e = REF.crowding(spec);
