@@ -7,7 +7,7 @@ import org.gapscope.api.Backends;
 import org.gapscope.api.DType;
 import org.gapscope.api.MaskAlignment;
 import org.gapscope.api.Tensor;
-import org.gapscope.cli.BenchCommand;
+import org.gapscope.api.RandomTensors;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -48,9 +48,9 @@ public class AttentionBench {
     @Setup
     public void setup() {
         b = Backends.select(backend);
-        q = BenchCommand.gaussian(DType.F32, 1.0, 4, heads, seq, headDim);
-        k = BenchCommand.gaussian(DType.F32, 1.0, 5, heads, seq, headDim);
-        v = BenchCommand.gaussian(DType.F32, 1.0, 6, heads, seq, headDim);
+        q = RandomTensors.gaussian(DType.F32, 1.0, 4, heads, seq, headDim);
+        k = RandomTensors.gaussian(DType.F32, 1.0, 5, heads, seq, headDim);
+        v = RandomTensors.gaussian(DType.F32, 1.0, 6, heads, seq, headDim);
     }
 
     @Benchmark

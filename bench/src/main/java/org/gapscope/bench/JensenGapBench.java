@@ -6,7 +6,7 @@ import org.gapscope.api.Backends;
 import org.gapscope.api.DType;
 import org.gapscope.api.GapResult;
 import org.gapscope.api.Tensor;
-import org.gapscope.cli.BenchCommand;
+import org.gapscope.api.RandomTensors;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -45,7 +45,7 @@ public class JensenGapBench {
     @Setup
     public void setup() {
         b = Backends.select(backend);
-        x = BenchCommand.gaussian(DType.F32, 2.0, 3, batch, heads, vocab);
+        x = RandomTensors.gaussian(DType.F32, 2.0, 3, batch, heads, vocab);
     }
 
     @Benchmark

@@ -5,7 +5,7 @@ import org.gapscope.api.Backend;
 import org.gapscope.api.Backends;
 import org.gapscope.api.DType;
 import org.gapscope.api.Tensor;
-import org.gapscope.cli.BenchCommand;
+import org.gapscope.api.RandomTensors;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -41,7 +41,7 @@ public class LseBench {
     @Setup
     public void setup() {
         b = Backends.select(backend);
-        x = BenchCommand.gaussian(DType.F32, 3.0, 1, batch, vocab);
+        x = RandomTensors.gaussian(DType.F32, 3.0, 1, batch, vocab);
     }
 
     @Benchmark

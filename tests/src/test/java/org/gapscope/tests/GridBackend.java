@@ -1,6 +1,6 @@
 package org.gapscope.tests;
 
-import org.gapscope.cpu.KernelBackend;
+import org.gapscope.host.KernelBackend;
 import org.gapscope.kernels.Chunks;
 
 /**

@@ -9,7 +9,7 @@ import org.gapscope.api.CrowdingSpec;
 import org.gapscope.api.DeviceInfo;
 import org.gapscope.api.InputException;
 import org.gapscope.api.Tensor;
-import org.gapscope.cpu.KernelBackend;
+import org.gapscope.host.KernelBackend;
 import org.gapscope.kernels.Chunks;
 
 /**

@@ -9,7 +9,7 @@ import org.gapscope.api.Backend;
 import org.gapscope.api.Backends;
 import org.gapscope.api.DeviceInfo;
 import org.gapscope.api.InputException;
-import org.gapscope.kernels.tornado.Plans;
+import org.gapscope.tornado.Plans;
 import org.junit.jupiter.api.Test;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.TaskGraph;

@@ -1,0 +1,225 @@
+package org.gapscope.cpu;
+
+import java.lang.foreign.MemorySegment;
+
+import org.gapscope.api.Capabilities;
+import org.gapscope.host.KernelBackend;
+import org.gapscope.api.CrowdingSpec;
+import org.gapscope.api.DType;
+import org.gapscope.api.Tensor;
+import org.gapscope.kernels.Chunks;
+import org.gapscope.kernels.Laws;
+import org.gapscope.kernels.LogSumExp;
+
+/**
+ * The {@code cpu} backend: the kernel bodies' chunks and states over all cores (ForkJoin), with the
+ * hot passes written with the Vector API ({@code jdk.incubator.vector}): the exp-sum of logSumExp,
+ * the softmax/logSoftmax write, the fused Jensen-gap pass, the crowding draws, attention and the
+ * positional sums. Merge passes, FP64 inputs of the row ops and Student-t draws run the kernel bodies
+ * themselves (over all cores). Chunks have a
+ * fixed length (4096 logits, 65536 distractors) and are merged in chunk order, so results do not
+ * depend on the number of threads: the same input (or seed) gives the same bits on every run.
+ *
+ * <p>Error bounds (FP32 inputs; FP64 inputs run the FP64 bodies, error ~ n 2^-53):
+ * <ul>
+ *   <li>logSumExp: the maximum is exact; x/T - m and exp are FP32 (relative error ~ 2^-24 |x/T - m| per
+ *       term, ~1e-7 for the terms that matter), each chunk of &le; 4096 terms is summed in 16 FP32 lanes
+ *       (256 terms per lane: &le; 256 * 2^-24 = 1.5e-5 relative worst case, ~1e-6 typical) and folded
+ *       into FP64. So |LSE error| &le; 2e-5 + 6e-8 |x/T|max. Softmax: exp(x/T - LSE) in FP64, relative
+ *       error that of the LSE.</li>
+ *   <li>jensenGap: each log Z_h as logSumExp; the head sum L and the aggregate's and mean's states in
+ *       FP64 (exp in FP64). |Gamma error| &le; H * 2e-5.</li>
+ *   <li>attention: FP64 (inputs widened), two passes per query (scores, then exp and P V): relative
+ *       error ~ tk 2^-53, as the online body.</li>
+ *   <li>crowding: FP64 draws (vector log/sqrt/cos/sin within 1 ulp of java.lang.Math, so scores agree with
+ *       the reference to ~1e-15 relative) and FP64 (m, d) states per block of 256 draws: relative
+ *       error of sum e^X ~ 1e-12 at N = 10^8.</li>
+ * </ul>
+ */
+public final class CpuBackend extends KernelBackend {
+
+    /** Logits per chunk: 16 KiB of FP32, an L1-resident block re-read by the exp pass. */
+    public static final int CHUNK = 4096;
+    /** Distractors per chunk of the crowding simulation. */
+    public static final int CROWDING_CHUNK = 65536;
+
+    public CpuBackend() {
+        super("cpu", PARALLEL, Chunks.CONTIGUOUS, CHUNK, CROWDING_CHUNK);
+    }
+
+    @Override
+    public String device() {
+        return "host CPU, " + Runtime.getRuntime().availableProcessors() + " threads, Vector API "
+                + VectorPasses.vectorBits() + "-bit";
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return new Capabilities(true, Runtime.getRuntime().availableProcessors(), false,
+                "FP32 exp in blocks of <= 4096 folded into FP64; Gamma head sums, crowding in FP64");
+    }
+
+    @Override
+    public int priority() {
+        return 10;
+    }
+
+    /** The Vector API is an incubator module: it must be resolved at JVM start. */
+    @Override
+    public boolean available() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+
+    @Override
+    public String unavailableReason() {
+        return available() ? "" : "the JVM was started without --add-modules jdk.incubator.vector (scripts/gapscope adds it)";
+    }
+
+    // ---- logSumExp -----------------------------------------------------------------------------
+
+    @Override
+    protected void lseRows(Tensor x, int r0, int n, int v, double invT, double[] out) {
+        if (x.dtype() != DType.F32) {
+            super.lseRows(x, r0, n, v, invT, out);
+            return;
+        }
+        int chunks = chunks(v, CHUNK);
+        double[] m = new double[n * chunks];
+        double[] d = new double[n * chunks];
+        MemorySegment seg = x.segment();
+        float invTf = (float) invT;
+        launcher.run(n * chunks, item -> {
+            int row = item / chunks;
+            int c = item % chunks;
+            long start = Chunks.start(v, chunks, c, Chunks.CONTIGUOUS);
+            int count = (int) Chunks.count(v, chunks, c, Chunks.CONTIGUOUS);
+            long off = ((long) (r0 + row) * v + start) * 4;
+            VectorPasses.expSum(seg, off, count, invTf, m, d, item);
+        });
+        double[] res = new double[n];
+        launcher.run(n, r -> LogSumExp.lseMerge(r, chunks, m, d, res));
+        System.arraycopy(res, 0, out, r0, n);
+    }
+
+    @Override
+    protected void softmaxRows(Tensor x, int r0, int n, int v, double invT, double[] lse, int log, Tensor out) {
+        if (x.dtype() != DType.F32 || !VectorPasses.FLOAT_IS_TWO_DOUBLES) {
+            super.softmaxRows(x, r0, n, v, invT, lse, log, out);
+            return;
+        }
+        int chunks = chunks(v, CHUNK);
+        MemorySegment in = x.segment();
+        MemorySegment o = out.segment();
+        launcher.run(n * chunks, item -> {
+            int row = r0 + item / chunks;
+            int c = item % chunks;
+            long start = Chunks.start(v, chunks, c, Chunks.CONTIGUOUS);
+            int count = (int) Chunks.count(v, chunks, c, Chunks.CONTIGUOUS);
+            VectorPasses.softmaxChunk(in, o, (long) row * v + start, count, invT, lse[row], log);
+        });
+    }
+
+    // ---- attention -----------------------------------------------------------------------------
+
+    /**
+     * The attention body's arithmetic in two vector passes per query: scores against a transposed copy
+     * of K (vector over keys, so no horizontal sums and a fixed order), max, exp and sum over keys, then
+     * out += p_j v_j (vector over the value dimension). FP64 throughout; the result differs from the
+     * online body only by rounding (tk 2^-53 relative).
+     */
+    @Override
+    protected void attentionHeads(double[] q, double[] k, double[] v, int nh, int tq, int tk, int d, int dv,
+                                  double scale, int mask, double[] out, double[] lse) {
+        int lanes = VectorPasses.doubleLanes();
+        int blocks = (tk + lanes - 1) / lanes;
+        // K transposed in blocks of `lanes` keys: [head][block][c][lane], zero-padded, so the scores of a
+        // block of keys accumulate in one register from contiguous loads.
+        double[] kt = new double[nh * blocks * d * lanes];
+        launcher.run(nh, h -> {
+            for (int j = 0; j < tk; j++) {
+                int blk = j / lanes;
+                int ln = j % lanes;
+                for (int c = 0; c < d; c++) {
+                    kt[((h * blocks + blk) * d + c) * lanes + ln] = k[(h * tk + j) * d + c];
+                }
+            }
+        });
+        launcher.run(nh * tq, item -> VectorPasses.attentionItem(item, q, kt, v, tq, tk, d, dv, blocks, scale, mask,
+                out, lse));
+    }
+
+    // ---- jensenGap -----------------------------------------------------------------------------
+
+    @Override
+    protected void gapTokens(Tensor logits, Tensor extra, int t0, int n, int h, int v, double[] logZHeads,
+                             double[] logZ, double[] logZMean, long[] nonFinite) {
+        if (logits.dtype() != DType.F32 || (extra != null && extra.dtype() != DType.F32)
+                || !VectorPasses.FLOAT_IS_TWO_DOUBLES) {
+            super.gapTokens(logits, extra, t0, n, h, v, logZHeads, logZ, logZMean, nonFinite);
+            return;
+        }
+        int chunks = chunks(v, CHUNK);
+        int items = n * chunks;
+        double[] hm = new double[items * h];
+        double[] hd = new double[items * h];
+        double[] am = new double[items];
+        double[] ad = new double[items];
+        double[] mm = new double[items];
+        double[] md = new double[items];
+        long[] bad = new long[items];
+        MemorySegment seg = logits.segment();
+        MemorySegment ex = extra == null ? null : extra.segment();
+        boolean extraPerToken = extra != null && extra.rank() == 2;
+        launcher.run(items, item -> {
+            int t = t0 + item / chunks;
+            int c = item % chunks;
+            int start = (int) Chunks.start(v, chunks, c, Chunks.CONTIGUOUS);
+            int count = (int) Chunks.count(v, chunks, c, Chunks.CONTIGUOUS);
+            bad[item] = VectorPasses.gapItem(item, seg, ex, extraPerToken, t, h, v, start, count, hm, hd, am, ad, mm, md);
+        });
+        mergeGapPartials(t0, n, h, chunks, hm, hd, am, ad, mm, md, logZHeads, logZ, logZMean);
+        for (int item = 0; item < items; item++) {
+            nonFinite[t0 + item / chunks] += bad[item];
+        }
+    }
+
+    // ---- positional ----------------------------------------------------------------------------
+
+    /** The positional body's sums, eight offsets per vector (same order over k: FP64, vector cos). */
+    @Override
+    public double[] positional(double[] omegas, double[] deltas) {
+        if (omegas.length == 0 || deltas.length < 64) {
+            return super.positional(omegas, deltas);
+        }
+        double[] f = new double[deltas.length];
+        int block = 1024;
+        int blocks = (deltas.length + block - 1) / block;
+        launcher.run(blocks, blk -> VectorPasses.positionalBlock(omegas, deltas, blk * block,
+                Math.min(deltas.length, (blk + 1) * block), f));
+        return f;
+    }
+
+    // ---- crowding ------------------------------------------------------------------------------
+
+    @Override
+    protected void crowdingPartials(CrowdingSpec spec, long distractors, int chunks, double scale, double[] m,
+                                    double[] d) {
+        int law = spec.law().kind().code;
+        if (law == Laws.STUDENT_T || !VectorPasses.LONG_IS_DOUBLE) {
+            super.crowdingPartials(spec, distractors, chunks, scale, m, d);
+            return;
+        }
+        double a = spec.law().a();
+        double b = spec.law().b();
+        double c = spec.law().c();
+        long seed = spec.seed();
+        launcher.run(chunks * spec.reps(), item -> {
+            int r = item / chunks;
+            int ch = item % chunks;
+            long start = Chunks.start(distractors, chunks, ch, Chunks.CONTIGUOUS);
+            long count = Chunks.count(distractors, chunks, ch, Chunks.CONTIGUOUS);
+            VectorPasses.drawChunk(start, count, spec.firstRep() + r, seed, law, a, b, c, scale, m, d, item);
+        });
+    }
+
+}

@@ -1,0 +1,449 @@
+package org.gapscope.cpu;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import org.gapscope.host.KernelBackend;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.gapscope.kernels.Laws;
+import org.gapscope.kernels.LogSumExp;
+
+/**
+ * The Vector API passes of the {@link CpuBackend}, one static method per work-item, with signatures
+ * free of vector types: CpuBackend itself never names a jdk.incubator.vector class, so it loads (and
+ * reports itself unavailable) in a JVM started without {@code --add-modules jdk.incubator.vector}.
+ */
+final class VectorPasses {
+    private VectorPasses() {}
+
+    static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Long> LS = LongVector.SPECIES_PREFERRED;
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    static final ValueLayout.OfFloat FLOAT = KernelBackend.FLOAT;
+    static final ValueLayout.OfDouble DOUBLE = KernelBackend.DOUBLE;
+    static final boolean FLOAT_IS_TWO_DOUBLES = FS.length() == 2 * DS.length();
+    static final boolean LONG_IS_DOUBLE = LS.length() == DS.length();
+
+    /** Draws per block (one max, one exp pass) inside a crowding chunk. */
+    static final int BLOCK = 256;
+
+    private static final ThreadLocal<double[]> SCRATCH =
+            ThreadLocal.withInitial(() -> new double[CpuBackend.CHUNK + 64]);
+    private static final ThreadLocal<double[][]> SCORES = ThreadLocal.withInitial(() -> new double[1][0]);
+
+    static int doubleLanes() {
+        return DS.length();
+    }
+
+    static int vectorBits() {
+        return FS.vectorBitSize();
+    }
+
+    /**
+     * (m, d) of count FP32 values at byte offset off, scaled by invT: m = max x*invT (FP32, exact
+     * maximum of the rounded values), d = sum exp(x*invT - m) with FP32 exp in vector lanes, the lanes
+     * summed in FP64 in lane order.
+     */
+    static void expSum(MemorySegment seg, long off, int count, float invT, double[] m, double[] d, int slot) {
+        int bound = FS.loopBound(count);
+        int lanes = FS.length();
+        float mx = -Float.MAX_VALUE;
+        if (bound > 0) {
+            FloatVector vmax = FloatVector.broadcast(FS, -Float.MAX_VALUE);
+            for (int i = 0; i < bound; i += lanes) {
+                vmax = vmax.max(FloatVector.fromMemorySegment(FS, seg, off + 4L * i, LE));
+            }
+            mx = vmax.reduceLanes(VectorOperators.MAX); // max is exact in any order
+        }
+        for (int i = bound; i < count; i++) {
+            mx = Math.max(mx, seg.get(FLOAT, off + 4L * i));
+        }
+        float ms = mx * invT;
+        double s = 0;
+        if (bound > 0) {
+            FloatVector acc = FloatVector.zero(FS);
+            for (int i = 0; i < bound; i += lanes) {
+                FloatVector y = FloatVector.fromMemorySegment(FS, seg, off + 4L * i, LE);
+                acc = acc.add(y.mul(invT).sub(ms).lanewise(VectorOperators.EXP));
+            }
+            for (int l = 0; l < lanes; l++) {
+                s += acc.lane(l);
+            }
+        }
+        for (int i = bound; i < count; i++) {
+            s += Math.exp((double) (seg.get(FLOAT, off + 4L * i) * invT - ms));
+        }
+        m[slot] = ms;
+        d[slot] = s;
+    }
+
+    /**
+     * One head's chunk: its (m, d) state as in {@link #expSum} and agg[y] (+)= l_y in FP64. Returns
+     * the number of non-finite logits (|x| &gt; MAX_VALUE or NaN).
+     */
+    static long headPass(MemorySegment seg, long off, int count, boolean first, double[] agg, double[] m,
+                         double[] d, int slot) {
+        int lanes = FS.length();
+        int bound = FS.loopBound(count);
+        int dl = DS.length();
+        float mx = -Float.MAX_VALUE;
+        long nf = 0;
+        FloatVector vmax = FloatVector.broadcast(FS, -Float.MAX_VALUE);
+        for (int i = 0; i < bound; i += lanes) {
+            FloatVector y = FloatVector.fromMemorySegment(FS, seg, off + 4L * i, LE);
+            vmax = vmax.max(y);
+            nf += y.abs().compare(VectorOperators.LE, Float.MAX_VALUE).not().trueCount();
+            DoubleVector y0 = (DoubleVector) y.convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector y1 = (DoubleVector) y.convertShape(VectorOperators.F2D, DS, 1);
+            if (first) {
+                y0.intoArray(agg, i);
+                y1.intoArray(agg, i + dl);
+            } else {
+                DoubleVector.fromArray(DS, agg, i).add(y0).intoArray(agg, i);
+                DoubleVector.fromArray(DS, agg, i + dl).add(y1).intoArray(agg, i + dl);
+            }
+        }
+        if (bound > 0) {
+            mx = vmax.reduceLanes(VectorOperators.MAX);
+        }
+        for (int i = bound; i < count; i++) {
+            float y = seg.get(FLOAT, off + 4L * i);
+            mx = Math.max(mx, y);
+            if (!Float.isFinite(y)) {
+                nf++;
+            }
+            agg[i] = first ? y : agg[i] + y;
+        }
+        double s = 0;
+        if (bound > 0) {
+            FloatVector acc = FloatVector.zero(FS);
+            for (int i = 0; i < bound; i += lanes) {
+                FloatVector y = FloatVector.fromMemorySegment(FS, seg, off + 4L * i, LE);
+                acc = acc.add(y.sub(mx).lanewise(VectorOperators.EXP));
+            }
+            for (int l = 0; l < lanes; l++) {
+                s += acc.lane(l);
+            }
+        }
+        for (int i = bound; i < count; i++) {
+            s += Math.exp((double) (seg.get(FLOAT, off + 4L * i) - mx));
+        }
+        m[slot] = mx;
+        d[slot] = s;
+        return nf;
+    }
+
+    static long addExtra(MemorySegment ex, long off, int count, double[] agg) {
+        long nf = 0;
+        for (int i = 0; i < count; i++) {
+            float e = ex.get(FLOAT, off + 4L * i);
+            if (!Float.isFinite(e)) {
+                nf++;
+            }
+            agg[i] += e;
+        }
+        return nf;
+    }
+
+    /** (m, d) of agg[0, count) * scale in FP64 (vector exp, lanes summed in lane order). */
+    static void aggState(double[] agg, int count, double scale, double[] m, double[] d, int slot) {
+        int lanes = DS.length();
+        int bound = DS.loopBound(count);
+        double mx = LogSumExp.LOWEST;
+        if (bound > 0) {
+            DoubleVector vmax = DoubleVector.broadcast(DS, LogSumExp.LOWEST);
+            for (int i = 0; i < bound; i += lanes) {
+                vmax = vmax.max(DoubleVector.fromArray(DS, agg, i));
+            }
+            mx = vmax.reduceLanes(VectorOperators.MAX);
+        }
+        for (int i = bound; i < count; i++) {
+            mx = Math.max(mx, agg[i]);
+        }
+        double ms = mx * scale;
+        double s = 0;
+        if (bound > 0) {
+            DoubleVector acc = DoubleVector.zero(DS);
+            for (int i = 0; i < bound; i += lanes) {
+                acc = acc.add(DoubleVector.fromArray(DS, agg, i).mul(scale).sub(ms).lanewise(VectorOperators.EXP));
+            }
+            for (int l = 0; l < lanes; l++) {
+                s += acc.lane(l);
+            }
+        }
+        for (int i = bound; i < count; i++) {
+            s += Math.exp(agg[i] * scale - ms);
+        }
+        m[slot] = ms;
+        d[slot] = s;
+    }
+
+    static final long MASK32 = 0xFFFFFFFFL;
+    static final long M0 = 0xD2511F53L;
+    static final long M1 = 0xCD9E8D57L;
+    static final int W0 = 0x9E3779B9;
+    static final int W1 = 0xBB67AE85;
+
+    /**
+     * Draws distractors [start, start + count) of repetition rep in blocks and reduces them to (m, d).
+     * Gaussian draws follow {@code Laws.draw}'s pair convention: one Philox block (counter j) per pair
+     * (2j, 2j + 1), so a vector step computes Philox, log and sqrt once for 2 x lanes distractors; the
+     * cos half lands in buf[i, i + lanes) and the sin half in buf[i + lanes, i + 2 lanes) (the block's
+     * max and sum of exp do not depend on the order). An odd first index is drawn alone by Laws.draw,
+     * so every vector step starts at an even index.
+     */
+    static void drawChunk(long start, long count, int rep, long seed, int law, double a, double b, double c,
+                          double scale, double[] m, double[] d, int slot) {
+        double[] buf = SCRATCH.get();
+        int lanes = LS.length();
+        long[] iota = new long[lanes];
+        for (int l = 0; l < lanes; l++) {
+            iota[l] = l;
+        }
+        LongVector lane = LongVector.fromArray(LS, iota, 0);
+        int s0 = (int) seed;
+        int s1 = (int) (seed >> 32);
+        LongVector x2init = LongVector.broadcast(LS, rep & MASK32);
+        boolean gauss = law == Laws.GAUSSIAN;
+        int step = gauss ? 2 * lanes : lanes;
+        double mx = LogSumExp.LOWEST;
+        double sum = 0;
+        int[] scratch = new int[4];
+        long first = start;
+        long end = start + count;
+        if (gauss && count > 0 && (start & 1L) != 0) {
+            mx = scale * Laws.draw(start, rep, seed, law, a, b, c, scratch, 0);
+            sum = 1.0;
+            first = start + 1;
+        }
+        for (long b0 = first; b0 < end; b0 += BLOCK) {
+            int len = (int) Math.min(BLOCK, end - b0);
+            int vecLen = len - len % step;
+            DoubleVector vmax = DoubleVector.broadcast(DS, LogSumExp.LOWEST);
+            for (int i = 0; i < vecLen; i += step) {
+                LongVector idx = lane.add(gauss ? (b0 + i) >> 1 : b0 + i);
+                LongVector x0 = idx.and(MASK32);
+                LongVector x1 = idx.lanewise(VectorOperators.ASHR, 32).and(MASK32);
+                LongVector x2 = x2init;
+                LongVector x3 = LongVector.zero(LS);
+                int k0 = s0;
+                int k1 = s1;
+                for (int round = 0; round < 10; round++) {
+                    LongVector p0 = x0.mul(M0);
+                    LongVector p1 = x2.mul(M1);
+                    LongVector nx0 = p1.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, x1)
+                            .lanewise(VectorOperators.XOR, k0 & MASK32);
+                    LongVector nx2 = p0.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, x3)
+                            .lanewise(VectorOperators.XOR, k1 & MASK32);
+                    x1 = p1.and(MASK32);
+                    x3 = p0.and(MASK32);
+                    x0 = nx0;
+                    x2 = nx2;
+                    k0 += W0;
+                    k1 += W1;
+                }
+                DoubleVector u1 = uniform(x0, x1);
+                if (gauss) {
+                    DoubleVector u2 = uniform(x2, x3);
+                    DoubleVector rad = u1.lanewise(VectorOperators.LOG).mul(-2.0).lanewise(VectorOperators.SQRT)
+                            .mul(b);
+                    DoubleVector angle = u2.mul(6.283185307179586);
+                    DoubleVector xc = rad.mul(angle.lanewise(VectorOperators.COS)).add(a).mul(scale);
+                    DoubleVector xs = rad.mul(angle.lanewise(VectorOperators.SIN)).add(a).mul(scale);
+                    vmax = vmax.max(xc).max(xs);
+                    xc.intoArray(buf, i);
+                    xs.intoArray(buf, i + lanes);
+                } else {
+                    DoubleVector x;
+                    if (law == Laws.GUMBEL) {
+                        x = u1.lanewise(VectorOperators.LOG).neg().lanewise(VectorOperators.LOG).mul(-b).add(a);
+                    } else if (law == Laws.UNIFORM) {
+                        x = u1.mul(b - a).add(a);
+                    } else {
+                        x = u1.lanewise(VectorOperators.LOG).div(b).neg().add(a);
+                    }
+                    x = x.mul(scale);
+                    vmax = vmax.max(x);
+                    x.intoArray(buf, i);
+                }
+            }
+            // block state, folded into the running state
+            double bm = vecLen > 0 ? vmax.reduceLanes(VectorOperators.MAX) : LogSumExp.LOWEST;
+            for (int i = vecLen; i < len; i++) {
+                buf[i] = scale * Laws.draw(b0 + i, rep, seed, law, a, b, c, scratch, 0);
+                bm = Math.max(bm, buf[i]);
+            }
+            int dl = DS.length();
+            int bound = len - len % dl;
+            double bs = 0;
+            if (bound > 0) {
+                DoubleVector acc = DoubleVector.zero(DS);
+                for (int i = 0; i < bound; i += dl) {
+                    acc = acc.add(DoubleVector.fromArray(DS, buf, i).sub(bm).lanewise(VectorOperators.EXP));
+                }
+                for (int l = 0; l < dl; l++) {
+                    bs += acc.lane(l);
+                }
+            }
+            for (int i = bound; i < len; i++) {
+                bs += Math.exp(buf[i] - bm);
+            }
+            if (bm > mx) {
+                sum = sum * Math.exp(mx - bm) + bs;
+                mx = bm;
+            } else {
+                sum += bs * Math.exp(bm - mx);
+            }
+        }
+        m[slot] = mx;
+        d[slot] = sum;
+    }
+
+    /** Philox words (hi, lo) to a double in (0, 1), exactly as {@code Philox.uniform}. */
+    static DoubleVector uniform(LongVector hi, LongVector lo) {
+        LongVector j = hi.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 26)
+                .add(lo.lanewise(VectorOperators.LSHR, 6));
+        return ((DoubleVector) j.convert(VectorOperators.L2D, 0)).add(0.5).mul(2.220446049250313E-16);
+    }
+
+    /** softmax (log = 0) or log-softmax (log = 1) of count FP32 values from element base, into out. */
+    static void softmaxChunk(MemorySegment in, MemorySegment o, long base, int count, double invT, double l, int log) {
+        int lanes = FS.length();
+        int dl = DS.length();
+        int bound = FS.loopBound(count);
+        for (int i = 0; i < bound; i += lanes) {
+            FloatVector f = FloatVector.fromMemorySegment(FS, in, (base + i) * 4, LE);
+            DoubleVector y0 = ((DoubleVector) f.convertShape(VectorOperators.F2D, DS, 0)).mul(invT).sub(l);
+            DoubleVector y1 = ((DoubleVector) f.convertShape(VectorOperators.F2D, DS, 1)).mul(invT).sub(l);
+            if (log == 0) {
+                y0 = y0.lanewise(VectorOperators.EXP);
+                y1 = y1.lanewise(VectorOperators.EXP);
+            }
+            y0.intoMemorySegment(o, (base + i) * 8, LE);
+            y1.intoMemorySegment(o, (base + i + dl) * 8, LE);
+        }
+        for (int i = bound; i < count; i++) {
+            double y = in.get(FLOAT, (base + i) * 4) * invT - l;
+            o.set(DOUBLE, (base + i) * 8, log == 0 ? Math.exp(y) : y);
+        }
+    }
+
+    /** One (head, query) of attention over K transposed in key blocks (see CpuBackend.attentionHeads). */
+    static void attentionItem(int item, double[] q, double[] kt, double[] v, int tq, int tk, int d, int dv, int blocks,
+                              double scale, int mask, double[] out, double[] lse) {
+        int lanes = DS.length();
+        int h = item / tq;
+        int i = item % tq;
+        int limit = org.gapscope.kernels.Attention.keyLimit(i, tq, tk, mask);
+        int oOff = item * dv;
+        if (limit == 0) {
+            lse[item] = 0.0;
+            return;
+        }
+        double[][] holder = SCORES.get();
+        if (holder[0].length < blocks * lanes) {
+            holder[0] = new double[blocks * lanes];
+        }
+        double[] sc = holder[0];
+        int qOff = item * d;
+        int used = (limit + lanes - 1) / lanes;
+        for (int blk = 0; blk < used; blk++) {
+            DoubleVector acc = DoubleVector.zero(DS);
+            int base = (h * blocks + blk) * d * lanes;
+            for (int c = 0; c < d; c++) {
+                acc = DoubleVector.fromArray(DS, kt, base + c * lanes).mul(q[qOff + c]).add(acc);
+            }
+            acc.mul(scale).intoArray(sc, blk * lanes);
+        }
+        int bound = limit - limit % lanes;
+        double m = LogSumExp.LOWEST;
+        for (int j = 0; j < limit; j++) {
+            m = Math.max(m, sc[j]);
+        }
+        double l = 0;
+        if (bound > 0) {
+            DoubleVector sum = DoubleVector.zero(DS);
+            for (int j = 0; j < bound; j += lanes) {
+                DoubleVector p = DoubleVector.fromArray(DS, sc, j).sub(m).lanewise(VectorOperators.EXP);
+                p.intoArray(sc, j);
+                sum = sum.add(p);
+            }
+            for (int t = 0; t < lanes; t++) {
+                l += sum.lane(t);
+            }
+        }
+        for (int j = bound; j < limit; j++) {
+            sc[j] = Math.exp(sc[j] - m);
+            l += sc[j];
+        }
+        int cb = dv - dv % lanes;
+        int vBase = h * tk * dv;
+        double inv = 1.0 / l;
+        for (int c = 0; c < cb; c += lanes) { // one register accumulator per block of lanes
+            DoubleVector acc = DoubleVector.zero(DS);
+            for (int j = 0; j < limit; j++) {
+                acc = DoubleVector.fromArray(DS, v, vBase + j * dv + c).mul(sc[j]).add(acc);
+            }
+            acc.mul(inv).intoArray(out, oOff + c);
+        }
+        for (int c = cb; c < dv; c++) {
+            double acc = 0;
+            for (int j = 0; j < limit; j++) {
+                acc = v[vBase + j * dv + c] * sc[j] + acc;
+            }
+            out[oOff + c] = acc * inv;
+        }
+        lse[item] = m + Math.log(l);
+    }
+
+    /**
+     * One (token, chunk) of the fused Jensen-gap pass: every head's state, the mean logits' and the
+     * aggregate's state; returns the number of non-finite logits seen.
+     */
+    static long gapItem(int item, MemorySegment seg, MemorySegment ex, boolean extraPerToken, int t, int h, int v,
+                        int start, int count, double[] hm, double[] hd, double[] am, double[] ad, double[] mm,
+                        double[] md) {
+        double[] agg = SCRATCH.get();
+        long nf = 0;
+        for (int hh = 0; hh < h; hh++) {
+            long off = (((long) t * h + hh) * v + start) * 4;
+            nf += headPass(seg, off, count, hh == 0, agg, hm, hd, item * h + hh);
+        }
+        double invH = 1.0 / h;
+        // the mean logits (heads only): state of agg / H
+        aggState(agg, count, invH, mm, md, item);
+        if (ex != null) {
+            long eoff = ((extraPerToken ? (long) t * v : 0) + start) * 4;
+            nf += addExtra(ex, eoff, count, agg);
+        }
+        aggState(agg, count, 1.0, am, ad, item);
+        return nf;
+    }
+
+    /** f[i] = (1/m) sum_k cos(omega_k delta_i) for i in [from, to), k in order, lanes over i. */
+    static void positionalBlock(double[] omegas, double[] deltas, int from, int to, double[] f) {
+        int lanes = DS.length();
+        int m = omegas.length;
+        int i = from;
+        for (; i + lanes <= to; i += lanes) {
+            DoubleVector delta = DoubleVector.fromArray(DS, deltas, i);
+            DoubleVector acc = DoubleVector.zero(DS);
+            for (int k = 0; k < m; k++) {
+                acc = acc.add(delta.mul(omegas[k]).lanewise(VectorOperators.COS));
+            }
+            acc.div(m).intoArray(f, i);
+        }
+        for (; i < to; i++) {
+            double s = 0.0;
+            for (int k = 0; k < m; k++) {
+                s += Math.cos(omegas[k] * deltas[i]);
+            }
+            f[i] = s / m;
+        }
+    }
+}

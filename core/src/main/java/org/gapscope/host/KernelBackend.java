@@ -1,0 +1,519 @@
+package org.gapscope.host;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.PriorityQueue;
+import java.util.stream.IntStream;
+import org.gapscope.api.AttentionResult;
+import org.gapscope.api.Backend;
+import org.gapscope.api.Capabilities;
+import org.gapscope.api.CrowdingResult;
+import org.gapscope.api.CrowdingSpec;
+import org.gapscope.api.DType;
+import org.gapscope.api.GapResult;
+import org.gapscope.api.InputException;
+import org.gapscope.api.MaskAlignment;
+import org.gapscope.api.Mitigation;
+import org.gapscope.api.MixtureGaps;
+import org.gapscope.api.Tensor;
+import org.gapscope.kernels.Attention;
+import org.gapscope.kernels.Chunks;
+import org.gapscope.kernels.Crowding;
+import org.gapscope.kernels.Grid;
+import org.gapscope.kernels.JensenGap;
+import org.gapscope.kernels.Laws;
+import org.gapscope.kernels.LogSumExp;
+import org.gapscope.kernels.Positional;
+import org.gapscope.reference.ReferenceBackend;
+import static org.gapscope.reference.ReferenceBackend.checkTemperature;
+import static org.gapscope.reference.ReferenceBackend.lastDim;
+
+/**
+ * A backend that runs the kernel bodies of {@code org.gapscope.kernels} over a grid of work-items:
+ * the host part of every op (validation, copying rows into arrays, chunk counts, merge passes, the
+ * NaN/+-inf conventions the bodies leave out) lives here once. A {@link Launcher} decides how the
+ * work-items run (in order on one thread, or over all cores); the hot partial passes are protected
+ * methods that a faster backend ({@link CpuBackend}) replaces with Vector API code that keeps the
+ * same chunks and states, so the merge order, and with it every result, does not depend on the
+ * number of threads.
+ *
+ * <p>Chunk counts depend only on the sizes (ceil(n / chunkLength)), never on the thread count.
+ */
+public class KernelBackend implements Backend {
+
+    /** Runs a body for work-items 0..items-1 (in any order: every item writes its own slots). */
+    @FunctionalInterface
+    public interface Launcher {
+        void run(int items, Grid.Item body);
+    }
+
+    /** In order, on the calling thread: exactly what a test of the bodies wants. */
+    public static final Launcher SEQUENTIAL = Grid::run;
+
+    /** Over all cores (the common ForkJoin pool). */
+    public static final Launcher PARALLEL = (items, body) -> {
+        if (items == 1) {
+            body.run(0);
+        } else {
+            IntStream.range(0, items).parallel().forEach(body::run);
+        }
+    };
+
+    public static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** Elements copied into arrays per batch on the body path (keeps arrays of ~32 MiB at most). */
+    protected static final int BATCH_ELEMENTS = 1 << 22;
+
+    private final String name;
+    protected final Launcher launcher;
+    protected final int layout;
+    protected final int chunkLength;
+    protected final int crowdingChunkLength;
+
+    /**
+     * @param layout              {@link Chunks#CONTIGUOUS} or {@link Chunks#STRIDED}
+     * @param chunkLength         elements per chunk of a vocabulary row (LSE, softmax, Gamma)
+     * @param crowdingChunkLength distractors per chunk of the crowding simulation
+     */
+    public KernelBackend(String name, Launcher launcher, int layout, int chunkLength, int crowdingChunkLength) {
+        this.name = name;
+        this.launcher = launcher;
+        this.layout = layout;
+        this.chunkLength = chunkLength;
+        this.crowdingChunkLength = crowdingChunkLength;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String device() {
+        return "host CPU, kernel bodies on one thread";
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return new Capabilities(true, 1, false, "FP64 per chunk, chunk states merged in chunk order");
+    }
+
+    @Override
+    public int priority() {
+        return -1;
+    }
+
+    /** Chunks of a row of n elements: ceil(n / chunkLength), at least 1. */
+    protected int chunks(long n, int length) {
+        return (int) Math.max(1, (n + length - 1) / length);
+    }
+
+    // ---- section 1 -----------------------------------------------------------------------------
+
+    /**
+     * A zero F64 result tensor: on the Java heap when it fits an array (its pages are reused from call
+     * to call; fresh off-heap memory costs a page fault per 4 KiB on every call), else off-heap.
+     */
+    protected static Tensor newF64(long... shape) {
+        long n = 1;
+        for (long d : shape) {
+            n = Math.multiplyExact(n, d);
+        }
+        return n <= Integer.MAX_VALUE - 16 ? Tensor.of(new double[(int) n], shape) : Tensor.zeros(DType.F64, shape);
+    }
+
+    @Override
+    public double[] logSumExp(Tensor x, double temperature) {
+        checkTemperature(temperature);
+        int v = lastDim(x, "logSumExp");
+        int rows = Math.toIntExact(x.size() / v);
+        double[] out = new double[rows];
+        int batch = Math.max(1, BATCH_ELEMENTS / v);
+        for (int r0 = 0; r0 < rows; r0 += batch) {
+            lseRows(x, r0, Math.min(batch, rows - r0), v, 1.0 / temperature, out);
+        }
+        for (int r = 0; r < rows; r++) {
+            if (!Double.isFinite(out[r])) {
+                out[r] = ReferenceBackend.lse(x.toDoubles((long) r * v, v), 0, v, temperature);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * LSE of rows [r0, r0 + n) into out[r0 ...]: partial states per chunk, then the merge body.
+     * Results of rows with non-finite inputs are recomputed by the caller.
+     */
+    protected void lseRows(Tensor x, int r0, int n, int v, double invT, double[] out) {
+        int chunks = chunks(v, chunkLength);
+        double[] m = new double[n * chunks];
+        double[] d = new double[n * chunks];
+        if (x.dtype() == DType.F32) {
+            float[] a = x.toFloats((long) r0 * v, n * v);
+            launcher.run(n * chunks, i -> LogSumExp.lsePartial(i, a, v, chunks, layout, invT, m, d));
+        } else {
+            double[] a = x.toDoubles((long) r0 * v, n * v);
+            launcher.run(n * chunks, i -> LogSumExp.lsePartial(i, a, v, chunks, layout, invT, m, d));
+        }
+        double[] res = new double[n];
+        launcher.run(n, r -> LogSumExp.lseMerge(r, chunks, m, d, res));
+        System.arraycopy(res, 0, out, r0, n);
+    }
+
+    @Override
+    public Tensor softmax(Tensor x, double temperature) {
+        return rowwise(x, temperature, 0);
+    }
+
+    @Override
+    public Tensor logSoftmax(Tensor x, double temperature) {
+        return rowwise(x, temperature, 1);
+    }
+
+    private Tensor rowwise(Tensor x, double temperature, int log) {
+        checkTemperature(temperature);
+        int v = lastDim(x, log == 1 ? "logSoftmax" : "softmax");
+        double[] lse = logSumExp(x, temperature);
+        int rows = lse.length;
+        double invT = 1.0 / temperature;
+        Tensor out = newF64(x.shape());
+        int batch = Math.max(1, BATCH_ELEMENTS / v);
+        for (int r0 = 0; r0 < rows; r0 += batch) {
+            int n = Math.min(batch, rows - r0);
+            softmaxRows(x, r0, n, v, invT, lse, log, out);
+        }
+        for (int r = 0; r < rows; r++) {
+            if (lse[r] == Double.NEGATIVE_INFINITY) { // a row of only -inf has no distribution
+                for (long i = (long) r * v; i < (long) (r + 1) * v; i++) {
+                    out.set(i, Double.NaN);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Writes softmax (log = 0) or log-softmax (log = 1) of rows [r0, r0 + n) into out, given every
+     * row's LSE of x/T: exp(x/T - LSE) or x/T - LSE, as the softmaxWrite body computes it.
+     */
+    protected void softmaxRows(Tensor x, int r0, int n, int v, double invT, double[] lse, int log, Tensor out) {
+        int chunks = chunks(v, chunkLength);
+        double[] l = Arrays.copyOfRange(lse, r0, r0 + n);
+        double[] o = new double[n * v];
+        if (x.dtype() == DType.F32) {
+            float[] a = x.toFloats((long) r0 * v, n * v);
+            launcher.run(n * chunks, i -> LogSumExp.softmaxWrite(i, a, v, chunks, layout, invT, l, log, o));
+        } else {
+            double[] a = x.toDoubles((long) r0 * v, n * v);
+            launcher.run(n * chunks, i -> LogSumExp.softmaxWrite(i, a, v, chunks, layout, invT, l, log, o));
+        }
+        MemorySegment.copy(o, 0, out.segment(), DOUBLE, (long) r0 * v * 8, n * v);
+    }
+
+    // ---- section 2 -----------------------------------------------------------------------------
+
+    protected static int maskCode(MaskAlignment mask) {
+        return switch (mask) {
+            case TOP_LEFT -> Attention.TOP_LEFT;
+            case BOTTOM_RIGHT -> Attention.BOTTOM_RIGHT;
+            case NONE -> Attention.NONE;
+        };
+    }
+
+    @Override
+    public AttentionResult attention(Tensor q, Tensor k, Tensor v, double scale, MaskAlignment mask) {
+        long[] s = ReferenceBackend.attentionShape(q, k, v);
+        long heads = s[0];
+        int tq = Math.toIntExact(s[1]);
+        int tk = Math.toIntExact(s[2]);
+        int d = Math.toIntExact(s[3]);
+        int dv = Math.toIntExact(s[4]);
+        long[] outShape = q.shape();
+        outShape[outShape.length - 1] = dv;
+        Tensor out = newF64(outShape);
+        Tensor lseOut = newF64(Arrays.copyOf(q.shape(), q.rank() - 1));
+        int code = maskCode(mask);
+        long perHead = Math.max(1, Math.max((long) tq * Math.max(d, dv), (long) tk * Math.max(d, dv)));
+        int batch = (int) Math.max(1, Math.min(heads, BATCH_ELEMENTS / perHead));
+        for (long h0 = 0; h0 < heads; h0 += batch) {
+            int nh = (int) Math.min(batch, heads - h0);
+            double[] qa = q.toDoubles(h0 * tq * d, nh * tq * d);
+            double[] ka = k.toDoubles(h0 * tk * d, nh * tk * d);
+            double[] va = v.toDoubles(h0 * tk * dv, nh * tk * dv);
+            double[] o = new double[nh * tq * dv];
+            double[] l = new double[nh * tq];
+            attentionHeads(qa, ka, va, nh, tq, tk, d, dv, scale, code, o, l);
+            for (int h = 0; h < nh; h++) {
+                if (!allFinite(qa, h * tq * d, tq * d) || !allFinite(ka, h * tk * d, tk * d)
+                        || !allFinite(va, h * tk * dv, tk * dv)) {
+                    HostOps.attentionHead(qa, ka, va, h, tq, tk, d, dv, scale, mask, o, l);
+                }
+            }
+            for (int h = 0; h < nh; h++) {
+                for (int i = 0; i < tq; i++) {
+                    if (Attention.keyLimit(i, tq, tk, code) == 0) {
+                        l[h * tq + i] = Double.NEGATIVE_INFINITY;
+                    }
+                }
+            }
+            MemorySegment.copy(o, 0, out.segment(), DOUBLE, h0 * tq * dv * 8, o.length);
+            MemorySegment.copy(l, 0, lseOut.segment(), DOUBLE, h0 * tq * 8, l.length);
+        }
+        return new AttentionResult(out, lseOut);
+    }
+
+    /** Runs the attention body for nh heads held in the arrays. */
+    protected void attentionHeads(double[] q, double[] k, double[] v, int nh, int tq, int tk, int d, int dv,
+                                  double scale, int mask, double[] out, double[] lse) {
+        launcher.run(nh * tq, i -> Attention.attention(i, q, k, v, tq, tk, d, dv, scale, mask, out, lse));
+    }
+
+    protected static boolean allFinite(double[] a, int from, int n) {
+        for (int i = from; i < from + n; i++) {
+            if (!Double.isFinite(a[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ---- section 3 -----------------------------------------------------------------------------
+
+    @Override
+    public GapResult jensenGap(Tensor logits, Tensor extra, int[] targets) {
+        int[] s = ReferenceBackend.gapShape(logits, extra, targets);
+        int b = s[0];
+        int h = s[1];
+        int v = s[2];
+        double[] logZHeads = new double[b * h];
+        double[] logZ = new double[b];
+        double[] logZMean = new double[b];
+        long[] nonFinite = new long[b];
+        int batch = Math.max(1, BATCH_ELEMENTS / (h * v));
+        for (int t0 = 0; t0 < b; t0 += batch) {
+            gapTokens(logits, extra, t0, Math.min(batch, b - t0), h, v, logZHeads, logZ, logZMean, nonFinite);
+        }
+        double[] gamma = new double[b];
+        double[] gammaJ = new double[b];
+        double[] ledger = targets == null ? null : new double[b];
+        for (int t = 0; t < b; t++) {
+            if (nonFinite[t] > 0) {
+                HostOps.gapToken(logits, extra, t, h, v, logZHeads, logZ, logZMean);
+            }
+            double sum = 0;
+            for (int hh = 0; hh < h; hh++) {
+                sum += logZHeads[t * h + hh];
+            }
+            gamma[t] = sum - logZ[t];
+            gammaJ[t] = sum / h - logZMean[t];
+            if (targets != null) {
+                int y = targets[t];
+                double heads = 0;
+                double agg = 0;
+                for (int hh = 0; hh < h; hh++) {
+                    double l = logits.get(((long) t * h + hh) * v + y);
+                    heads += logZHeads[t * h + hh] - l;
+                    agg += l;
+                }
+                if (extra != null) {
+                    agg += extra.get((extra.rank() == 2 ? (long) t * v : 0) + y);
+                }
+                ledger[t] = heads - (logZ[t] - agg);
+            }
+        }
+        return new GapResult(b, h, extra != null, logZHeads, logZ, gamma, gammaJ, ledger, nonFinite);
+    }
+
+    /**
+     * Tokens [t0, t0 + n): log Z_h into logZHeads, log Z and log Z of the mean logits, and the count of
+     * non-finite logits per token (tokens with a count &gt; 0 are recomputed on the host afterwards).
+     */
+    protected void gapTokens(Tensor logits, Tensor extra, int t0, int n, int h, int v, double[] logZHeads,
+                             double[] logZ, double[] logZMean, long[] nonFinite) {
+        int chunks = chunks(v, chunkLength);
+        int items = n * chunks;
+        double[] hm = new double[items * h];
+        double[] hd = new double[items * h];
+        double[] am = new double[items];
+        double[] ad = new double[items];
+        double[] mm = new double[items];
+        double[] md = new double[items];
+        int extraMode = extra == null ? 0 : extra.rank() == 2 ? 2 : 1;
+        long extraFrom = extraMode == 2 ? (long) t0 * v : 0;
+        int extraLen = extraMode == 0 ? 0 : extraMode == 2 ? n * v : v;
+        if (logits.dtype() == DType.F32) {
+            float[] a = logits.toFloats((long) t0 * h * v, n * h * v);
+            float[] e = extra == null ? new float[1] : extra.toFloats(extraFrom, extraLen);
+            launcher.run(items, i -> JensenGap.gapPartial(i, a, e, extraMode, h, v, chunks, layout, hm, hd, am, ad,
+                    mm, md));
+            for (int t = 0; t < n; t++) {
+                nonFinite[t0 + t] = countNonFinite(a, t * h * v, h * v)
+                        + (extraMode == 0 ? 0 : countNonFinite(e, extraMode == 2 ? t * v : 0, v));
+            }
+        } else {
+            double[] a = logits.toDoubles((long) t0 * h * v, n * h * v);
+            double[] e = extra == null ? new double[1] : extra.toDoubles(extraFrom, extraLen);
+            launcher.run(items, i -> JensenGap.gapPartial(i, a, e, extraMode, h, v, chunks, layout, hm, hd, am, ad,
+                    mm, md));
+            for (int t = 0; t < n; t++) {
+                nonFinite[t0 + t] = countNonFinite(a, t * h * v, h * v)
+                        + (extraMode == 0 ? 0 : countNonFinite(e, extraMode == 2 ? t * v : 0, v));
+            }
+        }
+        mergeGapPartials(t0, n, h, chunks, hm, hd, am, ad, mm, md, logZHeads, logZ, logZMean);
+    }
+
+    /**
+     * Tokens [t0, t0 + n): merges the per-chunk partials of {@code JensenGap.gapPartial} (JensenGap.gapMerge)
+     * and stores log Z_h, log Z and log Z of the mean logits at the tokens' places.
+     */
+    protected void mergeGapPartials(int t0, int n, int h, int chunks, double[] hm, double[] hd, double[] am, double[] ad,
+                          double[] mm, double[] md, double[] logZHeads, double[] logZ, double[] logZMean) {
+        double[] zh = new double[n * h];
+        double[] z = new double[n];
+        double[] zm = new double[n];
+        launcher.run(n, t -> JensenGap.gapMerge(t, h, chunks, hm, hd, am, ad, mm, md, zh, z, zm));
+        System.arraycopy(zh, 0, logZHeads, t0 * h, n * h);
+        System.arraycopy(z, 0, logZ, t0, n);
+        System.arraycopy(zm, 0, logZMean, t0, n);
+    }
+
+    protected static long countNonFinite(float[] a, int from, int n) {
+        long c = 0;
+        for (int i = from; i < from + n; i++) {
+            if (!Float.isFinite(a[i])) {
+                c++;
+            }
+        }
+        return c;
+    }
+
+    protected static long countNonFinite(double[] a, int from, int n) {
+        long c = 0;
+        for (int i = from; i < from + n; i++) {
+            if (!Double.isFinite(a[i])) {
+                c++;
+            }
+        }
+        return c;
+    }
+
+    // ---- section 4 -----------------------------------------------------------------------------
+
+    /**
+     * One token's score gaps: O(H V) host arithmetic with no hot path, so every backend shares the
+     * FP64 host code of the reference backend here.
+     */
+    @Override
+    public MixtureGaps mixtureGaps(Tensor logits, double[] beta, int target, MixtureGaps.Score score, double c) {
+        return new ReferenceBackend().mixtureGaps(logits, beta, target, score, c);
+    }
+
+    // ---- section 7 -----------------------------------------------------------------------------
+
+    @Override
+    public CrowdingResult crowding(CrowdingSpec spec) {
+        long distractors = spec.n() - 1;
+        double scale = spec.mitigation().scoreScale(spec.n());
+        double s = spec.s() * scale;
+        int reps = spec.reps();
+        double[] p = new double[reps];
+        double[] lse = new double[reps];
+        if (spec.mitigation().kind() == Mitigation.Kind.TOP_K) {
+            crowdingTopK(spec, distractors, scale, s, p, lse);
+            return new CrowdingResult(spec, p, lse);
+        }
+        if (distractors == 0) {
+            Arrays.fill(p, 1.0);
+            Arrays.fill(lse, Double.NEGATIVE_INFINITY);
+            return new CrowdingResult(spec, p, lse);
+        }
+        int chunks = chunks(distractors, crowdingChunkLength);
+        if ((long) chunks * reps > Integer.MAX_VALUE / 4) {
+            throw new InputException("crowding: " + reps + " repetitions of N = " + spec.n() + " exceed one launch");
+        }
+        double[] m = new double[chunks * reps];
+        double[] d = new double[chunks * reps];
+        crowdingPartials(spec, distractors, chunks, scale, m, d);
+        launcher.run(reps, r -> Crowding.crowdingMerge(r, chunks, m, d, s, p, lse));
+        return new CrowdingResult(spec, p, lse);
+    }
+
+    /** Partial (m, d) states of every (repetition, chunk) work-item. */
+    protected void crowdingPartials(CrowdingSpec spec, long distractors, int chunks, double scale, double[] m,
+                                    double[] d) {
+        int items = chunks * spec.reps();
+        int[] scratch = new int[items * 4];
+        int law = spec.law().kind().code;
+        double a = spec.law().a();
+        double b = spec.law().b();
+        double c = spec.law().c();
+        launcher.run(items, i -> Crowding.crowdingPartial(i, distractors, chunks, layout, spec.firstRep(),
+                spec.seed(), law, a, b, c, scale, scratch, m, d));
+    }
+
+    /**
+     * Top-k: only the k largest of all N scores enter the softmax. Each chunk keeps its k largest draws
+     * (host code: selection is not a kernel), the chunks' lists are merged, and the relevant score
+     * takes part when fewer than k distractors exceed it.
+     */
+    private void crowdingTopK(CrowdingSpec spec, long distractors, double scale, double s, double[] p,
+                              double[] lse) {
+        int k = (int) Math.min(Integer.MAX_VALUE - 8, (long) spec.mitigation().value());
+        int chunks = chunks(distractors, crowdingChunkLength);
+        int law = spec.law().kind().code;
+        for (int r = 0; r < spec.reps(); r++) {
+            int rep = spec.firstRep() + r;
+            double[][] tops = new double[chunks][];
+            launcher.run(chunks, ch -> {
+                long from = ch * (long) crowdingChunkLength;
+                long to = Math.min(distractors, from + crowdingChunkLength);
+                int[] scratch = new int[4];
+                PriorityQueue<Double> top = new PriorityQueue<>();
+                for (long i = from; i < to; i++) {
+                    double x = scale * Laws.draw(i, rep, spec.seed(), law, spec.law().a(), spec.law().b(),
+                            spec.law().c(), scratch, 0);
+                    if (top.size() < k) {
+                        top.add(x);
+                    } else if (k > 0 && x > top.peek()) {
+                        top.poll();
+                        top.add(x);
+                    }
+                }
+                tops[ch] = top.stream().mapToDouble(Double::doubleValue).toArray();
+            });
+            double[] all = Arrays.stream(tops).flatMapToDouble(Arrays::stream).sorted().toArray();
+            int count = Math.min(k, all.length);
+            double[] kept = Arrays.copyOfRange(all, all.length - count, all.length); // ascending
+            if (count == k && k > 0 && kept[0] > s) {
+                p[r] = 0;
+                lse[r] = Double.NEGATIVE_INFINITY;
+                continue;
+            }
+            if (k == 0) {
+                p[r] = 0;
+                lse[r] = Double.NEGATIVE_INFINITY;
+                continue;
+            }
+            int from = count == k ? 1 : 0; // the smallest of the k gives way to s
+            double l = kept.length - from == 0 ? Double.NEGATIVE_INFINITY
+                    : ReferenceBackend.lse(kept, from, kept.length - from, 1.0);
+            lse[r] = l;
+            p[r] = 1.0 / (1.0 + Math.exp(l - s));
+        }
+    }
+
+    // ---- section 8 -----------------------------------------------------------------------------
+
+    @Override
+    public double[] positional(double[] omegas, double[] deltas) {
+        if (omegas.length == 0) {
+            throw new InputException("positional: no frequencies (m = 0)");
+        }
+        double[] f = new double[deltas.length];
+        launcher.run(deltas.length, i -> Positional.positional(i, omegas, omegas.length, deltas, f));
+        return f;
+    }
+}
