@@ -69,7 +69,7 @@ final class VectorPasses {
             FloatVector acc = FloatVector.zero(FS);
             for (int i = 0; i < bound; i += lanes) {
                 FloatVector y = FloatVector.fromMemorySegment(FS, seg, off + 4L * i, LE);
-                acc = acc.add(y.mul(invT).sub(ms).lanewise(VectorOperators.EXP));
+                acc = acc.add(VectorMath.exp(y.mul(invT).sub(ms)));
             }
             for (int l = 0; l < lanes; l++) {
                 s += acc.lane(l);
@@ -124,7 +124,7 @@ final class VectorPasses {
             FloatVector acc = FloatVector.zero(FS);
             for (int i = 0; i < bound; i += lanes) {
                 FloatVector y = FloatVector.fromMemorySegment(FS, seg, off + 4L * i, LE);
-                acc = acc.add(y.sub(mx).lanewise(VectorOperators.EXP));
+                acc = acc.add(VectorMath.exp(y.sub(mx)));
             }
             for (int l = 0; l < lanes; l++) {
                 s += acc.lane(l);
@@ -170,7 +170,7 @@ final class VectorPasses {
         if (bound > 0) {
             DoubleVector acc = DoubleVector.zero(DS);
             for (int i = 0; i < bound; i += lanes) {
-                acc = acc.add(DoubleVector.fromArray(DS, agg, i).mul(scale).sub(ms).lanewise(VectorOperators.EXP));
+                acc = acc.add(VectorMath.exp(DoubleVector.fromArray(DS, agg, i).mul(scale).sub(ms)));
             }
             for (int l = 0; l < lanes; l++) {
                 s += acc.lane(l);
@@ -250,22 +250,22 @@ final class VectorPasses {
                 DoubleVector u1 = uniform(x0, x1);
                 if (gauss) {
                     DoubleVector u2 = uniform(x2, x3);
-                    DoubleVector rad = u1.lanewise(VectorOperators.LOG).mul(-2.0).lanewise(VectorOperators.SQRT)
+                    DoubleVector rad = VectorMath.log(u1).mul(-2.0).lanewise(VectorOperators.SQRT)
                             .mul(b);
                     DoubleVector angle = u2.mul(6.283185307179586);
-                    DoubleVector xc = rad.mul(angle.lanewise(VectorOperators.COS)).add(a).mul(scale);
-                    DoubleVector xs = rad.mul(angle.lanewise(VectorOperators.SIN)).add(a).mul(scale);
+                    DoubleVector xc = rad.mul(VectorMath.cos(angle)).add(a).mul(scale);
+                    DoubleVector xs = rad.mul(VectorMath.sin(angle)).add(a).mul(scale);
                     vmax = vmax.max(xc).max(xs);
                     xc.intoArray(buf, i);
                     xs.intoArray(buf, i + lanes);
                 } else {
                     DoubleVector x;
                     if (law == Laws.GUMBEL) {
-                        x = u1.lanewise(VectorOperators.LOG).neg().lanewise(VectorOperators.LOG).mul(-b).add(a);
+                        x = VectorMath.log(VectorMath.log(u1).neg()).mul(-b).add(a);
                     } else if (law == Laws.UNIFORM) {
                         x = u1.mul(b - a).add(a);
                     } else {
-                        x = u1.lanewise(VectorOperators.LOG).div(b).neg().add(a);
+                        x = VectorMath.log(u1).div(b).neg().add(a);
                     }
                     x = x.mul(scale);
                     vmax = vmax.max(x);
@@ -284,7 +284,7 @@ final class VectorPasses {
             if (bound > 0) {
                 DoubleVector acc = DoubleVector.zero(DS);
                 for (int i = 0; i < bound; i += dl) {
-                    acc = acc.add(DoubleVector.fromArray(DS, buf, i).sub(bm).lanewise(VectorOperators.EXP));
+                    acc = acc.add(VectorMath.exp(DoubleVector.fromArray(DS, buf, i).sub(bm)));
                 }
                 for (int l = 0; l < dl; l++) {
                     bs += acc.lane(l);
@@ -321,8 +321,8 @@ final class VectorPasses {
             DoubleVector y0 = ((DoubleVector) f.convertShape(VectorOperators.F2D, DS, 0)).mul(invT).sub(l);
             DoubleVector y1 = ((DoubleVector) f.convertShape(VectorOperators.F2D, DS, 1)).mul(invT).sub(l);
             if (log == 0) {
-                y0 = y0.lanewise(VectorOperators.EXP);
-                y1 = y1.lanewise(VectorOperators.EXP);
+                y0 = VectorMath.exp(y0);
+                y1 = VectorMath.exp(y1);
             }
             y0.intoMemorySegment(o, (base + i) * 8, LE);
             y1.intoMemorySegment(o, (base + i + dl) * 8, LE);
@@ -369,7 +369,7 @@ final class VectorPasses {
         if (bound > 0) {
             DoubleVector sum = DoubleVector.zero(DS);
             for (int j = 0; j < bound; j += lanes) {
-                DoubleVector p = DoubleVector.fromArray(DS, sc, j).sub(m).lanewise(VectorOperators.EXP);
+                DoubleVector p = VectorMath.exp(DoubleVector.fromArray(DS, sc, j).sub(m));
                 p.intoArray(sc, j);
                 sum = sum.add(p);
             }
@@ -434,7 +434,7 @@ final class VectorPasses {
             DoubleVector delta = DoubleVector.fromArray(DS, deltas, i);
             DoubleVector acc = DoubleVector.zero(DS);
             for (int k = 0; k < m; k++) {
-                acc = acc.add(delta.mul(omegas[k]).lanewise(VectorOperators.COS));
+                acc = acc.add(VectorMath.cos(delta.mul(omegas[k])));
             }
             acc.div(m).intoArray(f, i);
         }
