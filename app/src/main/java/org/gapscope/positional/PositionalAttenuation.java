@@ -1,4 +1,4 @@
-package org.gapscope.crowding;
+package org.gapscope.positional;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -35,10 +35,11 @@ import org.gapscope.api.InputException;
  * <p><b>Revivals.</b> The grid points where |f(Delta)| exceeds the bound, merged into runs of consecutive
  * grid points ({@link Interval}).
  */
-public final class Positional {
-    private Positional() {}
+public final class PositionalAttenuation {
+    private PositionalAttenuation() {}
 
-    public enum Grid { uniform, geometric, rope }
+    /** The frequency grids of the class comment. */
+    public enum FrequencyGrid { uniform, geometric, rope }
 
     public static double[] uniformGrid(double omegaMin, double omegaMax, int m) {
         if (m < 2) {

@@ -1,4 +1,4 @@
-package org.gapscope.crowding;
+package org.gapscope.positional;
 
 import java.io.IOException;
 import java.nio.file.Files;
