@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "crowding", mixinStandardHelpOptions = true,
-        description = {"Softmax crowding (MATH.md section 7, P2 Lemma 4): Monte Carlo of P_N, the",
+        description = {"Softmax crowding (docs/MATH.md section 7, P2 Lemma 4): Monte Carlo of P_N, the",
             "softmax weight of one relevant score s among N-1 i.i.d. distractors, over a",
             "grid of N. Per point: mean, standard error and quantiles of P_N, the mean",
             "field 1/(1 + (N-1) M e^-s) and the difference. Flags: smallN where",

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "positional", mixinStandardHelpOptions = true,
-        description = {"Positional attenuation (MATH.md section 8, P2 Lemma 3):",
+        description = {"Positional attenuation (docs/MATH.md section 8, P2 Lemma 3):",
             "f(Delta) = (1/m) sum_k cos(omega_k Delta) for the uniform, geometric",
             "(sinusoidal) or RoPE frequency grid, with the bound 2/(Omega Delta), the",
             "envelope (max |f| at and beyond Delta on the grid) and the Delta where |f|",

@@ -7,7 +7,7 @@ import org.gapscope.api.Law;
 import org.gapscope.api.Mitigation;
 
 /**
- * One point of the crowding curve (MATH.md section 7, P2 Lemma 4): the Monte Carlo of P_N on a
+ * One point of the crowding curve (docs/MATH.md section 7, P2 Lemma 4): the Monte Carlo of P_N on a
  * backend, its statistics, and the mean field next to it.
  *
  * <p>Repetitions may be run in batches ({@code batch}): repetition r always draws its distractors with

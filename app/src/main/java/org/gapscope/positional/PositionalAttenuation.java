@@ -5,7 +5,7 @@ import java.util.List;
 import org.gapscope.api.InputException;
 
 /**
- * Positional attenuation of sinusoidal encodings (MATH.md section 8, P2 Lemma 3):
+ * Positional attenuation of sinusoidal encodings (docs/MATH.md section 8, P2 Lemma 3):
  * f(Delta) = (1/m) sum_k cos(omega_k Delta), computed by {@link org.gapscope.api.Backend#positional}.
  *
  * <p>Frequency grids:

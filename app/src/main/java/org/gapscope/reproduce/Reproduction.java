@@ -73,14 +73,14 @@ public final class Reproduction {
             rows.add(new Row(c.where(), c.quantity(), f(c.printed(), c.decimals()), f(c.computed(), 4), st, why));
         }
         return new Section("P1 section 7: the micro-transformer, numbers the paper prints",
-                "Inputs as printed (MATH.md section 6). A number is *reproduced* when the computed value rounds to "
+                "Inputs as printed (docs/MATH.md section 6). A number is *reproduced* when the computed value rounds to "
                         + "the printed one (within half a unit of its last printed digit).", rows);
     }
 
     static Section microComputed(MicroTransformer.Result r) {
         List<Row> rows = new ArrayList<>();
         String where = "P1 section 7 (end to end)";
-        String nc = "the paper's value is not among the inputs we have (MATH.md section 6)";
+        String nc = "the paper's value is not among the inputs we have (docs/MATH.md section 6)";
         MicroTransformer.Heads h = r.heads();
         for (int k = 0; k < 2; k++) {
             rows.add(new Row(where, "attention weights of head " + (k + 1) + " at t = 3", "-",
@@ -253,7 +253,7 @@ public final class Reproduction {
                 .append("` backend; do not edit by hand (a test fails when this file differs from what the command "
                         + "writes). P1: M. P. Karpowicz, *On the Fundamental Impossibility of Hallucination Control in "
                         + "Large Language Models* (2025). P2: M. A. Mohsin et al., *On the Fundamental Limits of LLMs "
-                        + "at Scale* (2025). What is computed is specified in MATH.md.\n\n");
+                        + "at Scale* (2025). What is computed is specified in docs/MATH.md.\n\n");
         sb.append("Status: **reproduced** (agrees within the printed rounding, or the stated claim holds), "
                 + "**differs** (with the reason), **not checkable** (the paper's value or an input is missing; the "
                 + "computed value is pinned by the tests).\n\n");
