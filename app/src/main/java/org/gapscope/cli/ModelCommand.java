@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "model", mixinStandardHelpOptions = true,
         description = "Measurements on real transformers read from Hugging Face checkpoints (GPT-2, Llama, Qwen2, Mistral).",
-        subcommands = {ModelCommand.Gap.class})
+        subcommands = {ModelCommand.Gap.class, ModelCommand.Bench.class})
 public final class ModelCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -36,7 +36,7 @@ public final class ModelCommand implements Runnable {
     }
 
     @Command(name = "gap", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Jensen gap of a transformer over all its attention heads at the full vocabulary (docs/MODELS.md):",
+            description = {"Jensen gap of a transformer over all its attention heads at the full vocabulary (docs/MATH.md section 10):",
                 "runs the forward pass, splits the final logits into one logit vector per head l_{i,h} = W_U T(a_{i,h})",
                 "(T: the final norm with its scale frozen at x_L) plus the extra logits, and prints per position",
                 "gamma = sum log Z(l_{i,h}) - log Z(logits), gammaJ, logZ, logZHeads (layer-major), gammaLayers and",
@@ -195,7 +195,18 @@ public final class ModelCommand implements Runnable {
             if (json) {
                 return Json.write(top) + "\n";
             }
-            return Json.write(top) + "\n";
+            Table t = new Table("position", "token", "gamma", "gammaJ", "logZ", "maxLogitError");
+            List<?> pos = (List<?>) row.get("positions");
+            List<?> toks = (List<?>) row.get("tokens");
+            double[] g = doubles(row.get("gamma"));
+            double[] gj = doubles(row.get("gammaJ"));
+            double[] z = doubles(row.get("logZ"));
+            double[] e = doubles(row.get("maxLogitError"));
+            for (int i = 0; i < g.length; i++) {
+                t.row(pos.get(i), toks.get(((Number) pos.get(i)).intValue()), g[i], gj[i], z[i], e[i]);
+            }
+            return cfg.modelType() + ", " + cfg.layers() + " layers x " + cfg.heads() + " heads, vocab " + cfg.vocab()
+                    + "; backend " + backend.name() + "\n" + t;
         }
 
         static String runSummary(ModelGapRun.Outcome o, Backend backend, boolean json) {
@@ -230,6 +241,88 @@ public final class ModelCommand implements Runnable {
                 d[i] = l.get(i) instanceof Number n ? n.doubleValue() : Double.NaN;
             }
             return d;
+        }
+    }
+
+    @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Times model gap on random weights of a real model's shape, generated in memory (no download):",
+                "gpt2-small or llama-3.2-1b (all layers share one random block). Prints median and min seconds and",
+                "the GFLOP/s of the per-head unembedding (2 V d P (H + 2) flops) over the whole call, with the load average."})
+    public static final class Bench implements Callable<Integer> {
+        @Mixin
+        Common common;
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--shape", defaultValue = "gpt2-small", paramLabel = "NAME",
+                description = "gpt2-small or llama-3.2-1b. Default: ${DEFAULT-VALUE}.")
+        String shape;
+
+        @Option(names = "--positions", defaultValue = "64", paramLabel = "T",
+                description = "Sequence length; Gamma at every position. Default: ${DEFAULT-VALUE}.")
+        int positions;
+
+        @Option(names = "--repetitions", defaultValue = "3", paramLabel = "K", description = "Timed calls. Default: ${DEFAULT-VALUE}.")
+        int repetitions;
+
+        @Option(names = "--warmup", defaultValue = "1", paramLabel = "K", description = "Untimed calls first. Default: ${DEFAULT-VALUE}.")
+        int warmup;
+
+        @Override
+        public Integer call() {
+            if (positions < 1 || repetitions < 1 || warmup < 0) {
+                throw new InputException("--positions and --repetitions must be >= 1, --warmup >= 0");
+            }
+            Backend backend = common.selectBackend();
+            Transformer model = new Transformer(org.gapscope.model.RandomModels.checkpoint(shape));
+            ModelConfig cfg = model.config();
+            long[] tokens = new long[positions];
+            for (int i = 0; i < positions; i++) {
+                tokens[i] = (i * 7919L + 13) % cfg.vocab();
+            }
+            int[] pos = java.util.stream.IntStream.range(0, positions).toArray();
+            double loadBefore = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            double gamma0 = Double.NaN;
+            for (int i = 0; i < warmup; i++) {
+                gamma0 = ModelGap.run(backend, model, tokens, pos, null).gamma()[positions - 1];
+            }
+            double[] sec = new double[repetitions];
+            for (int i = 0; i < repetitions; i++) {
+                long t0 = System.nanoTime();
+                gamma0 = ModelGap.run(backend, model, tokens, pos, null).gamma()[positions - 1];
+                sec[i] = (System.nanoTime() - t0) * 1e-9;
+            }
+            double loadAfter = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            double[] sorted = sec.clone();
+            java.util.Arrays.sort(sorted);
+            double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+                    : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+            double gflop = 2.0 * cfg.vocab() * cfg.hidden() * ((double) positions * (cfg.totalHeads() + 2)) * 1e-9;
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("shape", shape);
+            m.put("backend", backend.name());
+            m.put("device", backend.device());
+            m.put("positions", positions);
+            m.put("heads", cfg.totalHeads());
+            m.put("vocab", cfg.vocab());
+            m.put("seconds", sec);
+            m.put("medianSeconds", median);
+            m.put("minSeconds", sorted[0]);
+            m.put("unembeddingGflop", gflop);
+            m.put("gflopPerSecond", gflop / median);
+            m.put("gammaLastPosition", gamma0);
+            m.put("loadAverageBefore", loadBefore);
+            m.put("loadAverageAfter", loadAfter);
+            if (common.json()) {
+                spec.commandLine().getOut().print(Json.write(m) + "\n");
+            } else {
+                Table t = new Table("shape", "backend", "T", "H", "V", "median s", "min s", "GFLOP", "GFLOP/s", "load before/after");
+                t.row(shape, backend.name(), positions, cfg.totalHeads(), cfg.vocab(), median, sorted[0], gflop, gflop / median,
+                        String.format("%.2f/%.2f", loadBefore, loadAfter));
+                spec.commandLine().getOut().print(t);
+            }
+            return 0;
         }
     }
 }

@@ -32,6 +32,8 @@ public final class Checkpoint {
     /** tensor name -> shard file name */
     private final Map<String, String> weightMap = new LinkedHashMap<>();
     private final Map<String, Safetensors.Mapped> shards = new LinkedHashMap<>();
+    /** Tensors held in memory (a generated model), or null for a directory on disk. */
+    private Map<String, Tensor> memory;
 
     private Checkpoint(Path dir, JsonNode config) {
         this.dir = dir;
@@ -76,6 +78,19 @@ public final class Checkpoint {
         return c;
     }
 
+    /**
+     * A checkpoint held in memory: a config and tensors by name (benchmarks generate random weights of a
+     * real model's shapes this way); {@code label} stands for the directory in messages.
+     */
+    public static Checkpoint inMemory(Path label, JsonNode config, Map<String, Tensor> tensors) {
+        Checkpoint c = new Checkpoint(label, config);
+        c.memory = new LinkedHashMap<>(tensors);
+        for (String name : tensors.keySet()) {
+            c.weightMap.put(name, "memory");
+        }
+        return c;
+    }
+
     private static JsonNode readJson(Path file) {
         try {
             return JSON.readTree(Files.readString(file));
@@ -112,10 +127,15 @@ public final class Checkpoint {
         if (file == null) {
             throw new InputException("--checkpoint " + dir + ": tensor '" + name + "' is missing");
         }
-        Safetensors.Mapped m = shards.computeIfAbsent(file, f -> Safetensors.open(dir.resolve(f)));
-        Tensor t = m.tensor(name);
-        if (t == null) {
-            throw new InputException(m.file() + ": tensor '" + name + "' is missing (the index names this file)");
+        Tensor t;
+        if (memory != null) {
+            t = memory.get(name);
+        } else {
+            Safetensors.Mapped m = shards.computeIfAbsent(file, f -> Safetensors.open(dir.resolve(f)));
+            t = m.tensor(name);
+            if (t == null) {
+                throw new InputException(m.file() + ": tensor '" + name + "' is missing (the index names this file)");
+            }
         }
         if (!Arrays.equals(t.shape(), shape)) {
             throw new InputException("--checkpoint " + dir + ": tensor '" + name + "' has shape " + Arrays.toString(t.shape())

@@ -8,7 +8,7 @@ import org.gapscope.api.GapResult;
 import org.gapscope.api.Tensor;
 
 /**
- * The Jensen gap of a transformer over all its heads at the full vocabulary (docs/MODELS.md).
+ * The Jensen gap of a transformer over all its heads at the full vocabulary (docs/MATH.md section 10).
  *
  * <p>The per-head logits are one matrix product, the rows of {@link Transformer.Decomposition} times
  * W_U^T. It runs in fixed vocabulary blocks of {@link #BLOCK} columns ({@link Backend#matmul} into one

@@ -9,7 +9,7 @@ import org.gapscope.io.Checkpoint;
 /**
  * A transformer read from a Hugging Face checkpoint (GPT-2 or the Llama family), its forward pass and
  * the decomposition of its final logits into one logit vector per attention head plus the rest
- * (docs/MODELS.md).
+ * (docs/MATH.md section 10).
  *
  * <p>The linear layers run through {@link Backend#matmul} (FP64 on reference, FP32 on cpu) and
  * attention through {@link Backend#attention}; norms, activations and RoPE are FP64 host loops with
