@@ -25,9 +25,12 @@ public final class SweepCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
+    /** Without a subcommand there is nothing to run: bad input (exit 2), one line. */
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand (one of: "
+                + String.join(", ", spec.subcommands().keySet().stream().filter(n -> !n.equals("help")).toList())
+                + "); see 'gapscope %s --help'".formatted("sweep"));
     }
 
     @Command(name = "gap", mixinStandardHelpOptions = true, sortOptions = false,
