@@ -26,6 +26,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        Stderr.install();
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
