@@ -35,8 +35,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Time an op on a backend: warm-up, repetitions, median and min, GB/s and G exp/s.",
-            "Ops: lse, softmax, gap, attention, crowding. Inputs are Gaussian (Philox, --seed), F32 unless --dtype f64.",
-            "Timings are wall-clock of whole backend calls in this JVM; JMH (bench/) is the tool for fine detail."})
+            "Ops: lse, softmax, gap, attention, crowding. Inputs are Gaussian (Philox, --seed), F32 unless"
+                + " --dtype f64. Timings are wall-clock of whole backend calls in this JVM; JMH (bench/) is the"
+                + " tool for fine detail."})
 public final class BenchCommand implements Callable<Integer> {
 
     public enum Op { lse, softmax, gap, attention, crowding }

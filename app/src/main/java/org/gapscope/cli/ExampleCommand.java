@@ -12,7 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "example", mixinStandardHelpOptions = true, description = "Worked examples from the papers.",
+@Command(name = "example", mixinStandardHelpOptions = true, description = "Worked examples from the papers (subcommand: micro).",
         subcommands = {ExampleCommand.Micro.class})
 public final class ExampleCommand implements Runnable {
     @Spec
@@ -27,8 +27,8 @@ public final class ExampleCommand implements Runnable {
     }
 
     @Command(name = "micro", mixinStandardHelpOptions = true,
-            description = {"The micro-transformer of P1 section 7 (docs/MATH.md section 6), as printed and end to end",
-                "from its weights; every number the paper prints next to the computed one."})
+            description = {"The micro-transformer of P1 section 7, as printed and end to end from its weights.",
+                "Every number the paper prints next to the computed one (docs/MATH.md section 6)."})
     public static final class Micro implements Callable<Integer> {
         @Mixin
         Common common;

@@ -19,9 +19,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "gap", mixinStandardHelpOptions = true,
-        description = {"Jensen gap of logit summation (docs/MATH.md section 3) for per-head logits of shape HxV or BxHxV.",
-            "Prints per token gamma = sum_h log Z_h - log Z, gammaJ (averaged-logit gap), logZ, logZHeads and,",
-            "with --target, ledger = sum_h p_h - p_{H+1}, which equals gamma (+ extra_{y*} with --extra)."})
+        description = {"Jensen gap of logit summation per token, for per-head logits read from a file.",
+            "Per-head logits of shape HxV or BxHxV (docs/MATH.md section 3). Prints per token gamma = sum_h log Z_h"
+                + " - log Z, gammaJ (the averaged-logit gap), logZ, logZHeads and, with --target, the ledger"
+                + " sum_h p_h - p_{H+1}, which equals gamma (+ extra_{y*} with --extra)."})
 public final class GapCommand implements Callable<Integer> {
     @Mixin
     Common common;

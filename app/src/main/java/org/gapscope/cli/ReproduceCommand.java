@@ -16,8 +16,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "reproduce", mixinStandardHelpOptions = true,
-        description = {"Compute every checkable number of both papers and write docs/REPRODUCTION.md:",
-            "where each is, what the paper prints, what gapscope computes, and whether they agree."})
+        description = {"Compute every checkable number of both papers into docs/REPRODUCTION.md.",
+            "For each: where it is, what the paper prints, what gapscope computes, and whether they agree."})
 public final class ReproduceCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -19,7 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "sweep", mixinStandardHelpOptions = true, description = "Long, resumable measurements over a grid.",
+@Command(name = "sweep", mixinStandardHelpOptions = true, description = "Long, resumable measurements over a grid (subcommand: gap).",
         subcommands = {SweepCommand.Gap.class})
 public final class SweepCommand implements Runnable {
     @Spec
@@ -34,11 +34,13 @@ public final class SweepCommand implements Runnable {
     }
 
     @Command(name = "gap", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Jensen gap Gamma (docs/MATH.md section 3) and the Theorem 4 gaps of the equal-weight mixture",
-                "(section 4) over a grid of V, H, tokens, logit laws, sigma, margin, rho, temperature and seeds.",
-                "Logits come from the counter-based generator (Philox), so each point is reproducible from its seed.",
-                "Writes points.csv, points.jsonl, manifest.json and PNG plots to --out; re-running the same command",
-                "on the same directory skips finished points (resume after Ctrl-C or a crash)."})
+            description = {"Jensen gap and the mixture's score gaps over a grid of generated logits.",
+                "Gamma (docs/MATH.md section 3) and the Theorem 4 gaps of the equal-weight mixture (section 4)"
+                    + " over a grid of V, H, tokens, logit laws, sigma, margin, rho, temperature and seeds. Logits"
+                    + " come from the counter-based generator (Philox, section 9), so each point is reproducible"
+                    + " from its seed.",
+                "Writes points.csv, points.jsonl, manifest.json and PNG plots to --out; re-running the same"
+                    + " command on the same directory skips finished points (resume after Ctrl-C or a crash)."})
     public static final class Gap implements Callable<Integer> {
         @Mixin
         Common common;
