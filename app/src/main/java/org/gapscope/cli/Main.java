@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         description = {"Softmax aggregation at scale: Jensen gaps, crowding, attention and LSE on CPU and TornadoVM"
             + " devices.", "The formulas are in docs/MATH.md; 'gapscope COMMAND --help' describes each command."},
         subcommands = {GapCommand.class, SweepCommand.class, StudyCommand.class, ExampleCommand.class, DevicesCommand.class, ReproduceCommand.class,
-            CrowdingCommand.class, MarginCommand.class, PositionalCommand.class, BenchCommand.class,
+            CrowdingCommand.class, MarginCommand.class, PositionalCommand.class, BenchCommand.class, ModelCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
