@@ -40,14 +40,32 @@ public interface Sweep<P extends Sweep.Point> {
         }
     }
 
-    /** The command name recorded in the manifest and printed in messages, e.g. {@code "sweep gap"}. */
-    String command();
+    /**
+     * A sweep's table.
+     *
+     * @param command    the command name recorded in the manifest and printed in messages, e.g. {@code "sweep gap"}
+     * @param keyColumns the columns that identify a point
+     * @param columns    every column of a row, in CSV order (key columns included)
+     */
+    record Layout(String command, List<String> keyColumns, List<String> columns) {}
 
-    /** The columns that identify a point. */
-    List<String> keyColumns();
+    /** The sweep's command and columns. */
+    Layout layout();
 
-    /** Every column of a row, in CSV order (key columns included). */
-    List<String> columns();
+    /** The command name, from {@link #layout()}. */
+    default String command() {
+        return layout().command();
+    }
+
+    /** The key columns, from {@link #layout()}. */
+    default List<String> keyColumns() {
+        return layout().keyColumns();
+    }
+
+    /** Every column, from {@link #layout()}. */
+    default List<String> columns() {
+        return layout().columns();
+    }
 
     /** The grid's points, in the order they are computed. */
     List<P> points();
