@@ -26,24 +26,8 @@ public final class JsonValues {
     /** The key of a row's map of non-finite values. */
     public static final String NON_FINITE = "nonFiniteValues";
 
-    /** Compact: one JSON object per line (points.jsonl). */
-    public static final ObjectMapper LINE = builder().build();
-
-    /** Indented (manifests, summaries, stdout). */
-    public static final ObjectMapper PRETTY = builder().enable(SerializationFeature.INDENT_OUTPUT).build();
-
-    private static JsonMapper.Builder builder() {
-        SimpleModule m = new SimpleModule("gapscope-non-finite-as-null");
-        m.addSerializer(Double.class, NULL_IF_NOT_FINITE);
-        m.addSerializer(Double.TYPE, NULL_IF_NOT_FINITE);
-        m.addSerializer(Float.class, NULL_IF_NOT_FINITE);
-        m.addSerializer(Float.TYPE, NULL_IF_NOT_FINITE);
-        m.addSerializer(double[].class, NULL_IF_NOT_FINITE);
-        m.addSerializer(float[].class, NULL_IF_NOT_FINITE);
-        return JsonMapper.builder().addModule(m).enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS);
-    }
-
     /** Doubles and floats, alone or in arrays: the number when finite, else null. */
+    // declared before the mappers, which the class initializer builds with it
     private static final JsonSerializer<Object> NULL_IF_NOT_FINITE = new JsonSerializer<>() {
         @Override
         public void serialize(Object v, JsonGenerator g, SerializerProvider p) throws IOException {
@@ -68,6 +52,23 @@ public final class JsonValues {
             }
         }
     };
+
+    /** Compact: one JSON object per line (points.jsonl). */
+    public static final ObjectMapper LINE = builder().build();
+
+    /** Indented (manifests, summaries, stdout). */
+    public static final ObjectMapper PRETTY = builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
+    private static JsonMapper.Builder builder() {
+        SimpleModule m = new SimpleModule("gapscope-non-finite-as-null");
+        m.addSerializer(Double.class, NULL_IF_NOT_FINITE);
+        m.addSerializer(Double.TYPE, NULL_IF_NOT_FINITE);
+        m.addSerializer(Float.class, NULL_IF_NOT_FINITE);
+        m.addSerializer(Float.TYPE, NULL_IF_NOT_FINITE);
+        m.addSerializer(double[].class, NULL_IF_NOT_FINITE);
+        m.addSerializer(float[].class, NULL_IF_NOT_FINITE);
+        return JsonMapper.builder().addModule(m).enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS);
+    }
 
     /** "NaN", "Infinity" or "-Infinity" for a non-finite number, else null. */
     static String nonFinite(Object v) {
