@@ -26,7 +26,7 @@
  *   <li>{@link org.gapscope.measure.StopSignal}: Ctrl-C and SIGTERM finish the current point cleanly.</li>
  *   <li>{@link org.gapscope.measure.Plots}: XChart PNG line charts, log x axis, dashed reference curves.</li>
  *   <li>{@link org.gapscope.measure.Study}: the default study's steps ({@code gapscope study}).</li>
- *   <li>{@link org.gapscope.measure.GapSweep}, {@link org.gapscope.measure.SweepLogits}: {@code sweep gap}.</li>
+ *   <li>{@link org.gapscope.measure.GapSweep}, {@link org.gapscope.api.SweepLogits}: {@code sweep gap}.</li>
  * </ul>
  */
 package org.gapscope.measure;
