@@ -43,28 +43,23 @@ public final class SweepGap {
     public static final int REP_SHARED = 1;
     public static final int REP_TARGET = 2;
 
-    /** The standard normal of the stream at (index, rep). */
-    public static double normal(long index, int rep, long seed, int[] scratch, int off) {
-        return Laws.draw(index, rep, seed, Laws.GAUSSIAN, 0.0, 1.0, 0.0, scratch, off);
-    }
-
     /**
      * The logit l^(h)_y of token b, as float32. cs = sqrt(rho), ce = sqrt(1 - rho) (correlated law);
      * target = y*(b).
      */
     public static float logit(int law, long b, int h, int heads, int v, long y, int target, long seed, double sigma,
                               double margin, double cs, double ce, double temperature, int[] scratch, int off) {
-        long headIndex = (b * heads + h) * v + y;
-        long sharedIndex = b * v + y;
-        double x = 0.0;
+        long index = (b * heads + h) * v + y;
+        int rep = REP_HEAD;
         if (law == IDENTICAL) {
-            x = sigma * normal(sharedIndex, REP_SHARED, seed, scratch, off);
-        } else if (law == CORRELATED) {
-            double z = normal(sharedIndex, REP_SHARED, seed, scratch, off);
-            double e = normal(headIndex, REP_HEAD, seed, scratch, off);
+            index = b * v + y;
+            rep = REP_SHARED;
+        }
+        double e = Laws.normal(index, rep, seed, scratch, off);
+        double x = sigma * e;
+        if (law == CORRELATED) {
+            double z = Laws.normal(b * v + y, REP_SHARED, seed, scratch, off);
             x = sigma * (cs * z + ce * e);
-        } else {
-            x = sigma * normal(headIndex, REP_HEAD, seed, scratch, off);
         }
         if (y == peak(law, h, v, target)) {
             x = x + margin;
@@ -106,10 +101,10 @@ public final class SweepGap {
             headD[hb + h] = 0.0;
             headD2[hb + h] = 0.0;
         }
-        double am = LogSumExp.LOWEST;
-        double ad = 0.0;
-        double mm = LogSumExp.LOWEST;
-        double md = 0.0;
+        aggM[item] = LogSumExp.LOWEST;
+        aggD[item] = 0.0;
+        meanM[item] = LogSumExp.LOWEST;
+        meanD[item] = 0.0;
         for (long k = 0; k < count; k++) {
             long y = start + k * step;
             double sum = 0.0;
@@ -120,36 +115,38 @@ public final class SweepGap {
                 if (y == target) {
                     targetLogits[t * heads + h] = l;
                 }
-                double m = headM[hb + h];
-                if (l > m) {
-                    double r = Math.exp(m - l);
-                    headD[hb + h] = headD[hb + h] * r + 1.0;
-                    headD2[hb + h] = headD2[hb + h] * (r * r) + 1.0;
-                    headM[hb + h] = l;
-                } else {
-                    double e = Math.exp(l - m);
-                    headD[hb + h] = headD[hb + h] + e;
-                    headD2[hb + h] = headD2[hb + h] + e * e;
-                }
+                fold(headM, headD, headD2, hb + h, l);
             }
-            double mean = sum / heads;
-            if (mean > mm) {
-                md = md * Math.exp(mm - mean) + 1.0;
-                mm = mean;
-            } else {
-                md = md + Math.exp(mean - mm);
+            fold(meanM, meanD, meanD, -1 - item, sum / heads);
+            fold(aggM, aggD, aggD, -1 - item, sum);
+        }
+    }
+
+    /**
+     * Online update of the state at slot i with x: m = max, d = sum exp(x - m), and d2 = sum exp(2 (x - m))
+     * when i &ge; 0; a negative i = -1 - slot updates (m, d) of that slot only (d2 ignored). One exp per
+     * value, two when the maximum moves.
+     */
+    static void fold(double[] m, double[] d, double[] d2, int i, double x) {
+        int j = i;
+        if (i < 0) {
+            j = -1 - i;
+        }
+        double mx = m[j];
+        if (x > mx) {
+            double r = Math.exp(mx - x);
+            d[j] = d[j] * r + 1.0;
+            if (i >= 0) {
+                d2[j] = d2[j] * (r * r) + 1.0;
             }
-            if (sum > am) {
-                ad = ad * Math.exp(am - sum) + 1.0;
-                am = sum;
-            } else {
-                ad = ad + Math.exp(sum - am);
+            m[j] = x;
+        } else {
+            double e = Math.exp(x - mx);
+            d[j] = d[j] + e;
+            if (i >= 0) {
+                d2[j] = d2[j] + e * e;
             }
         }
-        aggM[item] = am;
-        aggD[item] = ad;
-        meanM[item] = mm;
-        meanD[item] = md;
     }
 
     /**
