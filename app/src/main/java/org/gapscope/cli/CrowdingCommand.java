@@ -79,7 +79,7 @@ public final class CrowdingCommand implements Callable<Integer> {
         if (o.interrupted()) {
             top.put("interrupted", true);
         }
-        top.put("points", o.rows());
+        top.put("points", Json.rows(o.rows()));
         return top;
     }
 

@@ -128,7 +128,7 @@ public final class GapCommand implements Callable<Integer> {
                 if (r.ledger() != null) {
                     m.put("ledger", r.ledger()[t]);
                 }
-                rows.add(m);
+                rows.add(org.gapscope.measure.JsonValues.annotate(m));
             }
             Map<String, Object> top = new LinkedHashMap<>();
             top.put("backend", backend.name());

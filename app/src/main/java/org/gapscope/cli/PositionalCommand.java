@@ -140,7 +140,7 @@ public final class PositionalCommand implements Callable<Integer> {
         Map<String, Object> top = new LinkedHashMap<>(r.header());
         List<Map<String, Object>> pts = new ArrayList<>();
         for (int i : shown(r.deltas().length, printMax)) {
-            pts.add(point(r, i));
+            pts.add(org.gapscope.measure.JsonValues.annotate(point(r, i)));
         }
         top.put("points", pts);
         top.put("revivals", intervals(r.revivals(), 1000));

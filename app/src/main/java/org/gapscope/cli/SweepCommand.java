@@ -110,7 +110,7 @@ public final class SweepCommand implements Runnable {
             top.put("skipped", o.loop().skipped());
             top.put("interrupted", o.loop().interrupted());
             top.put("files", files(o));
-            top.put("points", o.rows());
+            top.put("points", Json.rows(o.rows()));
             return Json.write(top) + "\n";
         }
 

@@ -2,10 +2,6 @@ package org.gapscope.measure;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -41,9 +37,10 @@ import org.gapscope.api.InputException;
  * booleans and lists of them.
  *
  * <p><b>Manifest.</b> {@code manifest.json} holds: {@code command}, {@code parameters}, {@code commandLine}
- * (the arguments as given), {@code backend}, {@code device}, {@code accumulation}, {@code versions}
- * (gapscope, Java, OS), {@code seeds}, {@code gitCommit}, {@code startTime} (first start, ISO-8601 UTC),
- * {@code resumedAt} (one entry per later start), {@code endTime}, {@code status} ({@code running},
+ * (the arguments as given at the first start; kept on resume), {@code backend}, {@code device},
+ * {@code accumulation}, {@code versions} (gapscope, Java, OS), {@code seeds}, {@code gitCommit},
+ * {@code startTime} (first start, ISO-8601 UTC), {@code resumes} (one entry per later start: its
+ * {@code time} and {@code commandLine}), {@code endTime}, {@code status} ({@code running},
  * {@code complete}, {@code interrupted} or {@code failed}), {@code points}, and whatever the command adds
  * with {@link #put}. It is rewritten atomically (temporary file, then rename) at open and at
  * {@link #finish}.
@@ -63,13 +60,11 @@ import org.gapscope.api.InputException;
  * }</pre>
  */
 public final class RunDirectory {
-    static final ObjectMapper PRETTY = JsonMapper.builder()
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .enable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
-            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-            .build();
+    static final ObjectMapper PRETTY = JsonValues.PRETTY;
 
     public static final String MANIFEST = "manifest.json";
+    /** The manifest's list of later starts: one {@code {"time", "commandLine"}} entry per resume. */
+    public static final String RESUMES = "resumes";
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
     private final Path dir;
@@ -142,10 +137,12 @@ public final class RunDirectory {
                         + differences(manifest.get("parameters"), normalized) + "); choose another --out");
             }
             @SuppressWarnings("unchecked")
-            List<Object> resumes = manifest.get("resumedAt") instanceof List<?> l ? (List<Object>) l : new ArrayList<>();
-            resumes.add(Instant.now().toString());
-            manifest.put("resumedAt", resumes);
-            manifest.put("commandLine", List.copyOf(commandLine));
+            List<Object> resumes = manifest.get(RESUMES) instanceof List<?> l ? (List<Object>) l : new ArrayList<>();
+            Map<String, Object> resume = new LinkedHashMap<>();
+            resume.put("time", Instant.now().toString());
+            resume.put("commandLine", List.copyOf(commandLine));
+            resumes.add(resume);
+            manifest.put(RESUMES, resumes);
             manifest.put("status", "running");
             manifest.remove("endTime");
             resumed = true;
@@ -169,7 +166,7 @@ public final class RunDirectory {
             manifest.put("seeds", List.copyOf(seeds));
             manifest.put("gitCommit", gitCommit());
             manifest.put("startTime", Instant.now().toString());
-            manifest.put("resumedAt", new ArrayList<>());
+            manifest.put(RESUMES, new ArrayList<>());
             manifest.put("status", "running");
         }
         RunDirectory run = new RunDirectory(dir, manifest, resumed);
@@ -315,7 +312,7 @@ public final class RunDirectory {
         writeJsonAtomically(file(MANIFEST), manifest);
     }
 
-    /** Writes any JSON value to {@code file} atomically (pretty-printed, non-finite doubles as strings). */
+    /** Writes any JSON value to {@code file} atomically (pretty-printed, non-finite doubles as null). */
     public static void writeJsonAtomically(Path file, Object value) {
         try {
             writeAtomically(file, (PRETTY.writeValueAsString(value) + "\n").getBytes(StandardCharsets.UTF_8));
