@@ -143,6 +143,43 @@ class PointLogTest {
         assertEquals("key columns [V, seed] must be among the columns " + COLS, e.getMessage());
     }
 
+    /** Rows kept in memory after an append equal the rows read back from disk, types included. */
+    @Test
+    void appendedRowsLookAsIfReadBack(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("run");
+        RunDirectory run = RunDirectory.open(dir, "t", Map.of(), List.of(), List.of(), null);
+        List<Map<String, Object>> before;
+        try (PointLog log = run.points(KEYS, COLS)) {
+            log.append(row(1, "f", 0.1f, (short) 7));
+            log.append(row(2, "b", (byte) 3, 5L));
+            log.append(row(3L, "l", 1L << 40, false));
+            log.append(row(4, "list", List.of(1, 2.5), Map.of("k", "v")));
+            Map<String, Object> partial = new LinkedHashMap<>();
+            partial.put("V", 5);
+            partial.put("law", "partial");
+            log.append(partial);
+            before = log.rows();
+        }
+        run.finish("complete", 5);
+        try (PointLog log = RunDirectory.open(dir, "t", Map.of(), List.of(), List.of(), null).points(KEYS, COLS)) {
+            List<Map<String, Object>> after = log.rows();
+            assertEquals(after, before);
+            for (int i = 0; i < after.size(); i++) {
+                for (String c : after.get(i).keySet()) {
+                    Object a = after.get(i).get(c);
+                    Object b = before.get(i).get(c);
+                    assertEquals(a == null ? null : a.getClass(), b == null ? null : b.getClass(), "row " + i + " " + c);
+                }
+                assertEquals(after.get(i).keySet(), before.get(i).keySet(), "row " + i + " columns");
+            }
+            assertEquals(0.1, before.get(0).get("value"), "a float as the double its text reads back to");
+            assertEquals(7, before.get(0).get("note"));
+            assertEquals(5, before.get(1).get("note"), "a small long reads back as an int");
+            assertEquals(1L << 40, before.get(2).get("value"));
+            assertEquals(3, before.get(2).get("V"));
+        }
+    }
+
     @Test
     void appendAllWritesWholeBatchesOrNothing(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("run");
