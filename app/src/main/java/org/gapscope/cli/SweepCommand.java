@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.gapscope.api.Backend;
+import org.gapscope.measure.Cluster;
 import org.gapscope.measure.GapSweep;
 import org.gapscope.measure.PointLog;
 import org.gapscope.measure.Progress;
@@ -39,6 +40,9 @@ public final class SweepCommand implements Runnable {
     public static final class Gap implements Callable<Integer> {
         @Mixin
         Common common;
+
+        @Mixin
+        ClusterOption cluster;
 
         @Spec
         CommandSpec spec;
@@ -94,16 +98,21 @@ public final class SweepCommand implements Runnable {
             GapSweep.Grid grid = new GapSweep.Grid(vocab, heads, tokens, laws, sigma, margin, rho, temperature, seeds);
             Path dir = out != null ? out : RunDirectory.timestamped(Path.of("results"), "sweep-gap-");
             List<String> args = spec.commandLine().getParseResult().originalArgs();
-            try (StopSignal stop = StopSignal.install()) {
-                GapSweep.Outcome o = GapSweep.run(dir, grid, backend, args, progressMode(progress), stop);
+            Progress.Mode mode = progressMode(progress);
+            try (Cluster c = cluster.open("sweep gap", dir, out != null); StopSignal stop = StopSignal.install()) {
+                GapSweep.Outcome o = GapSweep.run(dir, grid, backend, c, args, mode, stop);
                 if (o.loop().interrupted()) {
                     System.err.println("sweep gap: stopped after " + o.rows().size() + " of " + grid.points().size()
                             + " points; run the same command with --out " + dir + " to resume");
                 }
+                if (o.loop().failed() > 0) {
+                    System.err.println("sweep gap: " + o.loop().failed() + " point(s) failed (lines above); the other "
+                            + o.rows().size() + " are in " + dir + "; run the same command to retry the failed ones");
+                }
                 spec.commandLine().getOut().print(common.json() ? json(o, backend) : table(o, backend));
                 spec.commandLine().getOut().flush();
+                return o.loop().failed() > 0 ? Main.EXIT_BUG : 0;
             }
-            return 0;
         }
 
         static Progress.Mode progressMode(String s) {

@@ -285,6 +285,11 @@ public final class GapSweep {
         return r;
     }
 
+    /** The task a cluster runs per point: rebuild the point from its key, compute it on the backend {@code backendName}. */
+    public static PointTask task(String backendName) {
+        return key -> compute(point(key), PointTask.backend(backendName));
+    }
+
     /** The grid's points as RunLoop input (their key maps), in grid order. */
     public static List<Map<String, Object>> keys(Collection<Point> points) {
         return points.stream().map(Point::key).toList();
@@ -380,15 +385,34 @@ public final class GapSweep {
      */
     public static Outcome run(java.nio.file.Path out, Grid grid, Backend backend, List<String> commandLine,
                               Progress.Mode progress, StopSignal stop) {
+        return run(out, grid, backend, null, commandLine, progress, stop);
+    }
+
+    /**
+     * As {@link #run(java.nio.file.Path, Grid, Backend, List, Progress.Mode, StopSignal)}, with the points
+     * computed on {@code cluster} when it is not null: each task opens the backend of the same name on the
+     * machine that runs it ({@link PointTask#backend}), and this JVM appends the points as they arrive.
+     * The run directory's identity does not depend on the cluster (a run started on one machine can be
+     * resumed on a cluster and the other way round: the points are the same bits).
+     */
+    public static Outcome run(java.nio.file.Path out, Grid grid, Backend backend, Cluster cluster,
+                              List<String> commandLine, Progress.Mode progress, StopSignal stop) {
         grid.checkMemory(Runtime.getRuntime().maxMemory());
         RunDirectory run = RunDirectory.open(out, "sweep gap", grid.parameters(backend.name()), grid.seeds(),
                 commandLine, backend);
         List<Point> points = grid.points();
         run.put("gridPoints", points.size());
+        if (cluster != null) {
+            run.put("cluster", cluster.describe());
+        }
         try (PointLog log = run.points(KEYS, COLUMNS)) {
             RunLoop.Result r;
             try {
-                r = RunLoop.run("sweep gap", log, keys(points), k -> compute(point(k), backend), progress, stop);
+                if (cluster == null) {
+                    r = RunLoop.run("sweep gap", log, keys(points), k -> compute(point(k), backend), progress, stop);
+                } else {
+                    r = RunLoop.run("sweep gap", log, keys(points), cluster, task(backend.name()), progress, stop);
+                }
             } catch (RuntimeException e) {
                 run.finish("failed", log.size());
                 throw e;
@@ -396,7 +420,7 @@ public final class GapSweep {
             List<Map<String, Object>> rows = log.rows();
             List<String> files = rows.isEmpty() ? List.of() : plots(run, rows);
             run.put("plots", files);
-            run.finish(r.interrupted() ? "interrupted" : "complete", log.size());
+            run.finish(r.interrupted() ? "interrupted" : r.failed() > 0 ? "failed" : "complete", log.size());
             return new Outcome(run, rows, r, files);
         }
     }
