@@ -3,7 +3,8 @@
 #   GAPSCOPE_SPARK_CP        spark/target/gapscope-spark.jar, then Spark's jars as Maven resolved them
 #   GAPSCOPE_SPARK_JVM_OPTS  (array) the flags Spark's launcher gives its JVMs on Java 17+
 #                            (org.apache.spark.launcher.JavaModuleOptions of Spark 4.2.0)
-# Needs JAVA_HOME (scripts/jdk.sh).
+# Needs JAVA_HOME (scripts/jdk.sh). GAPSCOPE_SPARK_BUILD=0 skips the build check (the spark module's tests,
+# which run inside a build, start the cluster with it).
 GAPSCOPE_SPARK_JVM_OPTS=(-XX:+IgnoreUnrecognizedVMOptions
   --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
   --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
@@ -16,8 +17,8 @@ GAPSCOPE_SPARK_JVM_OPTS=(-XX:+IgnoreUnrecognizedVMOptions
   -Dio.netty.tryReflectionSetAccessible=true)
 gapscope_spark_setup() {
   local root="$1" sjar="$1/spark/target/gapscope-spark.jar" ajar="$1/app/target/gapscope.jar"
-  if [ ! -f "$sjar" ] || [ ! -f "$ajar" ] || [ ! -f "$root/spark/target/spark-classpath.txt" ] \
-     || [ -n "$(find "$root/pom.xml" "$root"/kernels "$root"/core "$root"/app "$root"/spark -newer "$sjar" \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) -not -path '*/target/*' -print -quit 2>/dev/null)" ]; then
+  if [ "${GAPSCOPE_SPARK_BUILD:-1}" != 0 ] && { [ ! -f "$sjar" ] || [ ! -f "$ajar" ] || [ ! -f "$root/spark/target/spark-classpath.txt" ] \
+     || [ -n "$(find "$root/pom.xml" "$root"/kernels "$root"/core "$root"/app "$root"/spark -newer "$sjar" \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) -not -path '*/target/*' -print -quit 2>/dev/null)" ]; }; then
     echo "gapscope: building the spark module (first run with --spark or sources changed)..." >&2
     if ! (cd "$root" && ./mvnw -q -B -DskipTests -pl spark -am package >"$root/target-build.log" 2>&1); then
       echo "gapscope: build failed; see $root/target-build.log" >&2

@@ -15,15 +15,16 @@ public final class ClusterOption {
     public String master;
 
     /**
-     * Opens the cluster when {@code --spark} was given (else null). With an explicit {@code --out}, its
+     * Opens the cluster when {@code --spark} was given (else null). With an explicit {@code --out} ({@code out}
+     * not null), its
      * parent directory must exist on this machine: on a cluster the run directory belongs on a shared path
      * the driver sees, and a mistyped mount point should be refused rather than filled on a local disk.
      */
-    public Cluster open(String command, Path out, boolean outGiven) {
+    public Cluster open(String command, Path out) {
         if (master == null) {
             return null;
         }
-        if (outGiven) {
+        if (out != null) {
             Path parent = out.toAbsolutePath().normalize().getParent();
             if (parent != null && !Files.isDirectory(parent)) {
                 throw new InputException("--out " + out + ": the directory " + parent + " does not exist on the driver "

@@ -9,7 +9,9 @@ import org.gapscope.api.Backend;
 import org.gapscope.api.InputException;
 import org.gapscope.api.Mitigation;
 import org.gapscope.crowding.Crowding;
+import org.gapscope.measure.Cluster;
 import org.gapscope.measure.PointLog;
+import org.gapscope.measure.PointTask;
 import org.gapscope.measure.Plots;
 import org.gapscope.measure.RunDirectory;
 import org.gapscope.measure.Progress;
@@ -32,6 +34,9 @@ import picocli.CommandLine.Spec;
 public final class CrowdingCommand implements Callable<Integer> {
     @Mixin
     Common common;
+
+    @Mixin
+    ClusterOption cluster;
 
     @Mixin
     CrowdingOptions options;
@@ -75,22 +80,25 @@ public final class CrowdingCommand implements Callable<Integer> {
         double[] values = score == null ? new double[] {5} : byMargin ? score.margin : score.s;
         Setup setup = setup(options.laws(), values, byMargin, options.ns(), options.mitigations(), options.reps,
                 options.seed, backend);
-        RunDirectory run = output.open("crowding", setup.params(), List.of(options.seed), spec, backend);
         Outcome o;
-        try (StopSignal stop = StopSignal.install()) {
-            o = execute(run, setup, backend, options.reps, options.seed, batch, output.progressMode(), stop,
-                    spec.commandLine().getErr());
+        RunDirectory run;
+        try (Cluster c = cluster.open("crowding", output.out)) {
+            run = output.open("crowding", setup.params(), List.of(options.seed), spec, backend);
+            try (StopSignal stop = StopSignal.install()) {
+                o = execute(run, setup, backend, c, options.reps, options.seed, batch, output.progressMode(), stop,
+                        spec.commandLine().getErr());
+            }
         }
         Map<String, Object> top = CrowdingOutput.summary(backend, options, run, o.interrupted(), o.points());
         spec.commandLine().getOut().print(common.json() ? Json.write(top) + "\n" : table(o.points(), backend));
-        return 0;
+        return o.failed() > 0 ? Main.EXIT_BUG : 0;
     }
 
     /** The grid's points (key and parameter columns), what computes each, and the run's identifying parameters. */
     record Setup(List<Map<String, Object>> grid, Map<Map<String, Object>, Context> context, Map<String, Object> params) {}
 
     /** What a run produced: the rows in grid order, whether Ctrl-C stopped it, the plot files. */
-    record Outcome(List<Map<String, Object>> points, boolean interrupted, List<String> plots) {}
+    record Outcome(List<Map<String, Object>> points, boolean interrupted, List<String> plots, int failed) {}
 
     static Setup setup(List<CrowdingOptions.LawPoint> laws, double[] values, boolean byMargin, List<Long> ns,
                        List<Mitigation> mitigations, int reps, long seed, Backend backend) {
@@ -134,19 +142,46 @@ public final class CrowdingCommand implements Callable<Integer> {
     /** Runs (or resumes) the grid into {@code run}: points, plots, manifest status. */
     static Outcome execute(RunDirectory run, Setup setup, Backend backend, int reps, long seed, int batch,
                            Progress.Mode mode, StopSignal stop, java.io.PrintWriter err) {
+        return execute(run, setup, backend, null, reps, seed, batch, mode, stop, err);
+    }
+
+    /** As above, with the points computed on {@code cluster} when it is not null (see {@link Cluster}). */
+    static Outcome execute(RunDirectory run, Setup setup, Backend backend, Cluster cluster, int reps, long seed,
+                           int batch, Progress.Mode mode, StopSignal stop, java.io.PrintWriter err) {
+        if (cluster != null) {
+            run.put("cluster", cluster.describe());
+        }
         try (PointLog log = run.points(KEYS, COLUMNS)) {
-            RunLoop.Result r = RunLoop.run("crowding", log, setup.grid(), p -> {
-                Context c = setup.context().get(p);
-                long n = ((Number) p.get("n")).longValue();
-                Crowding.Point pt = Crowding.point(backend, n, ((Number) p.get("s")).doubleValue(), c.law().law(),
-                        reps, seed, c.mitigation(), batch, slowPointProgress(n, mode, err));
-                return results(pt);
-            }, mode, stop);
+            RunLoop.Result r;
+            try {
+                r = cluster == null ? RunLoop.run("crowding", log, setup.grid(), p -> {
+                    Context c = setup.context().get(p);
+                    long n = ((Number) p.get("n")).longValue();
+                    Crowding.Point pt = Crowding.point(backend, n, ((Number) p.get("s")).doubleValue(), c.law().law(),
+                            reps, seed, c.mitigation(), batch, slowPointProgress(n, mode, err));
+                    return results(pt);
+                }, mode, stop) : RunLoop.run("crowding", log, setup.grid(), cluster,
+                        clusterTask(setup, backend.name(), reps, seed, batch), mode, stop);
+            } catch (RuntimeException e) {
+                run.finish("failed", log.size());
+                throw e;
+            }
             List<Map<String, Object>> points = CrowdingOutput.rowsInGridOrder(log, setup.grid());
             List<String> plots = plot(run, points);
-            run.finish(r.interrupted() ? "interrupted" : "complete", log.size());
-            return new Outcome(points, r.interrupted(), plots);
+            run.finish(r.interrupted() ? "interrupted" : r.failed() > 0 ? "failed" : "complete", log.size());
+            return new Outcome(points, r.interrupted(), plots, r.failed());
         }
+    }
+
+    /** What an executor runs per point: the law and mitigation travel as plain values, keyed by their labels. */
+    static PointTask clusterTask(Setup setup, String backendName, int reps, long seed, int batch) {
+        java.util.HashMap<String, LawMitigation> shipped = new java.util.HashMap<>();
+        setup.context().forEach((p, c) -> shipped.put(LawMitigation.key(p), LawMitigation.of(c.law().law(), c.mitigation())));
+        return p -> {
+            LawMitigation c = shipped.get(LawMitigation.key(p));
+            return results(Crowding.point(PointTask.backend(backendName), ((Number) p.get("n")).longValue(),
+                    ((Number) p.get("s")).doubleValue(), c.law(), reps, seed, c.mitigationValue(), batch, null));
+        };
     }
 
     /**

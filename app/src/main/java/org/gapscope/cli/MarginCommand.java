@@ -13,7 +13,10 @@ import org.gapscope.crowding.MeanField;
 import org.gapscope.measure.PointLog;
 import org.gapscope.measure.Plots;
 import org.gapscope.measure.RunDirectory;
+import org.gapscope.measure.Cluster;
+import org.gapscope.measure.PointTask;
 import org.gapscope.measure.RunLoop;
+import org.gapscope.measure.StopSignal;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,6 +33,9 @@ import picocli.CommandLine.Spec;
 public final class MarginCommand implements Callable<Integer> {
     @Mixin
     Common common;
+
+    @Mixin
+    ClusterOption cluster;
 
     @Mixin
     CrowdingOptions options;
@@ -90,25 +96,58 @@ public final class MarginCommand implements Callable<Integer> {
         params.put("reps", options.reps);
         params.put("seed", options.seed);
         params.put("backend", backend.name());
-        RunDirectory run = output.open("margin", params, List.of(options.seed), spec, backend);
         List<Map<String, Object>> points;
         boolean interrupted;
-        try (PointLog log = run.points(KEYS, COLUMNS)) {
-            RunLoop.Result r = RunLoop.run("margin", log, grid, pt -> {
-                Context c = context.get(pt);
-                long n = ((Number) pt.get("n")).longValue();
-                double target = ((Number) pt.get("p")).doubleValue();
-                return results(c.law(), n, target, c.mitigation(),
-                        MarginSolver.solve(backend, n, target, c.law().law(), options.reps, options.seed, c.mitigation()));
-            }, output.progressMode());
-            interrupted = r.interrupted();
-            points = CrowdingOutput.rowsInGridOrder(log, grid);
-            plot(run, points);
-            run.finish(interrupted ? "interrupted" : "complete", log.size());
+        int failed;
+        RunDirectory run;
+        try (Cluster c = cluster.open("margin", output.out)) {
+            run = output.open("margin", params, List.of(options.seed), spec, backend);
+            if (c != null) {
+                run.put("cluster", c.describe());
+            }
+            try (PointLog log = run.points(KEYS, COLUMNS)) {
+                RunLoop.Result r;
+                try {
+                    r = c == null ? RunLoop.run("margin", log, grid, pt -> {
+                        Context cx = context.get(pt);
+                        long n = ((Number) pt.get("n")).longValue();
+                        double target = ((Number) pt.get("p")).doubleValue();
+                        return results(cx.law().law(), n, target, cx.mitigation(),
+                                MarginSolver.solve(backend, n, target, cx.law().law(), options.reps, options.seed, cx.mitigation()));
+                    }, output.progressMode()) : clusterRun(log, grid, context, c, backend.name());
+                } catch (RuntimeException e) {
+                    run.finish("failed", log.size());
+                    throw e;
+                }
+                interrupted = r.interrupted();
+                failed = r.failed();
+                points = CrowdingOutput.rowsInGridOrder(log, grid);
+                plot(run, points);
+                run.finish(interrupted ? "interrupted" : failed > 0 ? "failed" : "complete", log.size());
+            }
         }
         Map<String, Object> top = CrowdingOutput.summary(backend, options, run, interrupted, points);
         spec.commandLine().getOut().print(common.json() ? Json.write(top) + "\n" : table(points, backend));
-        return 0;
+        return failed > 0 ? Main.EXIT_BUG : 0;
+    }
+
+    /** The grid on a cluster: the law and mitigation travel as plain values, keyed by their labels. */
+    private RunLoop.Result clusterRun(PointLog log, List<Map<String, Object>> grid, Map<Map<String, Object>, Context> context,
+                                      Cluster c, String backendName) {
+        java.util.HashMap<String, LawMitigation> shipped = new java.util.HashMap<>();
+        context.forEach((pt, cx) -> shipped.put(LawMitigation.key(pt), LawMitigation.of(cx.law().law(), cx.mitigation())));
+        int reps = options.reps;
+        long seed = options.seed;
+        PointTask task = pt -> {
+            LawMitigation cx = shipped.get(LawMitigation.key(pt));
+            long n = ((Number) pt.get("n")).longValue();
+            double target = ((Number) pt.get("p")).doubleValue();
+            return results(cx.law(), n, target, cx.mitigationValue(),
+                    MarginSolver.solve(PointTask.backend(backendName), n, target, cx.law(), reps, seed, cx.mitigationValue()));
+        };
+        try (StopSignal stop = StopSignal.install()) {
+            return RunLoop.run("margin", log, grid, c, task, output.progressMode(), stop);
+        }
     }
 
     /** s* (markers) and Corollary 1 (dashed) against ln N, one pair of curves per distribution, mitigation and p. */
@@ -138,10 +177,10 @@ public final class MarginCommand implements Callable<Integer> {
         return MeanField.sFormula(n, p, MeanField.scaled(law, c)) / c;
     }
 
-    static Map<String, Object> results(CrowdingOptions.LawPoint lp, long n, double p, Mitigation m, MarginSolver.Solution sol) {
+    static Map<String, Object> results(Law law, long n, double p, Mitigation m, MarginSolver.Solution sol) {
         Map<String, Object> r = new LinkedHashMap<>();
-        double f = formula(n, p, lp.law(), m);
-        Law effective = m.kind() == Mitigation.Kind.TOP_K || n <= 1 ? lp.law() : MeanField.scaled(lp.law(), m.scoreScale(n));
+        double f = formula(n, p, law, m);
+        Law effective = m.kind() == Mitigation.Kind.TOP_K || n <= 1 ? law : MeanField.scaled(law, m.scoreScale(n));
         r.put("sStar", sol.sStar());
         r.put("sFormula", f);
         r.put("difference", sol.sStar() - f);

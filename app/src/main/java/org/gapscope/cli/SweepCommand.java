@@ -99,7 +99,7 @@ public final class SweepCommand implements Runnable {
             Path dir = out != null ? out : RunDirectory.timestamped(Path.of("results"), "sweep-gap-");
             List<String> args = spec.commandLine().getParseResult().originalArgs();
             Progress.Mode mode = progressMode(progress);
-            try (Cluster c = cluster.open("sweep gap", dir, out != null); StopSignal stop = StopSignal.install()) {
+            try (Cluster c = cluster.open("sweep gap", out); StopSignal stop = StopSignal.install()) {
                 GapSweep.Outcome o = GapSweep.run(dir, grid, backend, c, args, mode, stop);
                 if (o.loop().interrupted()) {
                     System.err.println("sweep gap: stopped after " + o.rows().size() + " of " + grid.points().size()

@@ -1,0 +1,137 @@
+package org.gapscope.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.gapscope.api.InputException;
+import org.gapscope.measure.Cluster;
+import org.gapscope.measure.PointLog;
+import org.gapscope.measure.Progress;
+import org.gapscope.measure.RunDirectory;
+import org.gapscope.measure.RunLoop;
+import org.gapscope.measure.StopSignal;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code --spark local[2]}: the points are the plain run's bytes, failures land as one line each, bad
+ * masters and run directories are refused before anything is written.
+ *
+ * <p>The backend is {@code reference}: Spark must not change a bit, and the reference is the backend
+ * whose bits do not depend on the JIT's state (the cpu backend's do not yet, issue 11 item 3: a crowding
+ * point's sd differed in its last bit between a plain run and a Spark task in the same build).
+ */
+class LocalSparkTest {
+
+    @Test
+    void sweepAndCrowdingOnLocalSparkEqualThePlainRunBitForBit(@TempDir Path tmp) throws Exception {
+        for (String command : List.of("sweep", "crowding")) {
+            Path plain = tmp.resolve(command + "-plain");
+            Path spark = tmp.resolve(command + "-spark");
+            List<String> plainArgs = command.equals("sweep") ? Runs.sweep(plain, "reference") : Runs.crowding(plain, "reference");
+            List<String> sparkArgs = command.equals("sweep") ? Runs.sweep(spark, "reference") : Runs.crowding(spark, "reference");
+            Runs.Result p = Runs.cli(plainArgs);
+            assertEquals(0, p.code(), p.err());
+            Runs.Result s = Runs.cli(Runs.with(sparkArgs, "--spark", "local[2]"));
+            assertEquals(0, s.code(), s.err());
+            Runs.assertSamePointsOnce(plain, spark);
+            assertTrue(Files.readString(spark.resolve(RunDirectory.MANIFEST)).contains("\"cluster\" : \"spark local[2]"));
+            // the same directory again: nothing left to compute, nothing added
+            Runs.Result again = Runs.cli(Runs.with(sparkArgs, "--spark", "local[2]"));
+            assertEquals(0, again.code(), again.err());
+            Runs.assertSamePointsOnce(plain, spark);
+        }
+    }
+
+    @Test
+    void aFailingPointIsOneLineAndTheOthersLand(@TempDir Path tmp) throws Exception {
+        RunDirectory run = RunDirectory.open(tmp.resolve("run"), "test", Map.of(), List.of(), List.of(), null);
+        List<Map<String, Object>> grid = grid(6);
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream saved = System.err;
+        RunLoop.Result r;
+        try (Cluster c = Cluster.open("local[2]", "test"); PointLog log = run.points(List.of("i"), List.of("i", "square"))) {
+            System.setErr(new java.io.PrintStream(captured, true));
+            try {
+                r = RunLoop.run("test", log, grid, c, key -> {
+                    int i = ((Number) key.get("i")).intValue();
+                    if (i == 3) {
+                        throw new IllegalStateException("boom at three");
+                    }
+                    return Map.of("square", i * i);
+                }, Progress.Mode.OFF, StopSignal.manual());
+            } finally {
+                System.setErr(saved);
+            }
+            assertEquals(5, r.computed());
+            assertEquals(1, r.failed());
+            assertEquals(5, log.size());
+            assertFalse(log.done(grid.get(3)));
+        }
+        List<String> lines = captured.toString().lines().filter(l -> l.startsWith("test: point")).toList();
+        assertEquals(1, lines.size(), captured.toString());
+        assertTrue(lines.get(0).contains("{i=3}") && lines.get(0).contains("boom at three"), lines.get(0));
+    }
+
+    @Test
+    void anExecutorWithoutTheBackendIsAnInputProblemAfterTheOthersLanded(@TempDir Path tmp) throws Exception {
+        RunDirectory run = RunDirectory.open(tmp.resolve("run"), "test", Map.of(), List.of(), List.of(), null);
+        List<Map<String, Object>> grid = grid(4);
+        try (Cluster c = Cluster.open("local[2]", "test"); PointLog log = run.points(List.of("i"), List.of("i", "square"))) {
+            InputException e = assertThrows(InputException.class, () -> RunLoop.run("test", log, grid, c, key -> {
+                int i = ((Number) key.get("i")).intValue();
+                if (i == 1) {
+                    throw new InputException("--backend: tornado is not available here");
+                }
+                return Map.of("square", i * i);
+            }, Progress.Mode.OFF, StopSignal.manual()));
+            assertTrue(e.getMessage().startsWith("--backend: tornado is not available here (executor driver on "), e.getMessage());
+            assertEquals(3, log.size());
+        }
+    }
+
+    @Test
+    void badMastersAndRunDirectoriesAreOneLineExitTwo(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("run");
+        for (String[] c : new String[][] {
+            {"spork://127.0.0.1:7077", "not a Spark master URL"},
+            {"local[two]", "not a Spark master URL"},
+            {"spark://127.0.0.1:1", "the Spark master cannot be reached"},
+        }) {
+            Runs.Result r = Runs.cli(Runs.with(Runs.sweep(out, "reference"), "--spark", c[0]));
+            assertEquals(2, r.code(), r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+            assertTrue(r.err().contains(c[1]) && r.err().contains(c[0]), r.err());
+            assertFalse(Files.exists(out), "nothing may be written for a bad master");
+        }
+        Path hidden = tmp.resolve("no-such-mount").resolve("run");
+        Runs.Result r = Runs.cli(Runs.with(Runs.crowding(hidden, "reference"), "--spark", "local[1]"));
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains("does not exist on the driver"), r.err());
+        // a run directory with points keeps them when a later --spark run is refused
+        assertEquals(0, Runs.cli(Runs.sweep(out, "reference")).code());
+        List<String> before = Runs.rows(out);
+        Runs.Result refused = Runs.cli(Runs.with(Runs.sweep(out, "reference"), "--spark", "spark://127.0.0.1:1"));
+        assertEquals(2, refused.code());
+        assertEquals(before, Runs.rows(out));
+    }
+
+    static List<Map<String, Object>> grid(int n) {
+        List<Map<String, Object>> g = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("i", i);
+            g.add(m);
+        }
+        return g;
+    }
+}
