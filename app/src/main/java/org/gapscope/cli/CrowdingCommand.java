@@ -178,11 +178,67 @@ public final class CrowdingCommand implements Callable<Integer> {
     static PointTask clusterTask(Setup setup, String backendName, int reps, long seed, int batch) {
         java.util.HashMap<String, LawMitigation> shipped = new java.util.HashMap<>();
         setup.context().forEach((p, c) -> shipped.put(LawMitigation.key(p), LawMitigation.of(c.law().law(), c.mitigation())));
-        return p -> {
-            LawMitigation c = shipped.get(LawMitigation.key(p));
-            return results(CrowdingSimulation.point(PointTask.backend(backendName), ((Number) p.get("n")).longValue(),
-                    ((Number) p.get("s")).doubleValue(), c.law(), reps, seed, c.mitigationValue(), batch, null));
-        };
+        return new ClusterTask(shipped, backendName, reps, seed, Math.max(1, batch));
+    }
+
+    /**
+     * Draws (N x repetitions) from which a point spans the cluster: its repetitions split into ranges of
+     * whole batches, one Spark task each (system property {@code gapscope.splitWork}, default 2^31).
+     */
+    static final long SPLIT_WORK = 1L << 31;
+
+    /**
+     * A crowding point on a cluster. A point with at least {@link #SPLIT_WORK} draws splits into ranges of
+     * whole {@code --batch} batches of repetitions (at most one per task slot); each range computes its
+     * batches exactly as the one-machine loop does (same first repetition, same count), so the merged
+     * per-repetition values, and hence every statistic, are the one-machine bits.
+     */
+    record ClusterTask(java.util.HashMap<String, LawMitigation> shipped, String backendName, int reps, long seed,
+                       int batch) implements org.gapscope.measure.SplitTask {
+
+        @Override
+        public int ranges(Map<String, ?> key, int slots) {
+            long n = ((Number) key.get("n")).longValue();
+            int batches = (reps + batch - 1) / batch;
+            boolean large = (double) n * reps >= Long.getLong("gapscope.splitWork", SPLIT_WORK);
+            return large ? Math.max(1, Math.min(slots, batches)) : 1;
+        }
+
+        @Override
+        public java.io.Serializable range(Map<String, ?> key, int index, int ranges) {
+            LawMitigation c = shipped.get(LawMitigation.key(key));
+            long n = ((Number) key.get("n")).longValue();
+            double s = ((Number) key.get("s")).doubleValue();
+            int batches = (reps + batch - 1) / batch;
+            int from = (int) Math.min(reps, (long) batches * index / ranges * batch);
+            int to = (int) Math.min(reps, (long) batches * (index + 1) / ranges * batch);
+            double[] p = new double[to - from];
+            org.gapscope.api.Backend backend = PointTask.backend(backendName);
+            for (int first = from; first < to; first += batch) {
+                int count = Math.min(batch, to - first);
+                org.gapscope.api.CrowdingResult r = backend.crowding(
+                        new org.gapscope.api.CrowdingSpec(n, s, c.law(), count, first, seed, c.mitigationValue()));
+                System.arraycopy(r.p(), 0, p, first - from, count);
+            }
+            return p;
+        }
+
+        @Override
+        public Map<String, ?> merge(Map<String, ?> key, List<java.io.Serializable> partials) {
+            LawMitigation c = shipped.get(LawMitigation.key(key));
+            double[] p = new double[reps];
+            int at = 0;
+            for (java.io.Serializable part : partials) {
+                double[] d = (double[]) part;
+                System.arraycopy(d, 0, p, at, d.length);
+                at += d.length;
+            }
+            if (at != reps) {
+                throw new IllegalStateException("ranges hold " + at + " repetitions, not " + reps);
+            }
+            return results(CrowdingSimulation.summarize(((Number) key.get("n")).longValue(),
+                    ((Number) key.get("s")).doubleValue(), c.law(), c.mitigationValue(), p));
+        }
     }
 
     /**

@@ -24,6 +24,7 @@ import org.apache.spark.scheduler.SparkListenerJobEnd;
 import org.gapscope.api.InputException;
 import org.gapscope.measure.Cluster;
 import org.gapscope.measure.PointTask;
+import org.gapscope.measure.SplitTask;
 import org.gapscope.measure.StopSignal;
 
 /**
@@ -110,22 +111,33 @@ final class SparkCluster implements Cluster {
 
     @Override
     public boolean run(String label, List<? extends Map<String, ?>> points, PointTask task, Sink sink, StopSignal stop) {
-        Deque<Map<String, Object>> pending = new ArrayDeque<>();
+        Deque<LinkedHashMap<String, Object>> pending = new ArrayDeque<>();
         for (Map<String, ?> p : points) {
             pending.add(new LinkedHashMap<>(p));
         }
         PointFunction function = new PointFunction(task);
-        Map<JavaFutureAction<List<PointFunction.Outcome>>, Map<String, Object>> running = new LinkedHashMap<>();
-        int window = Math.max(4, 2 * sc.defaultParallelism());
+        Map<JavaFutureAction<List<PointFunction.Outcome>>, LinkedHashMap<String, Object>> running = new LinkedHashMap<>();
+        int slots = sc.defaultParallelism();
+        int window = Math.max(4, 2 * slots);
         while (!pending.isEmpty() || !running.isEmpty()) {
             if (stop.requested() || sc.sc().isStopped()) {
                 sc.cancelAllJobs();
                 return true;
             }
             while (running.size() < window && !pending.isEmpty()) {
-                Map<String, Object> key = pending.poll();
-                sc.setJobDescription(label + " " + key);
-                running.put(sc.parallelize(List.of(key), 1).map(function).collectAsync(), key);
+                LinkedHashMap<String, Object> key = pending.poll();
+                int ranges = task instanceof SplitTask st ? st.ranges(key, slots) : 1;
+                List<PointFunction.Work> work = new ArrayList<>();
+                if (ranges <= 1) {
+                    work.add(new PointFunction.Work(key, 0, 0));
+                } else {
+                    for (int i = 0; i < ranges; i++) {
+                        work.add(new PointFunction.Work(key, i, ranges));
+                    }
+                }
+                sc.setJobDescription(label + " " + key + (ranges > 1 ? " in " + ranges + " ranges" : ""));
+                // collect keeps the partitions' order: the ranges come back in range order
+                running.put(sc.parallelize(work, work.size()).map(function).collectAsync(), key);
             }
             boolean any = false;
             for (var it = running.entrySet().iterator(); it.hasNext(); ) {
@@ -136,12 +148,7 @@ final class SparkCluster implements Cluster {
                 it.remove();
                 any = true;
                 try {
-                    PointFunction.Outcome o = e.getKey().get().get(0);
-                    if (o.inputProblem() != null) {
-                        sink.failed(e.getValue(), o.inputProblem(), true);
-                    } else {
-                        sink.done(e.getValue(), o.results());
-                    }
+                    land(e.getValue(), e.getKey().get(), task, sink);
                 } catch (ExecutionException ex) {
                     if (stop.requested() || sc.sc().isStopped()) {
                         return true;
@@ -164,6 +171,26 @@ final class SparkCluster implements Cluster {
             }
         }
         return false;
+    }
+
+    /** Hands a finished point to the sink: its results, its ranges merged in range order, or its input problem. */
+    @SuppressWarnings("unchecked")
+    private static void land(Map<String, Object> key, List<PointFunction.Outcome> outcomes, PointTask task, Sink sink) {
+        for (PointFunction.Outcome o : outcomes) {
+            if (o.inputProblem() != null) {
+                sink.failed(key, o.inputProblem(), true);
+                return;
+            }
+        }
+        if (outcomes.size() == 1 && outcomes.get(0).value() instanceof Map<?, ?> results) {
+            sink.done(key, (Map<String, ?>) results);
+            return;
+        }
+        List<java.io.Serializable> partials = new ArrayList<>();
+        for (PointFunction.Outcome o : outcomes) {
+            partials.add(o.value());
+        }
+        sink.done(key, ((SplitTask) task).merge(key, partials));
     }
 
     /** One line from a failed job: the task's own exception where Spark names it. */

@@ -52,6 +52,24 @@ class LocalSparkTest {
     }
 
     @Test
+    void aCrowdingPointSplitIntoRepetitionRangesEqualsTheOneMachinePoint(@TempDir Path tmp) throws Exception {
+        Path plain = tmp.resolve("plain");
+        Path split = tmp.resolve("split");
+        // 64 repetitions in batches of 10: 7 batches, split over local[3]'s 3 slots into ranges of 2, 2 and 3 batches
+        List<String> args = List.of("crowding", "--n", "100,5000", "--reps", "64", "--batch", "10", "--law", "gaussian,student-t",
+                "--backend", "reference", "--progress", "off", "--format", "json");
+        assertEquals(0, Runs.cli(Runs.with(args, "--out", plain.toString())).code());
+        System.setProperty("gapscope.splitWork", "1");
+        try {
+            Runs.Result r = Runs.cli(Runs.with(args, "--out", split.toString(), "--spark", "local[3]"));
+            assertEquals(0, r.code(), r.err());
+        } finally {
+            System.clearProperty("gapscope.splitWork");
+        }
+        Runs.assertSamePointsOnce(plain, split);
+    }
+
+    @Test
     void aFailingPointIsOneLineAndTheOthersLand(@TempDir Path tmp) throws Exception {
         RunDirectory run = RunDirectory.open(tmp.resolve("run"), "test", Map.of(), List.of(), List.of(), null);
         List<Map<String, Object>> grid = grid(6);
