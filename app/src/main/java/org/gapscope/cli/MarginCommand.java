@@ -1,22 +1,10 @@
 package org.gapscope.cli;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.gapscope.api.Backend;
-import org.gapscope.api.Law;
-import org.gapscope.api.Mitigation;
-import org.gapscope.crowding.MarginSolver;
-import org.gapscope.crowding.MeanField;
-import org.gapscope.measure.PointLog;
-import org.gapscope.measure.Plots;
-import org.gapscope.measure.RunDirectory;
-import org.gapscope.measure.Cluster;
-import org.gapscope.measure.PointTask;
-import org.gapscope.measure.RunLoop;
-import org.gapscope.measure.StopSignal;
+import org.gapscope.measure.MarginSweep;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -48,148 +36,28 @@ public final class MarginCommand implements Callable<Integer> {
     double[] p;
 
     @Mixin
-    CrowdingOutput output;
-
-    static final List<String> KEYS = List.of("distribution", "mitigation", "p", "n");
-
-    static final List<String> COLUMNS = List.of("n", "p", "sStar", "sFormula", "difference", "sStarStdErr",
-            "distribution", "law", "mu", "sigma", "lo", "hi", "shift", "rate", "nu", "mitigation", "lnN", "smallN",
-            "maxDominates", "simulations");
-
-    record Context(CrowdingOptions.LawPoint law, Mitigation mitigation) {}
+    RunOptions output;
 
     @Override
     public Integer call() {
-        options.checkReps();
+        if (options.reps < 1) {
+            throw new org.gapscope.api.InputException("--reps: must be >= 1, got " + options.reps);
+        }
         for (double target : p) {
             if (!(target > 0 && target < 1)) {
                 throw new org.gapscope.api.InputException("--p: the target probability must lie strictly between 0 and 1, got " + target);
             }
         }
         Backend backend = common.selectBackend();
-        List<CrowdingOptions.LawPoint> laws = options.laws();
-        List<Long> ns = options.ns();
-        List<Mitigation> mitigations = options.mitigations();
-        List<Map<String, Object>> grid = new ArrayList<>();
-        Map<Map<String, Object>, Context> context = new java.util.IdentityHashMap<>();
-        for (CrowdingOptions.LawPoint lp : laws) {
-            for (long n : ns) {
-                for (double target : p) {
-                    for (Mitigation m : mitigations) {
-                        Map<String, Object> pt = new LinkedHashMap<>();
-                        pt.put("distribution", lp.label());
-                        pt.put("mitigation", CrowdingOptions.label(m));
-                        pt.put("p", target);
-                        pt.put("n", n);
-                        pt.putAll(lp.describe());
-                        grid.add(pt);
-                        context.put(pt, new Context(lp, m));
-                    }
-                }
-            }
+        MarginSweep sweep = new MarginSweep(options.laws(), options.ns(), p, options.mitigations(), options.reps,
+                options.seed);
+        org.gapscope.measure.Progress.Mode mode = output.progressMode();
+        try (org.gapscope.measure.Cluster c = cluster.open("margin", output.out)) {
+            return RunOptions.run(sweep, output.dir("margin"), backend, c, spec, mode, o -> {
+                Map<String, Object> top = CrowdingCommand.summary(backend, options, o);
+                spec.commandLine().getOut().print(common.json() ? Json.write(top) + "\n" : table(o.rows(), backend));
+            });
         }
-        Map<String, Object> params = new LinkedHashMap<>();
-        params.put("n", ns);
-        params.put("p", java.util.Arrays.stream(p).boxed().toList());
-        params.put("distributions", laws.stream().map(CrowdingOptions.LawPoint::label).toList());
-        params.put("mitigations", mitigations.stream().map(CrowdingOptions::label).toList());
-        params.put("reps", options.reps);
-        params.put("seed", options.seed);
-        params.put("backend", backend.name());
-        List<Map<String, Object>> points;
-        boolean interrupted;
-        int failed;
-        RunDirectory run;
-        try (Cluster c = cluster.open("margin", output.out)) {
-            run = output.open("margin", params, List.of(options.seed), spec, backend);
-            if (c != null) {
-                run.put("cluster", c.describe());
-            }
-            try (PointLog log = run.points(KEYS, COLUMNS)) {
-                RunLoop.Result r;
-                try {
-                    r = c == null ? RunLoop.run("margin", log, grid, pt -> {
-                        Context cx = context.get(pt);
-                        long n = ((Number) pt.get("n")).longValue();
-                        double target = ((Number) pt.get("p")).doubleValue();
-                        return results(cx.law().law(), n, target, cx.mitigation(),
-                                MarginSolver.solve(backend, n, target, cx.law().law(), options.reps, options.seed, cx.mitigation()));
-                    }, output.progressMode()) : clusterRun(log, grid, context, c, backend.name());
-                } catch (RuntimeException e) {
-                    run.finish("failed", log.size());
-                    throw e;
-                }
-                interrupted = r.interrupted();
-                failed = r.failed();
-                points = CrowdingOutput.rowsInGridOrder(log, grid);
-                plot(run, points);
-                run.finish(interrupted ? "interrupted" : failed > 0 ? "failed" : "complete", log.size());
-            }
-        }
-        Map<String, Object> top = CrowdingOutput.summary(backend, options, run, interrupted, points);
-        spec.commandLine().getOut().print(common.json() ? Json.write(top) + "\n" : table(points, backend));
-        return failed > 0 ? Main.EXIT_BUG : 0;
-    }
-
-    /** The grid on a cluster: the law and mitigation travel as plain values, keyed by their labels. */
-    private RunLoop.Result clusterRun(PointLog log, List<Map<String, Object>> grid, Map<Map<String, Object>, Context> context,
-                                      Cluster c, String backendName) {
-        java.util.HashMap<String, LawMitigation> shipped = new java.util.HashMap<>();
-        context.forEach((pt, cx) -> shipped.put(LawMitigation.key(pt), LawMitigation.of(cx.law().law(), cx.mitigation())));
-        int reps = options.reps;
-        long seed = options.seed;
-        PointTask task = pt -> {
-            LawMitigation cx = shipped.get(LawMitigation.key(pt));
-            long n = ((Number) pt.get("n")).longValue();
-            double target = ((Number) pt.get("p")).doubleValue();
-            return results(cx.law(), n, target, cx.mitigationValue(),
-                    MarginSolver.solve(PointTask.backend(backendName), n, target, cx.law(), reps, seed, cx.mitigationValue()));
-        };
-        try (StopSignal stop = StopSignal.install()) {
-            return RunLoop.run("margin", log, grid, c, task, output.progressMode(), stop);
-        }
-    }
-
-    /** s* (markers) and Corollary 1 (dashed) against ln N, one pair of curves per distribution, mitigation and p. */
-    static void plot(RunDirectory run, List<Map<String, Object>> points) {
-        Map<String, List<Map<String, Object>>> curves = new LinkedHashMap<>();
-        for (Map<String, Object> r : points) {
-            String name = r.get("distribution") + ", " + r.get("mitigation") + ", p=" + CrowdingOptions.num(PointLog.number(r, "p"));
-            curves.computeIfAbsent(name, k -> new ArrayList<>()).add(r);
-        }
-        List<Plots.Series> series = new ArrayList<>();
-        for (var c : curves.entrySet()) {
-            CrowdingOutput.addCurvePair(series, c.getKey(), c.getValue(), "lnN", "s* simulated", "sStar",
-                    "Corollary 1", "sFormula");
-        }
-        Plots.line(run.file("margin.png"), "s*(N, p) against ln N", "ln N", "s*", series, false, false);
-    }
-
-    /** Corollary 1 for the scores that enter the softmax (c X and c s under a multiplicative mitigation). */
-    static double formula(long n, double p, Law law, Mitigation m) {
-        if (m.kind() == Mitigation.Kind.TOP_K) {
-            return Double.NaN;
-        }
-        if (n <= 1) {
-            return Double.NEGATIVE_INFINITY;
-        }
-        double c = m.scoreScale(n);
-        return MeanField.sFormula(n, p, MeanField.scaled(law, c)) / c;
-    }
-
-    static Map<String, Object> results(Law law, long n, double p, Mitigation m, MarginSolver.Solution sol) {
-        Map<String, Object> r = new LinkedHashMap<>();
-        double f = formula(n, p, law, m);
-        Law effective = m.kind() == Mitigation.Kind.TOP_K || n <= 1 ? law : MeanField.scaled(law, m.scoreScale(n));
-        r.put("sStar", sol.sStar());
-        r.put("sFormula", f);
-        r.put("difference", sol.sStar() - f);
-        r.put("sStarStdErr", sol.stdErr());
-        r.put("lnN", Math.log((double) n));
-        r.put("smallN", MeanField.smallN(n, effective));
-        r.put("maxDominates", MeanField.maxDominates(n, effective));
-        r.put("simulations", sol.evaluations());
-        return r;
     }
 
     static String table(List<Map<String, Object>> points, Backend backend) {

@@ -1,9 +1,11 @@
 package org.gapscope.measure;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.gapscope.api.Backend;
 
 /**
  * The loop every measuring command runs: for each grid point not yet in the {@link PointLog}, compute
@@ -24,7 +26,7 @@ public final class RunLoop {
      * @param computed    points computed in this run
      * @param skipped     points already in the log (resumed)
      * @param interrupted whether a stop was requested before the grid was done
-     * @param failed      points that failed on every attempt of a {@link Cluster} (never set by a local run)
+     * @param failed      points that failed on every attempt of a {@link Cluster} (a local run throws instead)
      */
     public record Result(int computed, int skipped, boolean interrupted, int failed) {
         public Result(int computed, int skipped, boolean interrupted) {
@@ -76,38 +78,101 @@ public final class RunLoop {
     }
 
     /**
-     * Runs the grid's missing points on {@code cluster} (see {@link Cluster}); each finished point is
-     * appended to the log as it arrives. A point that fails on every attempt gets one line on stderr naming
-     * it and is left out (the others still land); when a failure is an input problem (e.g. an executor
-     * without the requested backend), the first such message is thrown as an {@link InputException} after
-     * every other point has landed.
+     * Runs a {@link Sweep}'s points: those not yet in the log, in grid order, {@link Sweep#pointsPerBatch()} at a
+     * time (one {@link Sweep#computeBatch} and one {@link PointLog#appendAll} per batch of consecutive
+     * missing points); {@code stop} is checked before each batch. Progress and its ETA are weighted by
+     * {@link Sweep.Point#size()}.
      */
-    public static Result run(String label, PointLog log, List<? extends Map<String, ?>> grid, Cluster cluster,
-                             PointTask task, Progress.Mode progress, StopSignal stop) {
-        List<Map<String, ?>> todo = new java.util.ArrayList<>();
-        for (Map<String, ?> p : grid) {
-            if (!log.done(p)) {
+    public static <P extends Sweep.Point> Result run(Sweep<P> sweep, PointLog log, List<P> points, Backend backend,
+                                                     Progress.Mode progress, StopSignal stop) {
+        boolean[] done = new boolean[points.size()];
+        int skipped = 0;
+        double total = 0;
+        double doneWeight = 0;
+        for (int i = 0; i < points.size(); i++) {
+            double w = points.get(i).size();
+            total += w;
+            if (log.done(points.get(i).key())) {
+                done[i] = true;
+                skipped++;
+                doneWeight += w;
+            }
+        }
+        int batch = Math.max(1, sweep.pointsPerBatch());
+        int computed = 0;
+        boolean interrupted = false;
+        try (Progress bar = Progress.start(sweep.command(), points.size(), skipped, total, doneWeight, progress)) {
+            int i = 0;
+            while (i < points.size()) {
+                if (done[i]) {
+                    i++;
+                    continue;
+                }
+                if (stop.requested()) {
+                    interrupted = true;
+                    break;
+                }
+                List<P> chunk = new ArrayList<>();
+                double weight = 0;
+                while (i < points.size() && !done[i] && chunk.size() < batch) {
+                    chunk.add(points.get(i));
+                    weight += points.get(i).size();
+                    i++;
+                }
+                List<Map<String, Object>> results = sweep.computeBatch(chunk, backend, progress);
+                List<Map<String, Object>> rows = new ArrayList<>(chunk.size());
+                for (int k = 0; k < chunk.size(); k++) {
+                    Map<String, Object> row = new LinkedHashMap<>(chunk.get(k).key());
+                    row.putAll(results.get(k));
+                    rows.add(row);
+                }
+                log.appendAll(rows);
+                computed += chunk.size();
+                bar.step(chunk.size(), weight);
+            }
+        }
+        return new Result(computed, skipped, interrupted);
+    }
+
+    /**
+     * Runs a {@link Sweep}'s missing points on {@code cluster} (see {@link Cluster}); each finished point
+     * is appended to the log as it arrives. A point that fails on every attempt gets one line on stderr
+     * naming it and is left out (the others still land; {@link Result#failed()} counts it); when a failure
+     * is an input problem (e.g. an executor without the requested backend), the first such message is
+     * thrown as an {@link org.gapscope.api.InputException} after every other point has landed.
+     */
+    public static <P extends Sweep.Point> Result run(Sweep<P> sweep, PointLog log, List<P> points, Cluster cluster,
+                                                     String backendName, Progress.Mode progress, StopSignal stop) {
+        List<P> todo = new ArrayList<>();
+        double total = 0;
+        double doneWeight = 0;
+        for (P p : points) {
+            total += p.size();
+            if (log.done(p.key())) {
+                doneWeight += p.size();
+            } else {
                 todo.add(p);
             }
         }
-        int skipped = grid.size() - todo.size();
+        int skipped = points.size() - todo.size();
         int[] computed = {0};
         int[] failed = {0};
         String[] inputProblem = {null};
         boolean interrupted;
-        try (Progress bar = Progress.start(label, grid.size(), skipped, progress)) {
-            interrupted = cluster.run(label, todo, task, new Cluster.Sink() {
+        String label = sweep.command();
+        try (Progress bar = Progress.start(label, points.size(), skipped, total, doneWeight, progress)) {
+            interrupted = cluster.run(sweep, todo, backendName, new Cluster.Sink<P>() {
                 @Override
-                public void done(Map<String, ?> key, Map<String, ?> results) {
-                    Map<String, Object> row = new LinkedHashMap<>(key);
+                public void done(P point, Map<String, Object> results) {
+                    Map<String, Object> row = new LinkedHashMap<>(point.key());
                     row.putAll(results);
                     log.append(row);
                     computed[0]++;
-                    bar.step();
+                    bar.step(1, point.size());
                 }
 
                 @Override
-                public void failed(Map<String, ?> key, String message, boolean input) {
+                public void failed(P point, String message, boolean input) {
                     failed[0]++;
                     if (input) {
                         if (inputProblem[0] == null) {
@@ -115,7 +180,8 @@ public final class RunLoop {
                         }
                         return;
                     }
-                    System.err.println(label + ": point " + key + " failed on every attempt: " + message);
+                    System.err.println(label + ": point " + point.key() + " failed on every attempt: " + message);
+                    System.err.flush();
                 }
             }, stop);
         }

@@ -23,8 +23,8 @@ import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobEnd;
 import org.gapscope.api.InputException;
 import org.gapscope.measure.Cluster;
-import org.gapscope.measure.PointTask;
-import org.gapscope.measure.SplitTask;
+import org.gapscope.measure.SplitSweep;
+import org.gapscope.measure.Sweep;
 import org.gapscope.measure.StopSignal;
 
 /**
@@ -100,23 +100,16 @@ final class SparkCluster implements Cluster {
     }
 
     @Override
-    public String master() {
-        return master;
-    }
-
-    @Override
     public String describe() {
         return "spark " + master + " (Spark " + sc.version() + ", application " + sc.sc().applicationId() + ")";
     }
 
     @Override
-    public boolean run(String label, List<? extends Map<String, ?>> points, PointTask task, Sink sink, StopSignal stop) {
-        Deque<LinkedHashMap<String, Object>> pending = new ArrayDeque<>();
-        for (Map<String, ?> p : points) {
-            pending.add(new LinkedHashMap<>(p));
-        }
-        PointFunction function = new PointFunction(task);
-        Map<JavaFutureAction<List<PointFunction.Outcome>>, LinkedHashMap<String, Object>> running = new LinkedHashMap<>();
+    public <P extends Sweep.Point> boolean run(Sweep<P> sweep, List<P> points, String backend, Sink<P> sink,
+                                               StopSignal stop) {
+        Deque<P> pending = new ArrayDeque<>(points);
+        PointFunction<P> function = new PointFunction<>(sweep, backend);
+        Map<JavaFutureAction<List<PointFunction.Outcome>>, P> running = new LinkedHashMap<>();
         int slots = sc.defaultParallelism();
         int window = Math.max(4, 2 * slots);
         while (!pending.isEmpty() || !running.isEmpty()) {
@@ -125,19 +118,19 @@ final class SparkCluster implements Cluster {
                 return true;
             }
             while (running.size() < window && !pending.isEmpty()) {
-                LinkedHashMap<String, Object> key = pending.poll();
-                int ranges = task instanceof SplitTask st ? st.ranges(key, slots) : 1;
-                List<PointFunction.Work> work = new ArrayList<>();
+                P point = pending.poll();
+                int ranges = sweep instanceof SplitSweep<P> split ? split.ranges(point, slots) : 1;
+                List<PointFunction.Work<P>> work = new ArrayList<>();
                 if (ranges <= 1) {
-                    work.add(new PointFunction.Work(key, 0, 0));
+                    work.add(new PointFunction.Work<>(point, 0, 0));
                 } else {
                     for (int i = 0; i < ranges; i++) {
-                        work.add(new PointFunction.Work(key, i, ranges));
+                        work.add(new PointFunction.Work<>(point, i, ranges));
                     }
                 }
-                sc.setJobDescription(label + " " + key + (ranges > 1 ? " in " + ranges + " ranges" : ""));
-                // collect keeps the partitions' order: the ranges come back in range order
-                running.put(sc.parallelize(work, work.size()).map(function).collectAsync(), key);
+                sc.setJobDescription(sweep.command() + " " + point.key() + (ranges > 1 ? " in " + ranges + " ranges" : ""));
+                // collect keeps the partitions' order: a split point's ranges come back in range order
+                running.put(sc.parallelize(work, work.size()).map(function).collectAsync(), point);
             }
             boolean any = false;
             for (var it = running.entrySet().iterator(); it.hasNext(); ) {
@@ -148,7 +141,7 @@ final class SparkCluster implements Cluster {
                 it.remove();
                 any = true;
                 try {
-                    land(e.getValue(), e.getKey().get(), task, sink);
+                    land(sweep, e.getValue(), e.getKey().get(), sink);
                 } catch (ExecutionException ex) {
                     if (stop.requested() || sc.sc().isStopped()) {
                         return true;
@@ -175,22 +168,23 @@ final class SparkCluster implements Cluster {
 
     /** Hands a finished point to the sink: its results, its ranges merged in range order, or its input problem. */
     @SuppressWarnings("unchecked")
-    private static void land(Map<String, Object> key, List<PointFunction.Outcome> outcomes, PointTask task, Sink sink) {
+    private static <P extends Sweep.Point> void land(Sweep<P> sweep, P point, List<PointFunction.Outcome> outcomes,
+                                                     Sink<P> sink) {
         for (PointFunction.Outcome o : outcomes) {
             if (o.inputProblem() != null) {
-                sink.failed(key, o.inputProblem(), true);
+                sink.failed(point, o.inputProblem(), true);
                 return;
             }
         }
         if (outcomes.size() == 1 && outcomes.get(0).value() instanceof Map<?, ?> results) {
-            sink.done(key, (Map<String, ?>) results);
+            sink.done(point, (Map<String, Object>) results);
             return;
         }
         List<java.io.Serializable> partials = new ArrayList<>();
         for (PointFunction.Outcome o : outcomes) {
             partials.add(o.value());
         }
-        sink.done(key, ((SplitTask) task).merge(key, partials));
+        sink.done(point, ((SplitSweep<P>) sweep).merge(point, partials));
     }
 
     /** One line from a failed job: the task's own exception where Spark names it. */

@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.gapscope.api.Backend;
 import org.gapscope.api.InputException;
 import org.gapscope.measure.Cluster;
 import org.gapscope.measure.PointLog;
@@ -18,6 +18,7 @@ import org.gapscope.measure.Progress;
 import org.gapscope.measure.RunDirectory;
 import org.gapscope.measure.RunLoop;
 import org.gapscope.measure.StopSignal;
+import org.gapscope.measure.Sweep;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,48 +70,93 @@ class LocalSparkTest {
         Runs.assertSamePointsOnce(plain, split);
     }
 
+    /** A sweep of points 0..n-1 with result i^2, whose point {@code failAt} throws (an input problem or a bug). */
+    record Squares(int n, int failAt, boolean inputProblem) implements Sweep<Squares.Point> {
+        record Point(int i) implements Sweep.Point {
+            @Override
+            public Map<String, Object> key() {
+                return new LinkedHashMap<>(Map.of("i", i));
+            }
+        }
+
+        @Override
+        public String command() {
+            return "test";
+        }
+
+        @Override
+        public List<String> keyColumns() {
+            return List.of("i");
+        }
+
+        @Override
+        public List<String> columns() {
+            return List.of("i", "square");
+        }
+
+        @Override
+        public List<Point> points() {
+            return java.util.stream.IntStream.range(0, n).mapToObj(Point::new).toList();
+        }
+
+        @Override
+        public Map<String, Object> parameters(String backend) {
+            return Map.of("n", n);
+        }
+
+        @Override
+        public List<?> seeds() {
+            return List.of();
+        }
+
+        @Override
+        public Map<String, Object> compute(Point p, Backend backend) {
+            if (p.i() == failAt) {
+                if (inputProblem) {
+                    throw new InputException("--backend: tornado is not available here");
+                }
+                throw new IllegalStateException("boom at " + p.i());
+            }
+            return Map.of("square", p.i() * p.i());
+        }
+
+        @Override
+        public List<String> plots(RunDirectory run, List<Map<String, Object>> rows) {
+            return List.of();
+        }
+    }
+
     @Test
     void aFailingPointIsOneLineAndTheOthersLand(@TempDir Path tmp) throws Exception {
+        Squares sweep = new Squares(6, 3, false);
         RunDirectory run = RunDirectory.open(tmp.resolve("run"), "test", Map.of(), List.of(), List.of(), null);
-        List<Map<String, Object>> grid = grid(6);
         java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
         java.io.PrintStream saved = System.err;
         RunLoop.Result r;
-        try (Cluster c = Cluster.open("local[2]", "test"); PointLog log = run.points(List.of("i"), List.of("i", "square"))) {
+        try (Cluster c = Cluster.open("local[2]", "test"); PointLog log = run.points(sweep.keyColumns(), sweep.columns())) {
             System.setErr(new java.io.PrintStream(captured, true));
             try {
-                r = RunLoop.run("test", log, grid, c, key -> {
-                    int i = ((Number) key.get("i")).intValue();
-                    if (i == 3) {
-                        throw new IllegalStateException("boom at three");
-                    }
-                    return Map.of("square", i * i);
-                }, Progress.Mode.OFF, StopSignal.manual());
+                r = RunLoop.run(sweep, log, sweep.points(), c, "reference", Progress.Mode.OFF, StopSignal.manual());
             } finally {
                 System.setErr(saved);
             }
             assertEquals(5, r.computed());
             assertEquals(1, r.failed());
             assertEquals(5, log.size());
-            assertFalse(log.done(grid.get(3)));
+            assertFalse(log.done(sweep.points().get(3).key()));
         }
         List<String> lines = captured.toString().lines().filter(l -> l.startsWith("test: point")).toList();
         assertEquals(1, lines.size(), captured.toString());
-        assertTrue(lines.get(0).contains("{i=3}") && lines.get(0).contains("boom at three"), lines.get(0));
+        assertTrue(lines.get(0).contains("{i=3}") && lines.get(0).contains("boom at 3"), lines.get(0));
     }
 
     @Test
     void anExecutorWithoutTheBackendIsAnInputProblemAfterTheOthersLanded(@TempDir Path tmp) throws Exception {
+        Squares sweep = new Squares(4, 1, true);
         RunDirectory run = RunDirectory.open(tmp.resolve("run"), "test", Map.of(), List.of(), List.of(), null);
-        List<Map<String, Object>> grid = grid(4);
-        try (Cluster c = Cluster.open("local[2]", "test"); PointLog log = run.points(List.of("i"), List.of("i", "square"))) {
-            InputException e = assertThrows(InputException.class, () -> RunLoop.run("test", log, grid, c, key -> {
-                int i = ((Number) key.get("i")).intValue();
-                if (i == 1) {
-                    throw new InputException("--backend: tornado is not available here");
-                }
-                return Map.of("square", i * i);
-            }, Progress.Mode.OFF, StopSignal.manual()));
+        try (Cluster c = Cluster.open("local[2]", "test"); PointLog log = run.points(sweep.keyColumns(), sweep.columns())) {
+            InputException e = assertThrows(InputException.class,
+                    () -> RunLoop.run(sweep, log, sweep.points(), c, "reference", Progress.Mode.OFF, StopSignal.manual()));
             assertTrue(e.getMessage().startsWith("--backend: tornado is not available here (executor driver on "), e.getMessage());
             assertEquals(3, log.size());
         }
@@ -143,13 +189,4 @@ class LocalSparkTest {
         assertEquals(before, Runs.rows(out));
     }
 
-    static List<Map<String, Object>> grid(int n) {
-        List<Map<String, Object>> g = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("i", i);
-            g.add(m);
-        }
-        return g;
-    }
 }
