@@ -80,18 +80,8 @@ class LocalSparkTest {
         }
 
         @Override
-        public String command() {
-            return "test";
-        }
-
-        @Override
-        public List<String> keyColumns() {
-            return List.of("i");
-        }
-
-        @Override
-        public List<String> columns() {
-            return List.of("i", "square");
+        public Layout layout() {
+            return new Layout("test", List.of("i"), List.of("i", "square"));
         }
 
         @Override
