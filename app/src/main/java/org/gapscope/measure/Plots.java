@@ -171,18 +171,19 @@ public final class Plots {
 
     /**
      * A heat map of z[row][column] (e.g. Gamma per layer and position): columns on the x axis labelled
-     * by {@code xs}, rows on the y axis labelled by {@code ys}; non-finite cells are drawn as 0.
+     * by {@code xs}, rows on the y axis labelled by {@code ys}; non-finite cells are drawn as 0, values rounded to 0.01 for the colour legend.
      */
     public static void heatMap(Path png, String title, String xLabel, String yLabel, int[] xs, int[] ys, double[][] z) {
         org.knowm.xchart.HeatMapChart chart = new org.knowm.xchart.HeatMapChartBuilder().width(900).height(600)
                 .title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
-        chart.getStyler().setShowValue(xs.length * ys.length <= 200);
+        chart.getStyler().setShowValue(false);
         List<Number[]> cells = new ArrayList<>();
         for (int r = 0; r < ys.length; r++) {
             for (int c = 0; c < xs.length; c++) {
                 double v = z[r][c];
-                cells.add(new Number[] {c, r, Double.isFinite(v) ? v : 0.0});
+                // shown rounded to 0.01 (the legend prints the extreme cells as they are)
+                cells.add(new Number[] {c, r, Double.isFinite(v) ? Math.round(v * 100) / 100.0 : 0.0});
             }
         }
         List<Integer> xl = new ArrayList<>();

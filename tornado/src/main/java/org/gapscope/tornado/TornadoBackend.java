@@ -83,6 +83,11 @@ public final class TornadoBackend extends KernelBackend {
         } catch (ClassNotFoundException | LinkageError e) {
             return "TornadoVM is not on the class path. " + Backends.TORNADO_ADVICE;
         }
+        if (Boolean.parseBoolean(System.getProperty("tornado.recover.bailout", "false").trim())) {
+            return "-Dtornado.recover.bailout=" + System.getProperty("tornado.recover.bailout") + " is set: TornadoVM"
+                    + " would then run a kernel it cannot compile for the device as plain Java on the host, and"
+                    + " gapscope takes no silent fallback; remove the setting";
+        }
         try {
             return Engine.open(sel);
         } catch (InputException e) {
