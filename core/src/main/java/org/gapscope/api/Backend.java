@@ -85,9 +85,7 @@ public interface Backend {
      * alpha = P^+ Pi for P = [pi^(1) ... pi^(H)] (V x H, given as H rows of length V in {@code headProbs})
      * and the aggregate {@code aggregate} (length V). Small dense linear algebra on the host (EJML).
      */
-    default Attribution attribution(double[][] headProbs, double[] aggregate) {
-        return org.gapscope.reference.AttributionSolver.solve(headProbs, aggregate);
-    }
+    Attribution attribution(double[][] headProbs, double[] aggregate);
 
     // ---- docs/MATH.md section 7 ------------------------------------------------------------
 

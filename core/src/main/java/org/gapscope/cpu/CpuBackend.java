@@ -77,15 +77,17 @@ public final class CpuBackend extends KernelBackend {
 
     // ---- logSumExp -----------------------------------------------------------------------------
 
+    /** The exp-sum pass over FP32 chunks, each checked by {@link VectorScan} just before it. */
     @Override
-    protected void lseRows(Tensor x, int r0, int n, int v, double invT, double[] out) {
+    protected void lseRows(Tensor x, int r0, int n, int v, double invT, double[] out, boolean[] special) {
         if (x.dtype() != DType.F32) {
-            super.lseRows(x, r0, n, v, invT, out);
+            super.lseRows(x, r0, n, v, invT, out, special);
             return;
         }
         int chunks = chunks(v, CHUNK);
         double[] m = new double[n * chunks];
         double[] d = new double[n * chunks];
+        boolean[] finite = new boolean[n * chunks];
         MemorySegment seg = x.segment();
         float invTf = (float) invT;
         launcher.run(n * chunks, item -> {
@@ -94,8 +96,12 @@ public final class CpuBackend extends KernelBackend {
             long start = Chunks.start(v, chunks, c, Chunks.CONTIGUOUS);
             int count = (int) Chunks.count(v, chunks, c, Chunks.CONTIGUOUS);
             long off = ((long) (r0 + row) * v + start) * 4;
+            finite[item] = VectorScan.scaledFinite(seg, off, count, invTf);
             VectorPasses.expSum(seg, off, count, invTf, m, d, item);
         });
+        for (int item = 0; item < n * chunks; item++) {
+            special[r0 + item / chunks] |= !finite[item];
+        }
         double[] res = new double[n];
         launcher.run(n, r -> LogSumExp.lseMerge(r, chunks, m, d, res));
         System.arraycopy(res, 0, out, r0, n);

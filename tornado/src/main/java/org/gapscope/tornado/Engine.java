@@ -18,8 +18,6 @@ import org.gapscope.api.DeviceInfo;
 import org.gapscope.api.InputException;
 import org.gapscope.api.Tensor;
 import org.gapscope.kernels.Chunks;
-import org.gapscope.tornado.Plans;
-import org.gapscope.tornado.Tasks;
 import uk.ac.manchester.tornado.api.TornadoBackend;
 import uk.ac.manchester.tornado.api.TornadoDeviceMap;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
@@ -192,12 +190,13 @@ final class Engine {
     // ---- logSumExp ----------------------------------------------------------------------------------
 
     /**
-     * LSE of rows [r0, r0 + n) of x into out[r0 ...]; rows holding a non-finite value get NaN here (the
-     * caller recomputes them on the host: the device runs under fast math and cannot see NaN or inf).
+     * LSE of rows [r0, r0 + n) of x into out[r0 ...]; rows whose input holds a value with a non-finite
+     * x/T are marked in special (found while the rows are copied in: the device runs under fast math and
+     * cannot see NaN or inf), and the caller takes them on the host.
      */
-    synchronized void lseRows(Tensor x, int r0, int n, int v, double invT, double[] out) {
+    synchronized void lseRows(Tensor x, int r0, int n, int v, double invT, double[] out, boolean[] special) {
         if (fp32) {
-            lseRowsF32(x, r0, n, v, invT, out);
+            lseRowsF32(x, r0, n, v, invT, out, special);
             return;
         }
         boolean f32 = x.dtype() == DType.F32;
@@ -205,28 +204,28 @@ final class Engine {
         int c = grp > 0 ? (int) Math.max(1, (v + groupChunk - 1L) / groupChunk) : chunks(v);
         Plans.Lse p = plan("lse " + f32 + " " + n + " " + v + " " + c + " " + layout + " " + grp,
                 () -> Plans.Lse.build(device, f32, n, v, c, layout, local, grp));
-        boolean[] bad = f32 ? copyIn(x, (long) r0 * v, p.xf, n, v) : copyIn(x, (long) r0 * v, p.xd, n, v);
+        boolean[] bad = f32 ? copyIn(x, (long) r0 * v, p.xf, n, v, invT) : copyIn(x, (long) r0 * v, p.xd, n, v, invT);
         p.p[0] = invT;
         run("logSumExp", p);
-        for (int r = 0; r < n; r++) {
-            out[r0 + r] = bad[r] ? Double.NaN : p.out[r];
-        }
+        System.arraycopy(p.out, 0, out, r0, n);
+        System.arraycopy(bad, 0, special, r0, n);
     }
 
     /** FP64-less devices: compensated FP32 states on the device, M + log D on the host in FP64. */
-    private void lseRowsF32(Tensor x, int r0, int n, int v, double invT, double[] out) {
+    private void lseRowsF32(Tensor x, int r0, int n, int v, double invT, double[] out, boolean[] special) {
         if (x.dtype() != DType.F32) {
             throw needsFp64("logSumExp of F64 data");
         }
         int c = chunks(v);
         Plans.LseF32 p = plan("lse32c " + n + " " + v + " " + c + " " + layout,
                 () -> Plans.LseF32.build(device, n, v, c, layout, local));
-        boolean[] bad = copyIn(x, (long) r0 * v, p.x, n, v);
+        boolean[] bad = copyIn(x, (long) r0 * v, p.x, n, v, invT);
         p.p[0] = (float) invT;
         run("logSumExp", p);
         for (int r = 0; r < n; r++) {
-            out[r0 + r] = bad[r] ? Double.NaN : p.outM[r] + Math.log(p.outD[r]);
+            out[r0 + r] = p.outM[r] + Math.log(p.outD[r]);
         }
+        System.arraycopy(bad, 0, special, r0, n);
     }
 
     /** An op that has no FP32 form yet, on a device without FP64. */
@@ -251,7 +250,7 @@ final class Engine {
         int c = chunks(v);
         Plans.Softmax p = plan("softmax " + f32 + " " + n + " " + v + " " + c + " " + layout + " " + log,
                 () -> Plans.Softmax.build(device, f32, n, v, c, layout, log, local));
-        boolean[] bad = f32 ? copyIn(x, (long) r0 * v, p.xf, n, v) : copyIn(x, (long) r0 * v, p.xd, n, v);
+        boolean[] bad = f32 ? copyIn(x, (long) r0 * v, p.xf, n, v, invT) : copyIn(x, (long) r0 * v, p.xd, n, v, invT);
         p.p[0] = invT;
         for (int r = 0; r < n; r++) {
             double l = lse[r0 + r];
@@ -281,13 +280,13 @@ final class Engine {
         int c = chunks(v);
         Plans.Gap p = plan("gap " + f32 + " " + n + " " + h + " " + v + " " + extraMode + " " + c + " " + layout,
                 () -> Plans.Gap.build(device, f32, n, h, v, extraMode, extraLen, c, layout, local));
-        boolean[] badHeads = f32 ? copyIn(logits, (long) t0 * h * v, p.lf, n, h * v)
-                : copyIn(logits, (long) t0 * h * v, p.ld, n, h * v);
+        boolean[] badHeads = f32 ? copyIn(logits, (long) t0 * h * v, p.lf, n, h * v, 1.0)
+                : copyIn(logits, (long) t0 * h * v, p.ld, n, h * v, 1.0);
         boolean[] badExtra = new boolean[n];
         if (extraMode != 0) {
             long from = extraMode == 2 ? (long) t0 * v : 0;
             int rows = extraMode == 2 ? n : 1;
-            boolean[] b = f32 ? copyIn(extra, from, p.ef, rows, v) : copyIn(extra, from, p.ed, rows, v);
+            boolean[] b = f32 ? copyIn(extra, from, p.ef, rows, v, 1.0) : copyIn(extra, from, p.ed, rows, v, 1.0);
             for (int t = 0; t < n; t++) {
                 badExtra[t] = b[extraMode == 2 ? t : 0];
             }
@@ -379,14 +378,17 @@ final class Engine {
     // ---- host helpers ---------------------------------------------------------------------------------
 
     /**
-     * Copies rows [0, n) of length len from x (starting at element from) into a and returns which rows
-     * hold a NaN or an infinity (x * 0 is NaN exactly for those), in the same pass.
+     * Copies rows [0, n) of length len from x (starting at element from) into a and returns, in the same
+     * pass, which rows hold an x whose x * scale is NaN or infinite ((x * scale) * 0 is NaN exactly for
+     * those). The FP32 check is the stricter one: a product that overflows FP32 may still be finite in
+     * the device's FP64, and such a row is taken on the host all the same.
      */
-    static boolean[] copyIn(Tensor x, long from, float[] a, int n, int len) {
+    static boolean[] copyIn(Tensor x, long from, float[] a, int n, int len, double scale) {
         boolean[] bad = new boolean[n];
         MemorySegment seg = x.segment();
         boolean f32 = x.dtype() == DType.F32;
         int lanes = FS.length();
+        float sc = (float) scale;
         for (int r = 0; r < n; r++) {
             int base = r * len;
             if (f32) {
@@ -400,18 +402,18 @@ final class Engine {
             int bound = base + FS.loopBound(len);
             int i = base;
             for (; i < bound; i += lanes) {
-                acc = acc.add(FloatVector.fromArray(FS, a, i).mul(0f));
+                acc = acc.add(FloatVector.fromArray(FS, a, i).mul(sc).mul(0f));
             }
             float s = acc.reduceLanes(VectorOperators.ADD);
             for (; i < base + len; i++) {
-                s += a[i] * 0f;
+                s += a[i] * sc * 0f;
             }
             bad[r] = s != 0f;
         }
         return bad;
     }
 
-    static boolean[] copyIn(Tensor x, long from, double[] a, int n, int len) {
+    static boolean[] copyIn(Tensor x, long from, double[] a, int n, int len, double scale) {
         boolean[] bad = new boolean[n];
         MemorySegment seg = x.segment();
         boolean f64 = x.dtype() == DType.F64;
@@ -429,11 +431,11 @@ final class Engine {
             int bound = base + DS.loopBound(len);
             int i = base;
             for (; i < bound; i += lanes) {
-                acc = acc.add(DoubleVector.fromArray(DS, a, i).mul(0.0));
+                acc = acc.add(DoubleVector.fromArray(DS, a, i).mul(scale).mul(0.0));
             }
             double s = acc.reduceLanes(VectorOperators.ADD);
             for (; i < base + len; i++) {
-                s += a[i] * 0.0;
+                s += a[i] * scale * 0.0;
             }
             bad[r] = s != 0.0;
         }

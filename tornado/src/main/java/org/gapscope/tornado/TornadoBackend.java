@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.gapscope.api.Backends;
 import org.gapscope.api.Capabilities;
+import org.gapscope.api.Checks;
 import org.gapscope.api.CrowdingSpec;
 import org.gapscope.api.DeviceInfo;
 import org.gapscope.api.InputException;
@@ -14,15 +15,15 @@ import org.gapscope.kernels.Chunks;
 
 /**
  * The {@code tornado} backend: the kernel bodies compiled by TornadoVM for an OpenCL, PTX or SPIR-V
- * device (execution plans in {@code org.gapscope.kernels.tornado}). The host part of every op
+ * device (tasks in {@link Tasks}, execution plans in {@link Plans}, launches in {@link Engine}). The host part of every op
  * (validation, batching, the NaN/+-inf conventions the bodies leave out) is the one of
  * {@link KernelBackend}; the hot passes (LSE, softmax, the fused Jensen-gap pass, attention, the
  * crowding draws, positional sums) run on the device.
  *
  * <p>The device: {@code -Dgapscope.tornado.device=DRIVER:DEVICE} (set by the CLI's {@code --device},
  * or the environment variable GAPSCOPE_TORNADO_DEVICE), else 0:0, TornadoVM's default. Rows, tokens
- * or heads that hold NaN or +-inf are found on the host while their data is copied in and are
- * recomputed on the host (the device runs under fast math, which cannot see them).
+ * or heads whose input holds NaN or +-inf are found on the host while their data is copied in and take
+ * the host's special path (the device runs under fast math, which cannot see them).
  *
  * <p>Flags: unless set on the command line, this backend runs TornadoVM with
  * {@code tornado.recover.bailout=False} (a task that does not compile for the device is an error,
@@ -157,8 +158,8 @@ public final class TornadoBackend extends KernelBackend {
     // ---- the device passes ----------------------------------------------------------------------------
 
     @Override
-    protected void lseRows(Tensor x, int r0, int n, int v, double invT, double[] out) {
-        engine().lseRows(x, r0, n, v, invT, out);
+    protected void lseRows(Tensor x, int r0, int n, int v, double invT, double[] out, boolean[] special) {
+        engine().lseRows(x, r0, n, v, invT, out, special);
     }
 
     @Override
@@ -192,9 +193,7 @@ public final class TornadoBackend extends KernelBackend {
 
     @Override
     public double[] positional(double[] omegas, double[] deltas) {
-        if (omegas.length == 0) {
-            throw new InputException("positional: no frequencies (m = 0)");
-        }
+        Checks.positional(omegas);
         if (deltas.length == 0) {
             return new double[0];
         }
