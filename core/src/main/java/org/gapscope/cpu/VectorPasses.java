@@ -11,6 +11,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.gapscope.kernels.Laws;
 import org.gapscope.kernels.LogSumExp;
+import org.gapscope.kernels.Philox;
 
 /**
  * The Vector API passes of the {@link CpuBackend}, one static method per work-item, with signatures
@@ -184,10 +185,10 @@ final class VectorPasses {
     }
 
     static final long MASK32 = 0xFFFFFFFFL;
-    static final long M0 = 0xD2511F53L;
-    static final long M1 = 0xCD9E8D57L;
-    static final int W0 = 0x9E3779B9;
-    static final int W1 = 0xBB67AE85;
+    static final long M0 = Philox.M0 & MASK32;
+    static final long M1 = Philox.M1 & MASK32;
+    static final int W0 = Philox.W0;
+    static final int W1 = Philox.W1;
 
     /**
      * Draws distractors [start, start + count) of repetition rep in blocks and reduces them to (m, d).

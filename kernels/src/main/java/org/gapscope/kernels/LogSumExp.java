@@ -66,36 +66,25 @@ public final class LogSumExp {
     }
 
     /**
-     * Merges the chunk states of one state row into one state, in chunk order:
-     * M = max m_c, D = sum d_c exp(m_c - M); writes outM[row], outD[row]. States of row r are at
-     * [r * chunks, (r + 1) * chunks).
+     * The merge of (m, d) states, the one copy every merge pass calls: the states at
+     * first, first + stride, ..., first + (count - 1) * stride, taken in that (chunk) order, give
+     * M = max m_c and D = sum d_c exp(m_c - M); returns LSE = M + log D.
      */
-    public static void mergeStates(int row, int chunks, double[] m, double[] d, double[] outM, double[] outD) {
-        int base = row * chunks;
+    public static double mergeLse(int first, int count, int stride, double[] m, double[] d) {
         double mx = LOWEST;
-        for (int c = 0; c < chunks; c++) {
-            mx = Math.max(mx, m[base + c]);
+        for (int c = 0; c < count; c++) {
+            mx = Math.max(mx, m[first + c * stride]);
         }
         double s = 0.0;
-        for (int c = 0; c < chunks; c++) {
-            s += d[base + c] * Math.exp(m[base + c] - mx);
+        for (int c = 0; c < count; c++) {
+            s += d[first + c * stride] * Math.exp(m[first + c * stride] - mx);
         }
-        outM[row] = mx;
-        outD[row] = s;
+        return mx + Math.log(s);
     }
 
-    /** Merge pass of logSumExp: out[row] = M + log D over the row's chunk states. */
+    /** Merge pass of logSumExp: out[row] = M + log D over the row's chunk states [row * chunks, ...). */
     public static void lseMerge(int row, int chunks, double[] m, double[] d, double[] out) {
-        int base = row * chunks;
-        double mx = LOWEST;
-        for (int c = 0; c < chunks; c++) {
-            mx = Math.max(mx, m[base + c]);
-        }
-        double s = 0.0;
-        for (int c = 0; c < chunks; c++) {
-            s += d[base + c] * Math.exp(m[base + c] - mx);
-        }
-        out[row] = mx + Math.log(s);
+        out[row] = mergeLse(row * chunks, chunks, 1, m, d);
     }
 
     /**
