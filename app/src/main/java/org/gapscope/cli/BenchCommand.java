@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 import org.gapscope.api.Backend;
-import org.gapscope.api.Backends;
 import org.gapscope.api.CrowdingSpec;
 import org.gapscope.api.DType;
 import org.gapscope.api.InputException;
@@ -110,7 +109,7 @@ public final class BenchCommand implements Callable<Integer> {
         require(repetitions >= 1, "--repetitions must be >= 1");
         require(baselineRepetitions >= 1, "--baseline-repetitions must be >= 1");
         Backend backend = common.selectBackend();
-        Backend base = baseline.equalsIgnoreCase("none") ? null : Backends.select(baseline);
+        Backend base = baseline.equalsIgnoreCase("none") ? null : common.select(baseline);
         DType dt = dtype == Dt.f32 ? DType.F32 : DType.F64;
         double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         Map<String, Object> shape = new LinkedHashMap<>();

@@ -36,6 +36,14 @@ public interface Backend {
     }
 
     /**
+     * This backend with {@code options} applied (e.g. another device); backends without choices return
+     * themselves. {@link Backends} applies the caller's options before it asks {@link #available()}.
+     */
+    default Backend configured(BackendOptions options) {
+        return this;
+    }
+
+    /**
      * The devices this backend can choose from ({@code --device}), the one in use marked; empty for
      * backends that run on the host only.
      */

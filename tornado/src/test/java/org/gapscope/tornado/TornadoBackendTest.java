@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.gapscope.api.Backend;
+import org.gapscope.api.BackendOptions;
 import org.gapscope.api.Backends;
 import org.gapscope.api.DeviceInfo;
 import org.gapscope.api.InputException;
@@ -46,6 +47,17 @@ class TornadoBackendTest {
         assertThrows(InputException.class, () -> Engine.open("gpu"));
     }
 
+    @Test
+    void theDeviceTravelsAsAnOptionsValue() {
+        InputException e = assertThrows(InputException.class,
+                () -> Backends.select("tornado", new BackendOptions("7:42")));
+        assertTrue(e.getMessage().contains("--device 7:42: no such TornadoVM device"), e.getMessage());
+        // no global state: the default selection still opens the default device
+        assertTrue(Backends.select("tornado").available());
+        assertEquals(TornadoBackend.defaultSelection(), Backends.select("tornado", BackendOptions.DEFAULTS).devices()
+                .stream().filter(DeviceInfo::selected).findFirst().orElseThrow().id());
+    }
+
     /** Math.abs(int) does not compile with this TornadoVM */
     public static void absolute(int[] a, int grid) {
         for (@Parallel int i = 0; i < grid; i++) {
@@ -84,7 +96,7 @@ class TornadoBackendTest {
         System.setProperty("gapscope.tornado.fp32", "true");
         Engine engine;
         try {
-            engine = Engine.open(TornadoBackend.selection());
+            engine = Engine.open(TornadoBackend.defaultSelection());
         } finally {
             System.clearProperty("gapscope.tornado.fp32");
         }
@@ -113,6 +125,6 @@ class TornadoBackendTest {
     }
 
     static Object probeEngine() {
-        return Engine.open(TornadoBackend.selection());
+        return Engine.open(TornadoBackend.defaultSelection());
     }
 }
