@@ -6,10 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.lang.reflect.Method;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.gapscope.api.AttentionResult;
+import org.gapscope.api.Attribution;
 import org.gapscope.api.Backend;
 import org.gapscope.api.Backends;
 import org.gapscope.api.CrowdingResult;
@@ -176,28 +184,97 @@ class EquivalenceTest {
 
     // ---- the harness ----------------------------------------------------------------------------------
 
+    /** Methods of {@link Backend} that describe or configure a backend: every other method is an op. */
+    static final Set<String> NOT_OPS = Set.of("name", "device", "capabilities", "priority", "available",
+            "unavailableReason", "devices", "configured");
+
+    static final List<String> FAMILIES = List.of("tiny", "odd", "large", "inf-nan");
+
+    /** The ops, read from the Backend interface itself. */
+    static Set<String> ops() {
+        return Arrays.stream(Backend.class.getMethods()).map(Method::getName).filter(n -> !NOT_OPS.contains(n))
+                .collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /** A check of one op: on one backend, the dynamic tests it consists of. */
+    interface Case {
+        List<DynamicTest> tests(Backend backend);
+    }
+
+    /** Per dtype and row family (the row ops). */
+    interface RowCheck {
+        void check(Backend backend, DType dtype, Rows rows) throws Throwable;
+    }
+
+    /** Per dtype and shape family. */
+    interface FamilyCheck {
+        void check(Backend backend, DType dtype, String family) throws Throwable;
+    }
+
+    static Case perRows(String op, RowCheck check) {
+        return backend -> {
+            List<DynamicTest> t = new ArrayList<>();
+            for (DType dtype : DTYPES) {
+                for (Rows rows : rowFamilies()) {
+                    t.add(DynamicTest.dynamicTest(op + " " + dtype + " " + rows.family(),
+                            () -> check.check(backend, dtype, rows)));
+                }
+            }
+            return t;
+        };
+    }
+
+    static Case perFamily(String op, FamilyCheck check) {
+        return backend -> {
+            List<DynamicTest> t = new ArrayList<>();
+            for (DType dtype : DTYPES) {
+                for (String family : FAMILIES) {
+                    t.add(DynamicTest.dynamicTest(op + " " + dtype + " " + family, () -> check.check(backend, dtype, family)));
+                }
+            }
+            return t;
+        };
+    }
+
+    /** The harness's cases, one per op of {@link Backend}, keyed by the op's name. */
+    static Map<String, Case> cases() {
+        Map<String, Case> m = new LinkedHashMap<>();
+        m.put("logSumExp", perRows("logSumExp", EquivalenceTest::logSumExp));
+        m.put("softmax", perRows("softmax", (b, dt, rows) -> softmax(b, dt, rows, false)));
+        m.put("logSoftmax", perRows("logSoftmax", (b, dt, rows) -> softmax(b, dt, rows, true)));
+        m.put("attention", perFamily("attention", EquivalenceTest::attention));
+        m.put("jensenGap", perFamily("jensenGap", EquivalenceTest::jensenGap));
+        m.put("mixtureGaps", perFamily("mixtureGaps", EquivalenceTest::mixtureGaps));
+        m.put("attribution", b -> List.of(DynamicTest.dynamicTest("attribution H = 1 / 3 / 5",
+                () -> attribution(b))));
+        m.put("crowding", b -> List.of(DynamicTest.dynamicTest("crowding (every law, mitigation, N = 1 .. 300001)",
+                () -> crowding(b))));
+        m.put("positional", b -> List.of(DynamicTest.dynamicTest("positional tiny / odd / large",
+                () -> positional(b))));
+        return m;
+    }
+
+    /**
+     * The op list is the interface's, not a list kept by hand (as EJML pairs its reference and fast
+     * classes by reflection): an op added to {@link Backend} without a case here fails this test, and so
+     * does a case for an op that is gone.
+     */
+    @Test
+    void everyOpOfTheBackendInterfaceHasACase() {
+        Set<String> ops = ops();
+        Set<String> cased = new TreeSet<>(cases().keySet());
+        assertEquals(ops, cased, ops.size() + " ops in Backend, " + cased.size() + " cases in the harness");
+        assertTrue(ops.contains("attribution") && ops.contains("logSumExp"), ops.toString());
+    }
+
     @TestFactory
     Stream<DynamicNode> everyOpOnEveryBackend() {
         List<DynamicNode> perBackend = new ArrayList<>();
         for (Backend backend : backendsUnderTest()) {
             List<DynamicNode> tests = new ArrayList<>();
-            for (DType dtype : DTYPES) {
-                for (Rows rows : rowFamilies()) {
-                    String tag = dtype + " " + rows.family();
-                    tests.add(DynamicTest.dynamicTest("logSumExp " + tag, () -> logSumExp(backend, dtype, rows)));
-                    tests.add(DynamicTest.dynamicTest("softmax " + tag, () -> softmax(backend, dtype, rows, false)));
-                    tests.add(DynamicTest.dynamicTest("logSoftmax " + tag, () -> softmax(backend, dtype, rows, true)));
-                }
-                for (String family : List.of("tiny", "odd", "large", "inf-nan")) {
-                    String tag = dtype + " " + family;
-                    tests.add(DynamicTest.dynamicTest("jensenGap " + tag, () -> jensenGap(backend, dtype, family)));
-                    tests.add(DynamicTest.dynamicTest("attention " + tag, () -> attention(backend, dtype, family)));
-                    tests.add(DynamicTest.dynamicTest("mixtureGaps " + tag, () -> mixtureGaps(backend, dtype, family)));
-                }
+            for (Case c : cases().values()) {
+                tests.addAll(c.tests(backend));
             }
-            tests.add(DynamicTest.dynamicTest("crowding (every law, mitigation, N = 1 .. 300001)",
-                    () -> crowding(backend)));
-            tests.add(DynamicTest.dynamicTest("positional tiny / odd / large", () -> positional(backend)));
             perBackend.add(DynamicContainer.dynamicContainer(backend.name(), tests));
         }
         assertFalse(perBackend.isEmpty(), "no backend besides reference is registered");
@@ -335,6 +412,32 @@ class EquivalenceTest {
             close(w + " heads", e.heads(), a.heads(), 1e-12);
             close(w + " contributions", e.contributions(), a.contributions(), 1e-12);
             close(w + " divergences", e.divergences(), a.divergences(), 1e-12);
+        }
+    }
+
+    /**
+     * alpha = P^+ Pi of H head distributions (softmax of Gaussian rows) and their mean: host FP64 linear
+     * algebra in every backend (one SVD-based pseudoinverse), so 1e-12 is FP64 rounding slack.
+     */
+    static void attribution(Backend backend) {
+        for (int h : new int[] {1, 3, 5}) {
+            int v = 17;
+            double[][] probs = new double[h][];
+            double[] aggregate = new double[v];
+            for (int j = 0; j < h; j++) {
+                probs[j] = REF.softmax(Tensor.of(gaussian(v, 1.5, 50 + j), v), 1.0).toDoubles();
+                for (int y = 0; y < v; y++) {
+                    aggregate[y] += probs[j][y] / h;
+                }
+            }
+            aggregate[0] += 0.01; // not in the span: a residual that is not zero
+            Attribution e = REF.attribution(probs, aggregate);
+            Attribution a = backend.attribution(probs, aggregate);
+            String w = backend.name() + " attribution H=" + h;
+            close(w + " alpha", e.alpha(), a.alpha(), 1e-12);
+            close(w + " projection", e.projection(), a.projection(), 1e-12);
+            close(w + " residual", e.residual(), a.residual(), 1e-12);
+            close(w + " residualNorm", e.residualNorm(), a.residualNorm(), 1e-12);
         }
     }
 
