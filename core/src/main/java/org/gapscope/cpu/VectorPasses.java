@@ -41,6 +41,10 @@ final class VectorPasses {
         return DS.length();
     }
 
+    static int floatLanes() {
+        return FS.length();
+    }
+
     static int vectorBits() {
         return FS.vectorBitSize();
     }

@@ -23,12 +23,14 @@ import org.gapscope.api.Backends;
 import org.gapscope.api.CrowdingResult;
 import org.gapscope.api.CrowdingSpec;
 import org.gapscope.api.DType;
+import org.gapscope.api.ErrorBounds;
 import org.gapscope.api.GapResult;
 import org.gapscope.api.Law;
 import org.gapscope.api.MaskAlignment;
 import org.gapscope.api.Mitigation;
 import org.gapscope.api.MixtureGaps;
 import org.gapscope.api.Tensor;
+import org.gapscope.cpu.CpuBackend;
 import org.gapscope.kernels.Laws;
 import org.gapscope.reference.ReferenceBackend;
 import org.junit.jupiter.api.DynamicContainer;
@@ -43,8 +45,8 @@ import org.junit.jupiter.api.TestFactory;
  * here names one. Families: tiny (V = H = T = 1), odd (sizes that are no multiple of any vector
  * width or chunk), large (V = 262144), and rows with +-inf / NaN.
  *
- * <p>Tolerances follow from the accumulation schemes a backend may use (docs/MATH.md section 1),
- * per dtype; each is derived where it is defined below.
+ * <p>Tolerances are the error bounds of {@link ErrorBounds}, derived there from the accumulation
+ * schemes a backend may use (docs/MATH.md section 1), per dtype.
  */
 class EquivalenceTest {
 
@@ -66,44 +68,18 @@ class EquivalenceTest {
         assertEquals(accelerator ? "tornado" : "cpu", Backends.select("auto").name(), "auto picks the fastest");
     }
 
-    // ---- tolerances ------------------------------------------------------------------------------
+    // ---- tolerances: the bounds of ErrorBounds, where each is derived --------------------------------
+
+    /** FP32 terms per lane of the cpu backend's exp sums on this machine (4096-element chunks). */
+    static final int TERMS_PER_LANE = CpuBackend.CHUNK / CpuBackend.floatLanes();
 
     /**
-     * Absolute tolerance of an LSE (or log Z) of values with |x/T| &le; maxAbs.
-     * F32 data may be summed in FP32 (exp in FP32, blocks of &le; 4096 in 16 lanes, folded into FP64):
-     * exp's relative error 2 ulp = 1.2e-7; rounding x/T - m to FP32 costs 2^-24 |x/T - m| relative per
-     * term, which weighted by the terms is &le; 6e-8 ln V = 7.5e-7 at V = 262144; each lane adds at most
-     * 256 terms in FP32: 256 * 2^-24 = 1.5e-5 relative worst case. Sum &lt; 2e-5 in log D, plus the FP32
-     * rounding of x * (1/T): 6e-8 |x/T|. F64 data: FP64 sums of V terms, V 2^-53 = 3e-11 at V = 262144,
-     * plus 2^-53 |x/T| for x * (1/T) against x / T: 1e-10 + 1e-15 |x/T| leaves a margin of 3.
+     * Absolute tolerance of an LSE (or log Z) over v values with |x/T| &le; maxAbs: FP32 data may be
+     * summed in FP32 lanes ({@link ErrorBounds#lseF32}), FP64 data in FP64 ({@link ErrorBounds#lseF64}).
      */
-    static double lseTol(DType dtype, double maxAbs) {
-        return dtype == DType.F32 ? 2e-5 + 1.2e-7 * maxAbs : 1e-10 + 1e-15 * maxAbs;
+    static double lseTol(DType dtype, long v, double maxAbs) {
+        return ErrorBounds.lse(dtype, TERMS_PER_LANE, v, maxAbs);
     }
-
-    /**
-     * Attention: F32 inputs may be multiplied and accumulated in FP32: a dot product of d &le; 128 terms
-     * with |q_c k_c| &le; 1 errs by &le; 128 * 6e-8 = 8e-6, exp turns that into a relative error of the
-     * weights, so outputs with |v| &le; 4 and the LSE err by &lt; 4e-5: 1e-4. F64: FP64 with one rounding
-     * per key and rescale, tk * 2^-53 * 4 = 2e-13 at tk = 512: 1e-10.
-     */
-    static double attentionTol(DType dtype) {
-        return dtype == DType.F32 ? 1e-4 : 1e-10;
-    }
-
-    /**
-     * Crowding draws are Philox-identical; vector log/sqrt/cos/sin/exp may differ from java.lang.Math by an
-     * ulp (4e-16 relative on |X| &le; 10: 4e-15 absolute per score and per exp term), sums of N &le; 3e5
-     * terms in FP64 in another order differ by N 2^-53 = 3e-11 relative: 1e-9 on the LSE, and
-     * |dP| &le; P(1-P) |dLSE| &lt; 1e-9 on P.
-     */
-    static final double CROWDING_TOL = 1e-9;
-
-    /**
-     * Positional sums: FP64 in the same order over k; a vector cos may differ from java.lang.Math.cos
-     * by an ulp (1.1e-16 per term), so m = 64 terms differ by &lt; 64 * 2.2e-16 = 1.4e-14: 1e-12.
-     */
-    static final double POSITIONAL_TOL = 1e-12;
 
     // ---- data -----------------------------------------------------------------------------------
 
@@ -285,7 +261,7 @@ class EquivalenceTest {
         Tensor x = tensor(dtype, rows.values(), rows.shape());
         double[] expected = REF.logSumExp(x, rows.temperature());
         double[] actual = backend.logSumExp(x, rows.temperature());
-        close(backend.name() + " logSumExp", expected, actual, lseTol(dtype, maxAbs(rows.values()) / rows.temperature()));
+        close(backend.name() + " logSumExp", expected, actual, lseTol(dtype, rows.shape()[rows.shape().length - 1], maxAbs(rows.values()) / rows.temperature()));
     }
 
     /**
@@ -297,7 +273,7 @@ class EquivalenceTest {
         Tensor e = log ? REF.logSoftmax(x, rows.temperature()) : REF.softmax(x, rows.temperature());
         Tensor a = log ? backend.logSoftmax(x, rows.temperature()) : backend.softmax(x, rows.temperature());
         assertArrayEquals(x.shape(), a.shape(), "shape");
-        double tol = lseTol(dtype, maxAbs(rows.values()) / rows.temperature());
+        double tol = lseTol(dtype, rows.shape()[rows.shape().length - 1], maxAbs(rows.values()) / rows.temperature());
         for (long i = 0; i < x.size(); i++) {
             double ev = e.get(i);
             double t = log ? tol + 1e-15 * Math.abs(ev) : 1.01 * tol * Math.abs(ev) + 1e-300;
@@ -331,9 +307,9 @@ class EquivalenceTest {
         double maxAbs = maxAbs(logits) * h + maxAbs(extra);
         // log Z_h: one LSE each. log Z and log Z of the mean: an LSE of sums of H (+1) logits, summed in
         // FP64 by every scheme we allow (H 2^-53 |L|, far below lseTol). Gamma, gammaJ and the ledger
-        // add H such log Z_h: (H + 1) lseTol.
-        double tolZ = lseTol(dtype, maxAbs);
-        double tolGamma = (h + 1) * tolZ;
+        // add H such log Z_h: ErrorBounds.gamma.
+        double tolZ = lseTol(dtype, v, maxAbs);
+        double tolGamma = ErrorBounds.gamma(h, tolZ);
         for (int mode = 0; mode < 3; mode++) {
             Tensor ex = mode == 0 ? null : mode == 1 ? tensor(dtype, java.util.Arrays.copyOf(extra, v), v)
                     : tensor(dtype, extra, b, v);
@@ -380,7 +356,7 @@ class EquivalenceTest {
         Tensor tkT = tensor(dtype, k, heads, tk, d);
         Tensor tvT = tensor(dtype, vv, heads, tk, dv);
         double scale = 1.0 / Math.sqrt(d);
-        double tol = attentionTol(dtype);
+        double tol = ErrorBounds.attention(dtype);
         for (MaskAlignment mask : MaskAlignment.values()) {
             AttentionResult e = REF.attention(tqT, tkT, tvT, scale, mask);
             AttentionResult a = backend.attention(tqT, tkT, tvT, scale, mask);
@@ -392,7 +368,7 @@ class EquivalenceTest {
         }
     }
 
-    /** Shared FP64 host code for one token: identical arithmetic, so 1e-12 is FP64 rounding slack. */
+    /** Shared FP64 host code for one token: identical arithmetic ({@link ErrorBounds#SHARED_HOST}). */
     static void mixtureGaps(Backend backend, DType dtype, String family) {
         if (family.equals("inf-nan") || family.equals("large")) {
             return; // one token of host code: the odd and tiny families cover it
@@ -406,18 +382,18 @@ class EquivalenceTest {
             MixtureGaps e = REF.mixtureGaps(l, beta, 0, score, Double.NaN);
             MixtureGaps a = backend.mixtureGaps(l, beta, 0, score, Double.NaN);
             String w = backend.name() + " mixtureGaps " + score;
-            close(w + " mixture", e.mixture(), a.mixture(), 1e-12);
-            close(w + " gap", e.gap(), a.gap(), 1e-12);
-            close(w + " c", e.c(), a.c(), 1e-12);
-            close(w + " heads", e.heads(), a.heads(), 1e-12);
-            close(w + " contributions", e.contributions(), a.contributions(), 1e-12);
-            close(w + " divergences", e.divergences(), a.divergences(), 1e-12);
+            close(w + " mixture", e.mixture(), a.mixture(), ErrorBounds.SHARED_HOST);
+            close(w + " gap", e.gap(), a.gap(), ErrorBounds.SHARED_HOST);
+            close(w + " c", e.c(), a.c(), ErrorBounds.SHARED_HOST);
+            close(w + " heads", e.heads(), a.heads(), ErrorBounds.SHARED_HOST);
+            close(w + " contributions", e.contributions(), a.contributions(), ErrorBounds.SHARED_HOST);
+            close(w + " divergences", e.divergences(), a.divergences(), ErrorBounds.SHARED_HOST);
         }
     }
 
     /**
      * alpha = P^+ Pi of H head distributions (softmax of Gaussian rows) and their mean: host FP64 linear
-     * algebra in every backend (one SVD-based pseudoinverse), so 1e-12 is FP64 rounding slack.
+     * algebra in every backend (one SVD-based pseudoinverse): {@link ErrorBounds#SHARED_HOST}.
      */
     static void attribution(Backend backend) {
         for (int h : new int[] {1, 3, 5}) {
@@ -434,10 +410,10 @@ class EquivalenceTest {
             Attribution e = REF.attribution(probs, aggregate);
             Attribution a = backend.attribution(probs, aggregate);
             String w = backend.name() + " attribution H=" + h;
-            close(w + " alpha", e.alpha(), a.alpha(), 1e-12);
-            close(w + " projection", e.projection(), a.projection(), 1e-12);
-            close(w + " residual", e.residual(), a.residual(), 1e-12);
-            close(w + " residualNorm", e.residualNorm(), a.residualNorm(), 1e-12);
+            close(w + " alpha", e.alpha(), a.alpha(), ErrorBounds.SHARED_HOST);
+            close(w + " projection", e.projection(), a.projection(), ErrorBounds.SHARED_HOST);
+            close(w + " residual", e.residual(), a.residual(), ErrorBounds.SHARED_HOST);
+            close(w + " residualNorm", e.residualNorm(), a.residualNorm(), ErrorBounds.SHARED_HOST);
         }
     }
 
@@ -464,8 +440,8 @@ class EquivalenceTest {
             CrowdingResult e = REF.crowding(spec);
             CrowdingResult a = backend.crowding(spec);
             String w = backend.name() + " crowding " + spec;
-            close(w + " p", e.p(), a.p(), CROWDING_TOL);
-            close(w + " lse", e.logSumDistractors(), a.logSumDistractors(), CROWDING_TOL);
+            close(w + " p", e.p(), a.p(), ErrorBounds.CROWDING);
+            close(w + " lse", e.logSumDistractors(), a.logSumDistractors(), ErrorBounds.CROWDING);
         }
     }
 
@@ -483,7 +459,7 @@ class EquivalenceTest {
         }
         for (int s = 0; s < 3; s++) {
             close(backend.name() + " positional m=" + omegas[s].length, REF.positional(omegas[s], deltas[s]),
-                    backend.positional(omegas[s], deltas[s]), POSITIONAL_TOL);
+                    backend.positional(omegas[s], deltas[s]), ErrorBounds.POSITIONAL);
         }
     }
 }
