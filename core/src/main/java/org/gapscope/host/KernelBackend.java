@@ -72,22 +72,25 @@ public class KernelBackend implements Backend {
 
     private final String name;
     protected final Launcher launcher;
+    /** The one decomposition of every pass; the three fields below are its components, for brevity. */
+    protected final Decomposition decomposition;
     protected final int layout;
     protected final int chunkLength;
     protected final int crowdingChunkLength;
     private int batchElements = BATCH_ELEMENTS;
 
-    /**
-     * @param layout              {@link Chunks#CONTIGUOUS} or {@link Chunks#STRIDED}
-     * @param chunkLength         elements per chunk of a vocabulary row (LSE, softmax, Gamma)
-     * @param crowdingChunkLength distractors per chunk of the crowding simulation
-     */
-    public KernelBackend(String name, Launcher launcher, int layout, int chunkLength, int crowdingChunkLength) {
+    public KernelBackend(String name, Launcher launcher, Decomposition decomposition) {
         this.name = name;
         this.launcher = launcher;
-        this.layout = layout;
-        this.chunkLength = chunkLength;
-        this.crowdingChunkLength = crowdingChunkLength;
+        this.decomposition = decomposition;
+        this.layout = decomposition.layout();
+        this.chunkLength = decomposition.chunk();
+        this.crowdingChunkLength = decomposition.crowdingChunk();
+    }
+
+    /** A host backend: {@link Decomposition#host(int, int, int)}. */
+    public KernelBackend(String name, Launcher launcher, int layout, int chunkLength, int crowdingChunkLength) {
+        this(name, launcher, Decomposition.host(layout, chunkLength, crowdingChunkLength));
     }
 
     @Override

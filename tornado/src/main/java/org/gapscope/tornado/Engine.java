@@ -17,6 +17,7 @@ import org.gapscope.api.DType;
 import org.gapscope.api.DeviceInfo;
 import org.gapscope.api.InputException;
 import org.gapscope.api.Tensor;
+import org.gapscope.host.Decomposition;
 import org.gapscope.kernels.Chunks;
 import uk.ac.manchester.tornado.api.TornadoBackend;
 import uk.ac.manchester.tornado.api.TornadoDeviceMap;
@@ -55,9 +56,8 @@ final class Engine {
     final DeviceInfo info;
     final boolean accelerator;
     final int computeUnits;
-    final int layout;
-    final int chunk;
-    final int local;
+    /** Layout, chunk lengths and work-group size of every launch on this device (and of the host passes). */
+    final Decomposition decomposition;
     /** Work-group size of the KernelContext LSE (0: the @Parallel form): on by default on GPUs. */
     final int group;
     /** Elements per chunk (= per work-group) of the KernelContext LSE. */
@@ -69,7 +69,7 @@ final class Engine {
      */
     final boolean fp32;
     private final int maxPlans;
-    private final LinkedHashMap<String, Plans.Plan> plans = new LinkedHashMap<>(16, 0.75f, true);
+    private final LinkedHashMap<PlanKey, Plans.Plan> plans = new LinkedHashMap<>(16, 0.75f, true);
 
     private Engine(TornadoDevice device, DeviceInfo info) {
         this.device = device;
@@ -83,9 +83,10 @@ final class Engine {
         }
         this.computeUnits = Math.max(1, cu);
         String lay = System.getProperty("gapscope.tornado.layout", accelerator ? "strided" : "contiguous");
-        this.layout = lay.equalsIgnoreCase("strided") ? Chunks.STRIDED : Chunks.CONTIGUOUS;
-        this.chunk = Math.max(1, Integer.getInteger("gapscope.tornado.chunk", accelerator ? 1024 : 4096));
-        this.local = Math.max(1, Integer.getInteger("gapscope.tornado.local", accelerator ? 128 : 8));
+        this.decomposition = new Decomposition(lay.equalsIgnoreCase("strided") ? Chunks.STRIDED : Chunks.CONTIGUOUS,
+                Math.max(1, Integer.getInteger("gapscope.tornado.chunk", accelerator ? 1024 : 4096)),
+                Math.max(1, Integer.getInteger("gapscope.tornado.crowdingChunk", 16384)),
+                Math.max(1, Integer.getInteger("gapscope.tornado.local", accelerator ? 128 : 8)));
         this.maxPlans = Math.max(1, Integer.getInteger("gapscope.tornado.plans", 16));
         this.fp32 = !info.fp64() || Boolean.getBoolean("gapscope.tornado.fp32");
         int grp = Integer.getInteger("gapscope.tornado.group", 128);
@@ -152,21 +153,74 @@ final class Engine {
     // ---- plans and launches ------------------------------------------------------------------------
 
     /**
-     * The cached plan for {@code key} (its first word names the op), built on first use. A build that
-     * fails (TornadoVM cannot parse a task for the device) becomes a {@link TornadoFailure}.
+     * The identity of a cached plan: the op and every value that becomes a constant of its device code
+     * (shapes, chunk counts, layout, mode codes). The decomposition's work-group size is the same for
+     * every plan of an engine, so it is not part of a key.
+     */
+    interface PlanKey {
+        /** The op's name, as errors report it. */
+        String op();
+    }
+
+    record LseKey(boolean f32, int rows, int v, int chunks, int layout, int group) implements PlanKey {
+        public String op() {
+            return "logSumExp";
+        }
+    }
+
+    record LseF32Key(int rows, int v, int chunks, int layout) implements PlanKey {
+        public String op() {
+            return "logSumExp";
+        }
+    }
+
+    record SoftmaxKey(boolean f32, int rows, int v, int chunks, int layout, int log) implements PlanKey {
+        public String op() {
+            return log == 1 ? "logSoftmax" : "softmax";
+        }
+    }
+
+    record GapKey(boolean f32, int tokens, int heads, int v, int extraMode, int chunks, int layout) implements PlanKey {
+        public String op() {
+            return "jensenGap";
+        }
+    }
+
+    record AttentionKey(int heads, int tq, int tk, int d, int dv, int mask) implements PlanKey {
+        public String op() {
+            return "attention";
+        }
+    }
+
+    record CrowdingKey(int reps, long distractors, int chunks, int layout) implements PlanKey {
+        public String op() {
+            return "crowding";
+        }
+    }
+
+    /** The frequencies are constants of the plan too: their hash here, their values checked on a hit. */
+    record PositionalKey(int m, int count, int omegasHash) implements PlanKey {
+        public String op() {
+            return "positional";
+        }
+    }
+
+    /**
+     * The cached plan for {@code key}, built on first use. A build that fails (TornadoVM cannot parse a
+     * task for the device) becomes a {@link TornadoFailure} naming the key's op.
      */
     @SuppressWarnings("unchecked")
-    synchronized <P extends Plans.Plan> P plan(String key, Supplier<P> build) {
+    synchronized <P extends Plans.Plan> P plan(PlanKey key, Supplier<P> build) {
         Plans.Plan p = plans.get(key);
         if (p == null) {
             try {
                 p = build.get(); // TornadoVM sketches (parses) the tasks here: a bailout may come now
             } catch (RuntimeException | Error e) {
-                throw new TornadoFailure(key.split(" ")[0], info, e);
+                throw new TornadoFailure(key.op(), info, e);
             }
             plans.put(key, p);
             while (plans.size() > maxPlans) {
-                Map.Entry<String, Plans.Plan> eldest = plans.entrySet().iterator().next();
+                Map.Entry<PlanKey, Plans.Plan> eldest = plans.entrySet().iterator().next();
                 plans.remove(eldest.getKey());
                 eldest.getValue().close();
             }
@@ -184,7 +238,7 @@ final class Engine {
     }
 
     int chunks(long n) {
-        return (int) Math.max(1, (n + chunk - 1) / chunk);
+        return (int) Math.max(1, (n + decomposition.chunk() - 1) / decomposition.chunk());
     }
 
     // ---- logSumExp ----------------------------------------------------------------------------------
@@ -202,8 +256,9 @@ final class Engine {
         boolean f32 = x.dtype() == DType.F32;
         int grp = f32 ? group : 0;
         int c = grp > 0 ? (int) Math.max(1, (v + groupChunk - 1L) / groupChunk) : chunks(v);
-        Plans.Lse p = plan("lse " + f32 + " " + n + " " + v + " " + c + " " + layout + " " + grp,
-                () -> Plans.Lse.build(device, f32, n, v, c, layout, local, grp));
+        int layout = decomposition.layout();
+        Plans.Lse p = plan(new LseKey(f32, n, v, c, layout, grp),
+                () -> Plans.Lse.build(device, f32, n, v, c, layout, decomposition.local(), grp));
         boolean[] bad = f32 ? copyIn(x, (long) r0 * v, p.xf, n, v, invT) : copyIn(x, (long) r0 * v, p.xd, n, v, invT);
         p.p[0] = invT;
         run("logSumExp", p);
@@ -217,8 +272,9 @@ final class Engine {
             throw needsFp64("logSumExp of F64 data");
         }
         int c = chunks(v);
-        Plans.LseF32 p = plan("lse32c " + n + " " + v + " " + c + " " + layout,
-                () -> Plans.LseF32.build(device, n, v, c, layout, local));
+        int layout = decomposition.layout();
+        Plans.LseF32 p = plan(new LseF32Key(n, v, c, layout),
+                () -> Plans.LseF32.build(device, n, v, c, layout, decomposition.local()));
         boolean[] bad = copyIn(x, (long) r0 * v, p.x, n, v, invT);
         p.p[0] = (float) invT;
         run("logSumExp", p);
@@ -248,8 +304,9 @@ final class Engine {
         }
         boolean f32 = x.dtype() == DType.F32;
         int c = chunks(v);
-        Plans.Softmax p = plan("softmax " + f32 + " " + n + " " + v + " " + c + " " + layout + " " + log,
-                () -> Plans.Softmax.build(device, f32, n, v, c, layout, log, local));
+        int layout = decomposition.layout();
+        Plans.Softmax p = plan(new SoftmaxKey(f32, n, v, c, layout, log),
+                () -> Plans.Softmax.build(device, f32, n, v, c, layout, log, decomposition.local()));
         boolean[] bad = f32 ? copyIn(x, (long) r0 * v, p.xf, n, v, invT) : copyIn(x, (long) r0 * v, p.xd, n, v, invT);
         p.p[0] = invT;
         for (int r = 0; r < n; r++) {
@@ -278,8 +335,9 @@ final class Engine {
         int extraMode = extra == null ? 0 : extra.rank() == 2 ? 2 : 1;
         int extraLen = extraMode == 0 ? 0 : extraMode == 2 ? n * v : v;
         int c = chunks(v);
-        Plans.Gap p = plan("gap " + f32 + " " + n + " " + h + " " + v + " " + extraMode + " " + c + " " + layout,
-                () -> Plans.Gap.build(device, f32, n, h, v, extraMode, extraLen, c, layout, local));
+        int layout = decomposition.layout();
+        Plans.Gap p = plan(new GapKey(f32, n, h, v, extraMode, c, layout),
+                () -> Plans.Gap.build(device, f32, n, h, v, extraMode, extraLen, c, layout, decomposition.local()));
         boolean[] badHeads = f32 ? copyIn(logits, (long) t0 * h * v, p.lf, n, h * v, 1.0)
                 : copyIn(logits, (long) t0 * h * v, p.ld, n, h * v, 1.0);
         boolean[] badExtra = new boolean[n];
@@ -320,8 +378,8 @@ final class Engine {
         if (fp32) {
             throw needsFp64("attention");
         }
-        Plans.Attn p = plan("attention " + nh + " " + tq + " " + tk + " " + d + " " + dv + " " + mask,
-                () -> Plans.Attn.build(device, nh, tq, tk, d, dv, mask, local));
+        Plans.Attn p = plan(new AttentionKey(nh, tq, tk, d, dv, mask),
+                () -> Plans.Attn.build(device, nh, tq, tk, d, dv, mask, decomposition.local()));
         System.arraycopy(q, 0, p.q, 0, p.q.length);
         System.arraycopy(k, 0, p.k, 0, p.k.length);
         System.arraycopy(v, 0, p.v, 0, p.v.length);
@@ -338,8 +396,9 @@ final class Engine {
         if (fp32) {
             throw needsFp64("crowding");
         }
-        Plans.Crowd p = plan("crowding " + reps + " " + distractors + " " + chunks + " " + layout,
-                () -> Plans.Crowd.build(device, reps, distractors, chunks, layout, local));
+        int layout = decomposition.layout();
+        Plans.Crowd p = plan(new CrowdingKey(reps, distractors, chunks, layout),
+                () -> Plans.Crowd.build(device, reps, distractors, chunks, layout, decomposition.local()));
         p.p[0] = a;
         p.p[1] = b;
         p.p[2] = c;
@@ -359,7 +418,8 @@ final class Engine {
             throw needsFp64("positional");
         }
         double[] w = omegas.clone();
-        Plans.Pos p = plan("positional " + w.length + " " + deltas.length + " " + Arrays.hashCode(w),
+        int local = decomposition.local();
+        Plans.Pos p = plan(new PositionalKey(w.length, deltas.length, Arrays.hashCode(w)),
                 () -> Plans.Pos.build(device, w, deltas.length, local));
         if (!Arrays.equals(p.omegas, omegas)) { // a hash collision: a plan of its own, uncached
             try (Plans.Pos fresh = Plans.Pos.build(device, w, deltas.length, local)) {

@@ -10,6 +10,7 @@ import org.gapscope.api.CrowdingSpec;
 import org.gapscope.api.DeviceInfo;
 import org.gapscope.api.InputException;
 import org.gapscope.api.Tensor;
+import org.gapscope.host.Decomposition;
 import org.gapscope.host.KernelBackend;
 import org.gapscope.host.TornadoHint;
 import org.gapscope.kernels.Chunks;
@@ -72,11 +73,18 @@ public final class TornadoBackend extends KernelBackend {
         this(null);
     }
 
+    /**
+     * The backend on a device: its host passes take the device engine's decomposition, so that one value
+     * decides the chunks of every pass (a device that does not open leaves the backend unavailable).
+     */
     private TornadoBackend(String device) {
-        super("tornado", PARALLEL, Chunks.CONTIGUOUS, 4096,
-                Math.max(1, Integer.getInteger("gapscope.tornado.crowdingChunk", 16384)));
-        this.selection = device == null || device.isBlank() ? defaultSelection() : device.trim();
+        String sel = device == null || device.isBlank() ? defaultSelection() : device.trim();
+        super("tornado", PARALLEL, probe(sel) instanceof Opened o ? o.engine().decomposition : UNAVAILABLE);
+        this.selection = sel;
     }
+
+    /** The decomposition of a backend whose device did not open (it runs nothing). */
+    private static final Decomposition UNAVAILABLE = Decomposition.host(Chunks.CONTIGUOUS, 4096, 16384);
 
     /** The backend on {@code options.device()} (the CLI's --device), or this one when none is given. */
     @Override
@@ -91,6 +99,10 @@ public final class TornadoBackend extends KernelBackend {
 
     /** The engine of this instance's device, or why there is none. */
     private Probe probe() {
+        return probe(selection);
+    }
+
+    private static Probe probe(String selection) {
         synchronized (ENGINES) {
             return ENGINES.computeIfAbsent(selection, TornadoBackend::open);
         }
@@ -154,8 +166,9 @@ public final class TornadoBackend extends KernelBackend {
                             + " other ops need FP64 and fail");
         }
         return new Capabilities(e.info.fp64(), e.computeUnits, e.accelerator,
-                "FP64 on the device: per-chunk (m, d) states (" + (e.layout == Chunks.STRIDED ? "strided" : "contiguous")
-                        + " chunks of " + e.chunk + "), merged on the device in chunk order");
+                "FP64 on the device: per-chunk (m, d) states (" + (e.decomposition.layout() == Chunks.STRIDED
+                        ? "strided" : "contiguous") + " chunks of " + e.decomposition.chunk()
+                        + "), merged on the device in chunk order");
     }
 
     /** Above cpu on a GPU or accelerator, below it on a CPU device (PoCL), so auto picks the faster. */

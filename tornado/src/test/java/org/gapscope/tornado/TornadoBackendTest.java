@@ -66,6 +66,12 @@ class TornadoBackendTest {
         }
     }
 
+    record AbsoluteKey(int n) implements Engine.PlanKey {
+        public String op() {
+            return "absolute";
+        }
+    }
+
     @Test
     void aTaskThatDoesNotCompileIsAnErrorNotASilentJavaRun() {
         assertTrue(Backends.select("tornado").available());
@@ -76,7 +82,7 @@ class TornadoBackendTest {
         // TornadoVM reports this one while the task graph is built (parsing the task); others only when
         // the plan first executes: both paths end in a TornadoFailure.
         TornadoFailure f = assertThrows(TornadoFailure.class, () -> engine.run("absolute",
-                engine.plan("absolute 4", () -> new Plans.Plan(new TaskGraph("bad")
+                engine.plan(new AbsoluteKey(4), () -> new Plans.Plan(new TaskGraph("bad")
                         .transferToDevice(DataTransferMode.EVERY_EXECUTION, a)
                         .task("abs", TornadoBackendTest::absolute, a, 4)
                         .transferToHost(DataTransferMode.EVERY_EXECUTION, a), new GridScheduler("bad.abs", w),
