@@ -87,6 +87,48 @@ public final class LogSumExp {
         out[row] = mergeLse(row * chunks, chunks, 1, m, d);
     }
 
+    // ---- the work-group form: one chunk per work-group, its work-items reading it with a stride ----
+
+    /**
+     * Work-item t of a work-group of {@code group} items that reduces the contiguous chunk
+     * x[base, base + count): the maximum of x * invT over its elements base + t, base + t + group, ...
+     * (neighbouring work-items read neighbouring elements). LOWEST when it has none.
+     */
+    public static double groupMax(int t, int group, float[] x, long base, long count, double invT) {
+        double mx = LOWEST;
+        for (long k = t; k < count; k += group) {
+            mx = Math.max(mx, x[(int) (base + k)] * invT);
+        }
+        return mx;
+    }
+
+    /** The same work-item's sum of exp(x * invT - top), top being the chunk's maximum. */
+    public static double groupExpSum(int t, int group, float[] x, long base, long count, double invT, double top) {
+        double s = 0.0;
+        for (long k = t; k < count; k += group) {
+            s += Math.exp(x[(int) (base + k)] * invT - top);
+        }
+        return s;
+    }
+
+    /**
+     * One step of a tree reduction of local[0, 2 stride) to local[0, stride) by maximum, as work-item t
+     * does it (t &lt; stride takes local[t + stride]); the launch puts a barrier between steps, and
+     * stride halves from group / 2 to 1, leaving the result in local[0].
+     */
+    public static void treeMaxStep(int t, int stride, double[] local) {
+        if (t < stride) {
+            local[t] = Math.max(local[t], local[t + stride]);
+        }
+    }
+
+    /** The same by sum. */
+    public static void treeSumStep(int t, int stride, double[] local) {
+        if (t < stride) {
+            local[t] = local[t] + local[t + stride];
+        }
+    }
+
     /**
      * Writes softmax (log = 0) or log-softmax (log = 1) of chunk {@code item % chunks} of row
      * {@code item / chunks}, given the row's LSE of x/T in {@code lse[row]}.
