@@ -132,6 +132,43 @@ class TornadoBackendTest {
         assertTrue(e.getMessage().startsWith("positional needs FP64"), e.getMessage());
     }
 
+    /**
+     * The work-group form of the LSE (the default on GPUs), forced on this device: its kernel bodies
+     * (LogSumExp.groupMax, groupExpSum and the tree steps) compile inside a KernelContext task and agree
+     * with the FP64 reference within the FP64-accumulation bound of FP32 data.
+     */
+    @Test
+    void theWorkGroupLseCompilesAndAgreesWithTheReference() {
+        System.setProperty("gapscope.tornado.kc", "true");
+        System.setProperty("gapscope.tornado.groupChunk", "1000");
+        Engine engine;
+        try {
+            engine = Engine.open(TornadoBackend.defaultSelection());
+        } finally {
+            System.clearProperty("gapscope.tornado.kc");
+            System.clearProperty("gapscope.tornado.groupChunk");
+        }
+        assertTrue(engine.group > 0);
+        int rows = 3;
+        int v = 4099;
+        float[] x = new float[rows * v];
+        int[] scratch = new int[4];
+        double maxAbs = 0;
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) org.gapscope.kernels.Laws.draw(i, 0, 6, org.gapscope.kernels.Laws.GAUSSIAN, 0, 3, 0, scratch, 0);
+            maxAbs = Math.max(maxAbs, Math.abs(x[i]) / 0.7);
+        }
+        org.gapscope.api.Tensor t = org.gapscope.api.Tensor.of(x, rows, v);
+        double[] expected = new org.gapscope.reference.ReferenceBackend().logSumExp(t, 0.7);
+        double[] out = new double[rows];
+        boolean[] special = new boolean[rows];
+        engine.lseRows(t, 0, rows, v, 1 / 0.7, out, special);
+        double tol = ErrorBounds.lseF64(v, maxAbs) + ErrorBounds.LSE_F32_SCALE * maxAbs;
+        for (int r = 0; r < rows; r++) {
+            assertTrue(!special[r] && Math.abs(out[r] - expected[r]) <= tol, r + ": " + out[r] + " vs " + expected[r]);
+        }
+    }
+
     static Object probeEngine() {
         return Engine.open(TornadoBackend.defaultSelection());
     }
