@@ -7,8 +7,6 @@ import java.util.Arrays;
 import java.util.PriorityQueue;
 import java.util.stream.IntStream;
 import org.gapscope.api.AttentionResult;
-import org.gapscope.api.Backend;
-import org.gapscope.api.Attribution;
 import org.gapscope.api.Capabilities;
 import org.gapscope.api.Checks;
 import org.gapscope.api.CrowdingResult;
@@ -18,7 +16,6 @@ import org.gapscope.api.GapResult;
 import org.gapscope.api.InputException;
 import org.gapscope.api.MaskAlignment;
 import org.gapscope.api.Mitigation;
-import org.gapscope.api.MixtureGaps;
 import org.gapscope.api.Tensor;
 import org.gapscope.kernels.Attention;
 import org.gapscope.kernels.Chunks;
@@ -45,7 +42,7 @@ import org.gapscope.kernels.Positional;
  * is made from the input while it is read, never from a result: a row whose input is finite and whose
  * fast result is not is a bug in a pass, and is thrown as one ({@link #fastPathBug}), never recomputed.
  */
-public class KernelBackend implements Backend {
+public class KernelBackend extends BaseBackend {
 
     /** Runs a body for work-items 0..items-1 (in any order: every item writes its own slots). */
     @FunctionalInterface
@@ -70,7 +67,6 @@ public class KernelBackend implements Backend {
     /** Elements copied into arrays per batch on the body path (keeps arrays of ~32 MiB at most). */
     protected static final int BATCH_ELEMENTS = 1 << 22;
 
-    private final String name;
     protected final Launcher launcher;
     /** The one decomposition of every pass; the three fields below are its components, for brevity. */
     protected final Decomposition decomposition;
@@ -80,7 +76,8 @@ public class KernelBackend implements Backend {
     private int batchElements = BATCH_ELEMENTS;
 
     public KernelBackend(String name, Launcher launcher, Decomposition decomposition) {
-        this.name = name;
+        super(name, "host CPU, kernel bodies on one thread",
+                new Capabilities(true, 1, false, "FP64 per chunk, chunk states merged in chunk order"), -1);
         this.launcher = launcher;
         this.decomposition = decomposition;
         this.layout = decomposition.layout();
@@ -91,26 +88,6 @@ public class KernelBackend implements Backend {
     /** A host backend: {@link Decomposition#host(int, int, int)}. */
     public KernelBackend(String name, Launcher launcher, int layout, int chunkLength, int crowdingChunkLength) {
         this(name, launcher, Decomposition.host(layout, chunkLength, crowdingChunkLength));
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public String device() {
-        return "host CPU, kernel bodies on one thread";
-    }
-
-    @Override
-    public Capabilities capabilities() {
-        return new Capabilities(true, 1, false, "FP64 per chunk, chunk states merged in chunk order");
-    }
-
-    @Override
-    public int priority() {
-        return -1;
     }
 
     /**
@@ -224,7 +201,7 @@ public class KernelBackend implements Backend {
      * broken. Such a result is never replaced by a host recomputation, which would hide the broken pass.
      */
     protected final IllegalStateException fastPathBug(String op, String what, long index, double value) {
-        return new IllegalStateException(name + " " + op + ": " + what + " " + index + " has finite input but its"
+        return new IllegalStateException(name() + " " + op + ": " + what + " " + index + " has finite input but its"
                 + " result is " + value + " (a bug in the backend's pass, not an input problem)");
     }
 
@@ -441,20 +418,7 @@ public class KernelBackend implements Backend {
         return c;
     }
 
-    // ---- section 4 -----------------------------------------------------------------------------
-
-    /** One token's score gaps: O(H V) FP64 host arithmetic with no hot path, shared by every backend. */
-    @Override
-    public MixtureGaps mixtureGaps(Tensor logits, double[] beta, int target, MixtureGaps.Score score, double c) {
-        return Mixture.gaps(logits, beta, target, score, c);
-    }
-
-    // ---- section 5 -----------------------------------------------------------------------------
-
-    @Override
-    public Attribution attribution(double[][] headProbs, double[] aggregate) {
-        return AttributionSolver.solve(headProbs, aggregate);
-    }
+    // ---- sections 4 and 5: mixtureGaps and attribution are BaseBackend's (shared host code) -----
 
     // ---- section 7 -----------------------------------------------------------------------------
 

@@ -2,8 +2,6 @@ package org.gapscope.reference;
 
 import java.util.PriorityQueue;
 import org.gapscope.api.AttentionResult;
-import org.gapscope.api.Attribution;
-import org.gapscope.api.Backend;
 import org.gapscope.api.Capabilities;
 import org.gapscope.api.Checks;
 import org.gapscope.api.CrowdingResult;
@@ -12,11 +10,9 @@ import org.gapscope.api.DType;
 import org.gapscope.api.GapResult;
 import org.gapscope.api.MaskAlignment;
 import org.gapscope.api.Mitigation;
-import org.gapscope.api.MixtureGaps;
 import org.gapscope.api.Tensor;
-import org.gapscope.host.AttributionSolver;
+import org.gapscope.host.BaseBackend;
 import org.gapscope.host.Fp64Rows;
-import org.gapscope.host.Mixture;
 import org.gapscope.kernels.Laws;
 
 /**
@@ -26,26 +22,10 @@ import org.gapscope.kernels.Laws;
  * <p>Error bound: each LSE is max-shifted and summed sequentially in FP64, so for V terms its absolute
  * error is at most about V * 2^-53 (1e-10 at V = 10^6), far below anything the FP32 backends reach.
  */
-public final class ReferenceBackend implements Backend {
+public final class ReferenceBackend extends BaseBackend {
 
-    @Override
-    public String name() {
-        return "reference";
-    }
-
-    @Override
-    public String device() {
-        return "host CPU, one thread, FP64 loops";
-    }
-
-    @Override
-    public Capabilities capabilities() {
-        return new Capabilities(true, 1, false, "sequential FP64");
-    }
-
-    @Override
-    public int priority() {
-        return 0;
+    public ReferenceBackend() {
+        super("reference", "host CPU, one thread, FP64 loops", new Capabilities(true, 1, false, "sequential FP64"), 0);
     }
 
     // ---- section 1 -----------------------------------------------------------------------------
@@ -120,33 +100,19 @@ public final class ReferenceBackend implements Backend {
     @Override
     public GapResult jensenGap(Tensor logits, Tensor extra, int[] targets) {
         Checks.GapShape s = Checks.gap(logits, extra, targets);
-        int b = s.tokens();
-        int h = s.heads();
-        int v = s.vocab();
-        double[] logZHeads = new double[b * h];
-        double[] logZ = new double[b];
-        double[] logZMean = new double[b];
-        long[] nonFinite = new long[b];
-        for (int t = 0; t < b; t++) {
-            Fp64Rows.gapToken(logits, extra, t, h, v, logZHeads, logZ, logZMean);
-            nonFinite[t] = Fp64Rows.gapTokenNonFinite(logits, extra, t, h, v);
+        // per token, one FP64 pass per head, then the aggregate and the mean (Fp64Rows.gapToken)
+        double[] logZHeads = new double[s.tokens() * s.heads()];
+        double[] logZ = new double[s.tokens()];
+        double[] logZMean = new double[s.tokens()];
+        long[] nonFinite = new long[s.tokens()];
+        for (int t = 0; t < s.tokens(); t++) {
+            Fp64Rows.gapToken(logits, extra, t, s.heads(), s.vocab(), logZHeads, logZ, logZMean);
+            nonFinite[t] = Fp64Rows.gapTokenNonFinite(logits, extra, t, s.heads(), s.vocab());
         }
         return Fp64Rows.gapResult(logits, extra, targets, s, logZHeads, logZ, logZMean, nonFinite);
     }
 
-    // ---- section 4 -----------------------------------------------------------------------------
-
-    @Override
-    public MixtureGaps mixtureGaps(Tensor logits, double[] beta, int target, MixtureGaps.Score score, double c) {
-        return Mixture.gaps(logits, beta, target, score, c);
-    }
-
-    // ---- section 5 -----------------------------------------------------------------------------
-
-    @Override
-    public Attribution attribution(double[][] headProbs, double[] aggregate) {
-        return AttributionSolver.solve(headProbs, aggregate);
-    }
+    // ---- sections 4 and 5: mixtureGaps and attribution are BaseBackend's (shared host code) -----
 
     // ---- section 7 -----------------------------------------------------------------------------
 

@@ -100,23 +100,12 @@ class TornadoBackendTest {
      */
     @Test
     void withoutFp64LogSumExpRunsInCompensatedFp32AndOtherOpsRefuse() {
-        System.setProperty("gapscope.tornado.fp32", "true");
-        Engine engine;
-        try {
-            engine = Engine.open(TornadoBackend.defaultSelection());
-        } finally {
-            System.clearProperty("gapscope.tornado.fp32");
-        }
+        Engine engine = openWith("gapscope.tornado.fp32", "true");
         assertTrue(engine.fp32);
         int rows = 3;
         int v = 20011;
-        float[] x = new float[rows * v];
-        int[] scratch = new int[4];
-        double maxAbs = 0;
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) org.gapscope.kernels.Laws.draw(i, 0, 5, org.gapscope.kernels.Laws.GAUSSIAN, 0, 3, 0, scratch, 0);
-            maxAbs = Math.max(maxAbs, Math.abs(x[i]) / 0.7);
-        }
+        float[] x = gaussian(rows * v, 5);
+        double maxAbs = maxAbs(x) / 0.7;
         x[v + 17] = Float.NaN; // row 1: the host's conventions, as everywhere
         org.gapscope.api.Tensor t = org.gapscope.api.Tensor.of(x, rows, v);
         double[] expected = new org.gapscope.reference.ReferenceBackend().logSumExp(t, 0.7);
@@ -139,25 +128,12 @@ class TornadoBackendTest {
      */
     @Test
     void theWorkGroupLseCompilesAndAgreesWithTheReference() {
-        System.setProperty("gapscope.tornado.kc", "true");
-        System.setProperty("gapscope.tornado.groupChunk", "1000");
-        Engine engine;
-        try {
-            engine = Engine.open(TornadoBackend.defaultSelection());
-        } finally {
-            System.clearProperty("gapscope.tornado.kc");
-            System.clearProperty("gapscope.tornado.groupChunk");
-        }
+        Engine engine = openWith("gapscope.tornado.kc", "true", "gapscope.tornado.groupChunk", "1000");
         assertTrue(engine.group > 0);
         int rows = 3;
         int v = 4099;
-        float[] x = new float[rows * v];
-        int[] scratch = new int[4];
-        double maxAbs = 0;
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) org.gapscope.kernels.Laws.draw(i, 0, 6, org.gapscope.kernels.Laws.GAUSSIAN, 0, 3, 0, scratch, 0);
-            maxAbs = Math.max(maxAbs, Math.abs(x[i]) / 0.7);
-        }
+        float[] x = gaussian(rows * v, 6);
+        double maxAbs = maxAbs(x) / 0.7;
         org.gapscope.api.Tensor t = org.gapscope.api.Tensor.of(x, rows, v);
         double[] expected = new org.gapscope.reference.ReferenceBackend().logSumExp(t, 0.7);
         double[] out = new double[rows];
@@ -167,6 +143,38 @@ class TornadoBackendTest {
         for (int r = 0; r < rows; r++) {
             assertTrue(!special[r] && Math.abs(out[r] - expected[r]) <= tol, r + ": " + out[r] + " vs " + expected[r]);
         }
+    }
+
+    /** An engine of the default device opened with the given system properties (key, value, ...) set. */
+    static Engine openWith(String... properties) {
+        for (int i = 0; i < properties.length; i += 2) {
+            System.setProperty(properties[i], properties[i + 1]);
+        }
+        try {
+            return Engine.open(TornadoBackend.defaultSelection());
+        } finally {
+            for (int i = 0; i < properties.length; i += 2) {
+                System.clearProperty(properties[i]);
+            }
+        }
+    }
+
+    /** N(0, 9) test data from Philox, rounded to FP32. */
+    static float[] gaussian(int n, long seed) {
+        float[] x = new float[n];
+        int[] scratch = new int[4];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) org.gapscope.kernels.Laws.draw(i, 0, seed, org.gapscope.kernels.Laws.GAUSSIAN, 0, 3, 0, scratch, 0);
+        }
+        return x;
+    }
+
+    static double maxAbs(float[] x) {
+        double m = 0;
+        for (float f : x) {
+            m = Math.max(m, Math.abs(f));
+        }
+        return m;
     }
 
     static Object probeEngine() {
