@@ -85,12 +85,10 @@ public interface Backend {
      * C = A B^T ({@code transposeB}: B is [N, K], the layout of a linear layer's weight and of an
      * unembedding) or C = A B (B is [K, N]); A is [M, K]; F32 or F64 operands. Each entry is one sum over
      * k in k order (no split of K), so it does not depend on blocking or threads. Writes into {@code out}
-     * ([M, N], any dtype) or, when null, a new tensor of {@link #matmulType()}. Default: FP64 loops on the
-     * host ({@link org.gapscope.reference.Matmul}).
+     * ([M, N], any dtype) or, when null, a new tensor of {@link #matmulType()}. Backends without a
+     * faster product inherit FP64 loops on the host (org.gapscope.host.BaseBackend).
      */
-    default Tensor matmul(Tensor a, Tensor b, boolean transposeB, Tensor out) {
-        return org.gapscope.reference.Matmul.fp64(a, b, transposeB, out);
-    }
+    Tensor matmul(Tensor a, Tensor b, boolean transposeB, Tensor out);
 
     // ---- docs/MATH.md section 3 ------------------------------------------------------------
 

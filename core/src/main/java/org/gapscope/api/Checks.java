@@ -151,4 +151,25 @@ public final class Checks {
             }
         }
     }
+
+    /** [M, K, N] of a matrix product (A [M, K], B [N, K] transposed or [K, N], out null or [M, N]). */
+    public static int[] matmul(Tensor a, Tensor b, boolean transposeB, Tensor out) {
+        if (a.rank() != 2 || b.rank() != 2) {
+            throw new InputException("matmul: A and B must be matrices, got " + a + " and " + b);
+        }
+        long m = a.dim(0);
+        long k = a.dim(1);
+        long kb = transposeB ? b.dim(1) : b.dim(0);
+        long n = transposeB ? b.dim(0) : b.dim(1);
+        if (k != kb) {
+            throw new InputException("matmul: shapes do not compose: A " + a + ", B " + b + (transposeB ? " (transposed)" : ""));
+        }
+        if (m > Integer.MAX_VALUE || k > Integer.MAX_VALUE || n > Integer.MAX_VALUE) {
+            throw new InputException("matmul: dimension over 2^31 in A " + a + ", B " + b);
+        }
+        if (out != null && (out.rank() != 2 || out.dim(0) != m || out.dim(1) != n)) {
+            throw new InputException("matmul: output " + out + " is not [" + m + ", " + n + "]");
+        }
+        return new int[] {(int) m, (int) k, (int) n};
+    }
 }

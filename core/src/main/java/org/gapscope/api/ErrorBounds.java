@@ -113,6 +113,16 @@ public final class ErrorBounds {
     public static final double POSITIONAL = 1e-12;
 
     /**
+     * One entry of a matrix product, relative to sum_k |A[i, k] B[k, j]|: a backend computing in a type
+     * with unit roundoff u (matmulType: FP32 or FP64) rounds F64 operands to it (2 u of |a b| per product)
+     * and accumulates K products (each addition errs by at most u of the running sum, itself at most
+     * sum |a b|): (K + 2) u.
+     */
+    public static double matmul(DType type, int k) {
+        return (k + 2) * (type == DType.F32 ? U32 : U64);
+    }
+
+    /**
      * Host FP64 code shared by every backend (mixture score gaps, attribution): the same arithmetic,
      * so only FP64 rounding of a different JIT's code is left: 1e-12.
      */

@@ -10,7 +10,8 @@ import org.gapscope.api.Tensor;
  * The base of every backend, the reference included: its description (name, device, capabilities,
  * priority: given once, overridden where they depend on the device), and the ops whose FP64 host code
  * all backends share because they are small and have no hot path (one token's mixture score gaps, the
- * attribution's pseudoinverse), implemented here once.
+ * attribution's pseudoinverse) or that only some backends make faster (the matrix product), implemented
+ * here once.
  */
 public abstract class BaseBackend implements Backend {
     private final String name;
@@ -49,6 +50,12 @@ public abstract class BaseBackend implements Backend {
     @Override
     public MixtureGaps mixtureGaps(Tensor logits, double[] beta, int target, MixtureGaps.Score score, double c) {
         return Mixture.gaps(logits, beta, target, score, c);
+    }
+
+    /** FP64 loops on the host, one thread ({@link Matmul}), for backends without a faster product. */
+    @Override
+    public Tensor matmul(Tensor a, Tensor b, boolean transposeB, Tensor out) {
+        return Matmul.fp64(a, b, transposeB, out);
     }
 
     /** alpha = P^+ Pi: small dense linear algebra on the host ({@link AttributionSolver}). */

@@ -162,7 +162,7 @@ class EquivalenceTest {
 
     /** Methods of {@link Backend} that describe or configure a backend: every other method is an op. */
     static final Set<String> NOT_OPS = Set.of("name", "device", "capabilities", "priority", "available",
-            "unavailableReason", "devices", "configured");
+            "unavailableReason", "devices", "configured", "matmulType");
 
     static final List<String> FAMILIES = List.of("tiny", "odd", "large", "inf-nan");
 
@@ -221,6 +221,8 @@ class EquivalenceTest {
         m.put("attention", perFamily("attention", EquivalenceTest::attention));
         m.put("jensenGap", perFamily("jensenGap", EquivalenceTest::jensenGap));
         m.put("mixtureGaps", perFamily("mixtureGaps", EquivalenceTest::mixtureGaps));
+        m.put("matmul", b -> List.of(DynamicTest.dynamicTest("matmul (both layouts of B, F32/F64, odd sizes)",
+                () -> MatmulEquivalenceTest.matmul(b))));
         m.put("attribution", b -> List.of(DynamicTest.dynamicTest("attribution H = 1 / 3 / 5",
                 () -> attribution(b))));
         m.put("crowding", b -> List.of(DynamicTest.dynamicTest("crowding (every law, mitigation, N = 1 .. 300001)",
