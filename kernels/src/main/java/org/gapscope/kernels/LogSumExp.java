@@ -112,24 +112,6 @@ public final class LogSumExp {
     }
 
     /**
-     * One step of a tree reduction of local[0, 2 stride) to local[0, stride) by maximum, as work-item t
-     * does it (t &lt; stride takes local[t + stride]); the launch puts a barrier between steps, and
-     * stride halves from group / 2 to 1, leaving the result in local[0].
-     */
-    public static void treeMaxStep(int t, int stride, double[] local) {
-        if (t < stride) {
-            local[t] = Math.max(local[t], local[t + stride]);
-        }
-    }
-
-    /** The same by sum. */
-    public static void treeSumStep(int t, int stride, double[] local) {
-        if (t < stride) {
-            local[t] = local[t] + local[t + stride];
-        }
-    }
-
-    /**
      * Writes softmax (log = 0) or log-softmax (log = 1) of chunk {@code item % chunks} of row
      * {@code item / chunks}, given the row's LSE of x/T in {@code lse[row]}.
      */

@@ -9,9 +9,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The work-group form of the LSE (the one the tornado backend launches on GPUs: one work-group per
- * chunk, tree reductions in local memory) run from its kernel bodies on the sequential grid, so that
- * its math is checked on every build, with the equivalence harness's own checks and tolerances. A
- * barrier step of the tree is emulated by running work-items 0 .. stride-1 in order: each reads
+ * chunk, tree reductions in local memory) run from its kernel bodies (each work-item's strided pass,
+ * LogSumExp.groupMax and groupExpSum) on the sequential grid, so that its math is checked on every
+ * build, with the equivalence harness's own checks and tolerances. A barrier step of the tree
+ * (Tasks.lsePartialGroupF32 keeps it) is emulated by running work-items in order: work-item t reads
  * local[t + stride], which no work-item of the same step writes, so the order does not matter.
  */
 class WorkGroupLseTest {
@@ -47,7 +48,8 @@ class WorkGroupLseTest {
                 }
                 for (int stride = GROUP / 2; stride > 0; stride /= 2) {
                     for (int t = 0; t < GROUP; t++) {
-                        LogSumExp.treeMaxStep(t, stride, local);
+                        local[t] = t < stride ? Math.max(local[t], local[t + stride]) : local[t]; // as Tasks
+
                     }
                 }
                 double top = local[0];
@@ -56,7 +58,8 @@ class WorkGroupLseTest {
                 }
                 for (int stride = GROUP / 2; stride > 0; stride /= 2) {
                     for (int t = 0; t < GROUP; t++) {
-                        LogSumExp.treeSumStep(t, stride, local);
+                        local[t] = t < stride ? local[t] + local[t + stride] : local[t];
+
                     }
                 }
                 m[g] = top;

@@ -119,9 +119,10 @@ public final class Tasks {
      * (a power of two, at most {@link #MAX_GROUP}) per chunk; the chunk is contiguous in its row and
      * its work-items read it with stride {@code group} (neighbours read neighbours: coalesced). The
      * group's maximum and then its sum of exp(x/T - max) are reduced in local memory by a tree, and
-     * work-item 0 writes the chunk's (m, d) state, laid out as lsePartialF32's. Sums in FP64. The math
-     * is the kernel bodies' (LogSumExp.groupMax, groupExpSum, treeMaxStep, treeSumStep); this task adds
-     * the local array and the barriers.
+     * work-item 0 writes the chunk's (m, d) state, laid out as lsePartialF32's. Sums in FP64. Each work-item's
+     * strided pass is a kernel body (LogSumExp.groupMax, groupExpSum); the local array, the tree steps
+     * and the barriers stay here: with the tree steps in a helper that takes the local array, TornadoVM
+     * 5.2.1 (OpenCL, PoCL) compiled wrong results (TornadoBackendTest runs this form on the device).
      */
     public static void lsePartialGroupF32(KernelContext kc, float[] x, double[] p, double[] m, double[] d, int v,
                                           int chunks, int group) {
@@ -136,7 +137,9 @@ public final class Tasks {
         local[t] = LogSumExp.groupMax(t, group, x, base, count, invT);
         for (int stride = group / 2; stride > 0; stride = stride / 2) {
             kc.localBarrier();
-            LogSumExp.treeMaxStep(t, stride, local);
+            if (t < stride) {
+                local[t] = Math.max(local[t], local[t + stride]);
+            }
         }
         kc.localBarrier();
         double top = local[0];
@@ -144,7 +147,9 @@ public final class Tasks {
         local[t] = LogSumExp.groupExpSum(t, group, x, base, count, invT, top);
         for (int stride = group / 2; stride > 0; stride = stride / 2) {
             kc.localBarrier();
-            LogSumExp.treeSumStep(t, stride, local);
+            if (t < stride) {
+                local[t] = local[t] + local[t + stride];
+            }
         }
         kc.localBarrier();
         if (t == 0) {

@@ -123,7 +123,7 @@ class TornadoBackendTest {
 
     /**
      * The work-group form of the LSE (the default on GPUs), forced on this device: its kernel bodies
-     * (LogSumExp.groupMax, groupExpSum and the tree steps) compile inside a KernelContext task and agree
+     * (LogSumExp.groupMax, groupExpSum) compile inside the KernelContext task with its tree steps and agree
      * with the FP64 reference within the FP64-accumulation bound of FP32 data.
      */
     @Test
