@@ -80,24 +80,59 @@ public final class StudyCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The summary for a terminal: at most {@link Main#USAGE_WIDTH} columns (the directory's path aside),
+     * one row per step with its headline result wrapped under the result column. What each step ran and
+     * every file it wrote are in summary.json and the step directories.
+     */
     static String table(Path dir, Backend backend, List<Study.Summary> steps, double seconds) {
         StringBuilder sb = new StringBuilder();
-        sb.append("gapscope study on ").append(backend.name()).append(" (").append(backend.device()).append(") in ")
-                .append(String.format("%.1f s", seconds)).append(", written to ").append(dir).append('\n');
-        Table t = new Table("step", "what", "result", "data");
+        sb.append("gapscope study on ").append(backend.name()).append(" (").append(backend.device()).append("), ")
+                .append(String.format("%.1f s", seconds)).append('\n');
+        sb.append("written to ").append(dir).append('\n');
+        int first = "step".length();
         for (Study.Summary s : steps) {
-            t.row(s.step() + (s.interrupted() ? " (interrupted)" : ""), s.what(), s.result(),
-                    s.files().isEmpty() ? "-" : s.files().get(0).toString());
+            first = Math.max(first, label(s).length());
         }
-        sb.append(t).append("all files:\n");
+        String indent = " ".repeat(first + 2);
+        sb.append(pad("step", first)).append("  result\n");
         for (Study.Summary s : steps) {
-            for (Path f : s.files()) {
-                sb.append("  ").append(f).append('\n');
+            List<String> lines = wrap(s.result(), Main.USAGE_WIDTH - indent.length());
+            for (int i = 0; i < lines.size(); i++) {
+                sb.append(i == 0 ? pad(label(s), first) + "  " : indent).append(lines.get(i)).append('\n');
             }
         }
-        sb.append("  ").append(dir.resolve("summary.json")).append('\n');
-        sb.append("  ").append(dir.resolve(RunDirectory.MANIFEST)).append('\n');
+        sb.append("details: summary.json and each step's directory (");
+        for (int i = 0; i < steps.size(); i++) {
+            sb.append(i == 0 ? "" : ", ").append(steps.get(i).step()).append('/');
+        }
+        sb.append(") under the path above\n");
         return sb.toString();
+    }
+
+    private static String label(Study.Summary s) {
+        return s.step() + (s.interrupted() ? " (interrupted)" : "");
+    }
+
+    private static String pad(String s, int width) {
+        return s + " ".repeat(Math.max(0, width - s.length()));
+    }
+
+    /** Greedy word wrap at {@code width} columns (a word longer than that gets a line of its own). */
+    static List<String> wrap(String text, int width) {
+        List<String> out = new ArrayList<>();
+        StringBuilder line = new StringBuilder();
+        for (String word : text.split(" ")) {
+            if (!line.isEmpty() && line.length() + 1 + word.length() > width) {
+                out.add(line.toString());
+                line.setLength(0);
+            }
+            line.append(line.isEmpty() ? "" : " ").append(word);
+        }
+        if (!line.isEmpty()) {
+            out.add(line.toString());
+        }
+        return out;
     }
 
     static String json(Path dir, Backend backend, List<Study.Summary> steps, double seconds) {

@@ -41,6 +41,13 @@ class StudyTest {
         CliTest.Run again = CliTest.run("study", "--out", out.toString(), "--progress", "off");
         assertEquals(0, again.code(), again.err());
         assertTrue(again.out().contains("sweep-gap") && again.out().contains(out.toString()), again.out());
+        for (String line : again.out().lines().toList()) {
+            assertTrue(line.length() <= Main.USAGE_WIDTH || line.contains(out.toString()), line.length() + ": " + line);
+        }
+        // the crowding step's mean-field claim says which rows it covers
+        String flat = again.out().replaceAll("\\s+", " ");
+        assertTrue(flat.contains("Plain-softmax rows with N >= 100 e^(sigma^2)")
+                && flat.contains("scalable-softmax rows are not covered"), again.out());
         assertEquals(sweep, Files.readString(out.resolve("sweep-gap/points.jsonl")), "resumed, nothing recomputed");
         assertEquals(1, Json.MAPPER.readTree(out.resolve("sweep-gap/manifest.json").toFile()).get("resumes").size());
     }
