@@ -47,14 +47,21 @@ public final class StudyCommand implements Callable<Integer> {
             description = "auto (a bar on a terminal), lines or off. Default: ${DEFAULT-VALUE}.")
     String progress;
 
+    @Option(names = "--small", description = "A smaller Gamma sweep (V <= 262144, H <= 32), for slow or busy machines and the tests.")
+    boolean small;
+
     /**
      * The study's steps, in order. STUDY STEPS: add further steps here (the crowding curve of issue 4
      * goes after the sweep); each must take seconds, not minutes, on a 2-core laptop.
      */
     static List<Study.Step> steps() {
+        return steps(false);
+    }
+
+    static List<Study.Step> steps(boolean small) {
         List<Study.Step> steps = new ArrayList<>();
         steps.add(new MicroStep());
-        steps.add(new GapSweepStep());
+        steps.add(new GapSweepStep(small));
         steps.add(new CrowdingStudyStep());
         return steps;
     }
@@ -67,7 +74,7 @@ public final class StudyCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Progress.Mode mode = RunOptions.progressMode(progress);
         try (StopSignal stop = StopSignal.install()) {
-            List<Study.Step> steps = steps();
+            List<Study.Step> steps = steps(small);
             List<Study.Summary> s = Study.run(dir, steps, backend, args, mode, stop);
             double seconds = (System.nanoTime() - t0) / 1e9;
             boolean interrupted = s.size() < steps.size() || s.stream().anyMatch(Study.Summary::interrupted);
@@ -212,10 +219,26 @@ public final class StudyCommand implements Callable<Integer> {
 
     /** A small Gamma sweep: V = 256 .. 262144, H = 1, 2, 8, 32, i.i.d. Gaussian logits, 4 tokens, 2 seeds. */
     static final class GapSweepStep implements Study.Step {
-        static GapSweep.Grid grid() {
-            return new GapSweep.Grid(List.of(256, 1024, 4096, 16384, 65536, 262144), List.of(1, 2, 8, 32), List.of(4),
-                    List.of(SweepLaw.gaussian), List.of(1.0), List.of(4.0), List.of(0.5), List.of(1.0),
-                    List.of(1L, 2L));
+        final boolean small;
+
+        GapSweepStep(boolean small) {
+            this.small = small;
+        }
+
+        /**
+         * V = 4^4 .. 4^11 (256 .. 4194304), H = 1, 2, 8, 32, 128, 512, one token, seeds 1, 2: 7.6 G logits,
+         * drawn inside the kernels (about a minute at the cpu backend's speed on 2 cores); small: V up to
+         * 262144, H up to 32, 4 tokens (the study before the fused op).
+         */
+        GapSweep.Grid grid() {
+            if (small) {
+                return new GapSweep.Grid(List.of(256, 1024, 4096, 16384, 65536, 262144), List.of(1, 2, 8, 32), List.of(4),
+                        List.of(SweepLaw.gaussian), List.of(1.0), List.of(4.0), List.of(0.5), List.of(1.0),
+                        List.of(1L, 2L));
+            }
+            return new GapSweep.Grid(List.of(256, 1024, 4096, 16384, 65536, 262144, 1 << 20, 1 << 22),
+                    List.of(1, 2, 8, 32, 128, 512), List.of(1), List.of(SweepLaw.gaussian), List.of(1.0), List.of(4.0),
+                    List.of(0.5), List.of(1.0), List.of(1L, 2L));
         }
 
         @Override
@@ -240,7 +263,8 @@ public final class StudyCommand implements Callable<Integer> {
             List<Path> files = new ArrayList<>(List.of(o.run().file(PointLog.CSV), o.run().file(PointLog.JSONL)));
             o.plots().forEach(p -> files.add(o.run().file(p)));
             files.add(o.run().file(RunDirectory.MANIFEST));
-            return new Study.Summary(name(), o.rows().size() + " points: Gamma vs V (256..262144) for H = 1, 2, 8, 32",
+            return new Study.Summary(name(), o.rows().size() + (small ? " points: Gamma vs V (256..262144) for H = 1, 2, 8, 32"
+                    : " points: Gamma vs V (256..4194304) for H = 1, 2, 8, 32, 128, 512"),
                     String.format("Gamma/((H-1) ln V) within %.1f%% of 1; Gamma(H=32, V=262144) = %s", 100 * worst, Table.fmt(at32)),
                     files, o.loop().interrupted());
         }
