@@ -221,11 +221,10 @@ final class Engine {
     synchronized <P extends Plans.Plan> P plan(PlanKey key, Supplier<P> build) {
         Plans.Plan p = plans.get(key);
         if (p == null) {
-            try {
-                p = build.get(); // TornadoVM sketches (parses) the tasks here: a bailout may come now
-            } catch (RuntimeException | Error e) {
-                throw new TornadoFailure(key.op(), info, e);
-            }
+            // TornadoVM sketches (parses) the tasks here: a bailout may come now
+            Captured.Result<P> built = Captured.run(build);
+            rethrow(key.op(), built);
+            p = built.value();
             plans.put(key, p);
             while (plans.size() > maxPlans) {
                 Map.Entry<PlanKey, Plans.Plan> eldest = plans.entrySet().iterator().next();
@@ -236,12 +235,41 @@ final class Engine {
         return (P) p;
     }
 
-    /** Executes a plan; a TornadoVM failure (bailout, compile error, device error) becomes a clear error. */
+    /**
+     * Executes a plan; a TornadoVM failure (bailout, compile error, device error) becomes a
+     * {@link TornadoFailure}. The first execution of a plan compiles its kernels: during it, what TornadoVM
+     * prints is captured ({@link Captured}), kept off stdout, and put into the failure's report.
+     */
     void run(String op, Plans.Plan p) {
+        if (!executed.contains(p)) {
+            Captured.Result<Boolean> r = Captured.run(() -> {
+                p.execute();
+                return Boolean.TRUE;
+            });
+            rethrow(op, r);
+            executed.add(p);
+            return;
+        }
         try {
             p.execute();
         } catch (RuntimeException | Error e) {
             throw new TornadoFailure(op, info, e);
+        }
+    }
+
+    /** Plans executed once already (their kernels are compiled). */
+    private final java.util.Set<Plans.Plan> executed =
+            java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
+
+    /** Turns a captured failure into a {@link TornadoFailure}; after a success, passes the printed text to stderr. */
+    private void rethrow(String op, Captured.Result<?> r) {
+        Throwable t = r.failure() != null ? r.failure() : r.error();
+        if (t != null) {
+            throw new TornadoFailure(op, info, t, r.printed());
+        }
+        if (!r.printed().isEmpty()) {
+            System.err.print(r.printed());
+            System.err.flush();
         }
     }
 

@@ -116,6 +116,11 @@ public final class TornadoBackend extends KernelBackend {
         } catch (ClassNotFoundException | LinkageError e) {
             return new Unavailable("TornadoVM is not on the class path. " + TornadoHint.ADVICE);
         }
+        if (Boolean.parseBoolean(System.getProperty("tornado.recover.bailout", "false").trim())) {
+            return new Unavailable("-Dtornado.recover.bailout=" + System.getProperty("tornado.recover.bailout")
+                    + " is set: TornadoVM would then run a kernel it cannot compile for the device as plain Java on the"
+                    + " host, and gapscope takes no silent fallback; remove the setting");
+        }
         try {
             return new Opened(Engine.open(sel));
         } catch (InputException e) {
