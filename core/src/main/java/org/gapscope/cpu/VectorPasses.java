@@ -11,6 +11,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.gapscope.kernels.Laws;
 import org.gapscope.kernels.LogSumExp;
+import org.gapscope.kernels.Philox;
 import org.gapscope.kernels.SweepGap;
 
 /**
@@ -39,6 +40,10 @@ final class VectorPasses {
 
     static int doubleLanes() {
         return DS.length();
+    }
+
+    static int floatLanes() {
+        return FS.length();
     }
 
     static int vectorBits() {
@@ -185,10 +190,10 @@ final class VectorPasses {
     }
 
     static final long MASK32 = 0xFFFFFFFFL;
-    static final long M0 = 0xD2511F53L;
-    static final long M1 = 0xCD9E8D57L;
-    static final int W0 = 0x9E3779B9;
-    static final int W1 = 0xBB67AE85;
+    static final long M0 = Philox.M0 & MASK32;
+    static final long M1 = Philox.M1 & MASK32;
+    static final int W0 = Philox.W0;
+    static final int W1 = Philox.W1;
 
     /**
      * Draws distractors [start, start + count) of repetition rep in blocks and reduces them to (m, d).
