@@ -14,16 +14,18 @@ import org.gapscope.kernels.LogSumExp;
 /**
  * The {@code cpu} backend: the kernel bodies' chunks and states over all cores (ForkJoin), with the
  * hot passes written with the Vector API ({@code jdk.incubator.vector}): the exp-sum of logSumExp,
- * the softmax/logSoftmax write, the fused Jensen-gap pass, the crowding draws, attention and the
- * positional sums. Merge passes, FP64 inputs of the row ops and Student-t draws run the kernel bodies
+ * the softmax/logSoftmax write, the fused Jensen-gap pass, the crowding draws and attention; the
+ * positional sums run over all cores with java.lang.Math.cos. Merge passes, FP64 inputs of the row ops and Student-t draws run the kernel bodies
  * themselves (over all cores). Chunks have a
  * fixed length (4096 logits, 65536 distractors) and are merged in chunk order, so results do not
- * depend on the number of threads: the same input (or seed) gives the same bits on every run.
+ * depend on the number of threads. Their exp, log, cos and sin ({@code VectorMath}) use only IEEE-exact
+ * vector operations, so they do not depend on the JIT's state either (interpreted, C1 or C2): the same
+ * input (or seed) gives the same bits on every run.
  *
  * <p>Error bounds (FP32 inputs; FP64 inputs run the FP64 bodies, error ~ n 2^-53):
  * <ul>
- *   <li>logSumExp: the maximum is exact; x/T - m and exp are FP32 (relative error ~ 2^-24 |x/T - m| per
- *       term, ~1e-7 for the terms that matter), each chunk of &le; 4096 terms is summed in 16 FP32 lanes
+ *   <li>logSumExp: the maximum is exact; x/T - m and exp are FP32 (exp within 1 ulp; rounding x/T - m costs 2^-24 |x/T - m|
+ *       relative per term, ~1e-7 for the terms that matter), each chunk of &le; 4096 terms is summed in 16 FP32 lanes
  *       (256 terms per lane: &le; 256 * 2^-24 = 1.5e-5 relative worst case, ~1e-6 typical) and folded
  *       into FP64. So |LSE error| &le; 2e-5 + 6e-8 |x/T|max. Softmax: exp(x/T - LSE) in FP64, relative
  *       error that of the LSE.</li>
@@ -31,8 +33,8 @@ import org.gapscope.kernels.LogSumExp;
  *       FP64 (exp in FP64). |Gamma error| &le; H * 2e-5.</li>
  *   <li>attention: FP64 (inputs widened), two passes per query (scores, then exp and P V): relative
  *       error ~ tk 2^-53, as the online body.</li>
- *   <li>crowding: FP64 draws (vector log/sqrt/cos/sin within 1 ulp of java.lang.Math, so scores agree with
- *       the reference to ~1e-15 relative) and FP64 (m, d) states per block of 256 draws: relative
+ *   <li>crowding: FP64 draws (vector log, sqrt, cos(2 pi u), sin(2 pi u) within 1 ulp, where
+ *       the reference rounds 2 pi u first, so scores agree with the reference to ~1e-15 relative) and FP64 (m, d) states per block of 256 draws: relative
  *       error of sum e^X ~ 1e-12 at N = 10^8.</li>
  * </ul>
  */
@@ -185,7 +187,7 @@ public final class CpuBackend extends KernelBackend {
 
     // ---- positional ----------------------------------------------------------------------------
 
-    /** The positional body's sums, eight offsets per vector (same order over k: FP64, vector cos). */
+    /** The positional body's sums in blocks of 1024 offsets over all cores (same order over k, Math.cos). */
     @Override
     public double[] positional(double[] omegas, double[] deltas) {
         if (omegas.length == 0 || deltas.length < 64) {

@@ -84,8 +84,8 @@ class EquivalenceTest {
     }
 
     /**
-     * Crowding draws are Philox-identical; vector log/sqrt/cos/sin/exp may differ from java.lang.Math by an
-     * ulp (4e-16 relative on |X| &le; 10: 4e-15 absolute per score and per exp term), sums of N &le; 3e5
+     * Crowding draws are Philox-identical; vector log/sqrt/exp may differ from java.lang.Math by an ulp,
+     * cos/sin of 2 pi u by 2 ulp (VectorMathTest), (4e-16 relative on |X| &le; 10: 4e-15 absolute per score and per exp term), sums of N &le; 3e5
      * terms in FP64 in another order differ by N 2^-53 = 3e-11 relative: 1e-9 on the LSE, and
      * |dP| &le; P(1-P) |dLSE| &lt; 1e-9 on P.
      */
