@@ -8,11 +8,11 @@ import java.util.concurrent.Callable;
 import org.gapscope.api.Backend;
 import org.gapscope.api.InputException;
 import org.gapscope.api.Mitigation;
-import org.gapscope.crowding.Crowding;
-import org.gapscope.measure.PointLog;
+import org.gapscope.crowding.CrowdingSimulation;
 import org.gapscope.measure.Plots;
-import org.gapscope.measure.RunDirectory;
+import org.gapscope.measure.PointLog;
 import org.gapscope.measure.Progress;
+import org.gapscope.measure.RunDirectory;
 import org.gapscope.measure.RunLoop;
 import org.gapscope.measure.StopSignal;
 import picocli.CommandLine.ArgGroup;
@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "crowding", mixinStandardHelpOptions = true,
-        description = {"Softmax crowding (MATH.md section 7, P2 Lemma 4): Monte Carlo of P_N, the",
+        description = {"Softmax crowding (docs/MATH.md section 7, P2 Lemma 4): Monte Carlo of P_N, the",
             "softmax weight of one relevant score s among N-1 i.i.d. distractors, over a",
             "grid of N. Per point: mean, standard error and quantiles of P_N, the mean",
             "field 1/(1 + (N-1) M e^-s) and the difference. Flags: smallN where",
@@ -138,7 +138,7 @@ public final class CrowdingCommand implements Callable<Integer> {
             RunLoop.Result r = RunLoop.run("crowding", log, setup.grid(), p -> {
                 Context c = setup.context().get(p);
                 long n = ((Number) p.get("n")).longValue();
-                Crowding.Point pt = Crowding.point(backend, n, ((Number) p.get("s")).doubleValue(), c.law().law(),
+                CrowdingSimulation.Point pt = CrowdingSimulation.point(backend, n, ((Number) p.get("s")).doubleValue(), c.law().law(),
                         reps, seed, c.mitigation(), batch, slowPointProgress(n, mode, err));
                 return results(pt);
             }, mode, stop);
@@ -153,7 +153,7 @@ public final class CrowdingCommand implements Callable<Integer> {
      * Within one point, a line on stderr every 10 s once the point has run for 10 s (large N on a slow
      * backend), so a long point is not silent; nothing with --progress off.
      */
-    static Crowding.Progress slowPointProgress(long n, Progress.Mode mode, java.io.PrintWriter err) {
+    static CrowdingSimulation.BatchDone slowPointProgress(long n, Progress.Mode mode, java.io.PrintWriter err) {
         if (mode == Progress.Mode.OFF) {
             return null;
         }
@@ -171,7 +171,7 @@ public final class CrowdingCommand implements Callable<Integer> {
         };
     }
 
-    static Map<String, Object> results(Crowding.Point p) {
+    static Map<String, Object> results(CrowdingSimulation.Point p) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("meanP", p.meanP());
         m.put("stdErr", p.stats().stdErr());

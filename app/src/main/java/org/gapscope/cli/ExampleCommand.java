@@ -24,7 +24,7 @@ public final class ExampleCommand implements Runnable {
     }
 
     @Command(name = "micro", mixinStandardHelpOptions = true,
-            description = {"The micro-transformer of P1 section 7 (MATH.md section 6), as printed and end to end",
+            description = {"The micro-transformer of P1 section 7 (docs/MATH.md section 6), as printed and end to end",
                 "from its weights; every number the paper prints next to the computed one."})
     public static final class Micro implements Callable<Integer> {
         @Mixin

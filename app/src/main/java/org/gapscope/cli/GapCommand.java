@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "gap", mixinStandardHelpOptions = true,
-        description = {"Jensen gap of logit summation (MATH.md section 3) for per-head logits of shape HxV or BxHxV.",
+        description = {"Jensen gap of logit summation (docs/MATH.md section 3) for per-head logits of shape HxV or BxHxV.",
             "Prints per token gamma = sum_h log Z_h - log Z, gammaJ (averaged-logit gap), logZ, logZHeads and,",
             "with --target, ledger = sum_h p_h - p_{H+1}, which equals gamma (+ extra_{y*} with --extra)."})
 public final class GapCommand implements Callable<Integer> {

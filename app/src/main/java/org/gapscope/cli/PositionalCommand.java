@@ -8,10 +8,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.gapscope.api.Backend;
 import org.gapscope.api.InputException;
-import org.gapscope.crowding.Positional;
-import org.gapscope.crowding.Undertraining;
 import org.gapscope.measure.Plots;
 import org.gapscope.measure.RunDirectory;
+import org.gapscope.positional.PositionalAttenuation;
+import org.gapscope.positional.Undertraining;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "positional", mixinStandardHelpOptions = true,
-        description = {"Positional attenuation (MATH.md section 8, P2 Lemma 3):",
+        description = {"Positional attenuation (docs/MATH.md section 8, P2 Lemma 3):",
             "f(Delta) = (1/m) sum_k cos(omega_k Delta) for the uniform, geometric",
             "(sinusoidal) or RoPE frequency grid, with the bound 2/(Omega Delta), the",
             "envelope (max |f| at and beyond Delta on the grid) and the Delta where |f|",
@@ -34,7 +34,7 @@ public final class PositionalCommand implements Callable<Integer> {
 
     @Option(names = "--grid", defaultValue = "uniform", paramLabel = "GRID",
             description = "uniform, geometric or rope. Default: ${DEFAULT-VALUE}.")
-    Positional.Grid grid;
+    PositionalAttenuation.FrequencyGrid grid;
 
     @Option(names = "--m", defaultValue = "64", paramLabel = "M", description = "Frequencies of the uniform grid. Default: ${DEFAULT-VALUE}.")
     int m;
@@ -77,7 +77,7 @@ public final class PositionalCommand implements Callable<Integer> {
 
     /** The computed curve and its summary. */
     record Result(Map<String, Object> header, double[] deltas, double[] f, double[] bound, double[] envelope,
-                  double[] pDelta, List<Positional.Interval> revivals) {}
+                  double[] pDelta, List<PositionalAttenuation.Interval> revivals) {}
 
     @Mixin
     CrowdingOutput output;
@@ -124,7 +124,7 @@ public final class PositionalCommand implements Callable<Integer> {
             }
         }
         StringBuilder rev = new StringBuilder("from,to,points,maxAbsF,maxRatio\n");
-        for (Positional.Interval iv : r.revivals()) {
+        for (PositionalAttenuation.Interval iv : r.revivals()) {
             rev.append(iv.from()).append(',').append(iv.to()).append(',').append(iv.points()).append(',')
                     .append(iv.maxAbsF()).append(',').append(iv.maxRatio()).append('\n');
         }
@@ -178,9 +178,9 @@ public final class PositionalCommand implements Callable<Integer> {
 
     Result compute(Backend backend) {
         double[] omegas = switch (grid) {
-            case uniform -> Positional.uniformGrid(omegaMin, omegaMax, m);
-            case geometric -> Positional.geometricGrid(base, d == null ? 512 : d);
-            case rope -> Positional.geometricGrid(base, d == null ? 128 : d);
+            case uniform -> PositionalAttenuation.uniformGrid(omegaMin, omegaMax, m);
+            case geometric -> PositionalAttenuation.geometricGrid(base, d == null ? 512 : d);
+            case rope -> PositionalAttenuation.geometricGrid(base, d == null ? 128 : d);
         };
         double[] deltas;
         if (delta != null) {
@@ -197,21 +197,21 @@ public final class PositionalCommand implements Callable<Integer> {
                 case "log" -> false;
                 default -> throw new InputException("--scan: expected log or dense, got " + scan);
             };
-            deltas = Positional.scan(deltaMax, dense, points);
+            deltas = PositionalAttenuation.scan(deltaMax, dense, points);
         }
-        double omega = Positional.omega(omegas);
+        double omega = PositionalAttenuation.omega(omegas);
         double[] f = backend.positional(omegas, deltas);
         double[] bound = new double[deltas.length];
         for (int i = 0; i < deltas.length; i++) {
-            bound[i] = Positional.bound(omega, deltas[i]);
+            bound[i] = PositionalAttenuation.bound(omega, deltas[i]);
         }
-        double[] env = Positional.envelope(f);
+        double[] env = PositionalAttenuation.envelope(f);
         Map<String, Object> h = new LinkedHashMap<>();
         h.put("backend", backend.name());
         h.put("device", backend.device());
         h.put("grid", grid.name());
         h.put("m", omegas.length);
-        if (grid == Positional.Grid.uniform) {
+        if (grid == PositionalAttenuation.FrequencyGrid.uniform) {
             h.put("omegaMin", omegaMin);
             h.put("omegaMax", omegaMax);
         } else {
@@ -219,13 +219,13 @@ public final class PositionalCommand implements Callable<Integer> {
             h.put("d", 2 * omegas.length);
         }
         h.put("Omega", omega);
-        if (grid == Positional.Grid.uniform) {
-            h.put("boundGuaranteedUpTo", Positional.uniformGuaranteedUpTo(omega, omegas.length));
+        if (grid == PositionalAttenuation.FrequencyGrid.uniform) {
+            h.put("boundGuaranteedUpTo", PositionalAttenuation.uniformGuaranteedUpTo(omega, omegas.length));
             h.put("firstRevival", 2 * Math.PI * (omegas.length - 1) / omega);
         }
-        List<Positional.Interval> rev = Positional.revivals(deltas, f, omega);
+        List<PositionalAttenuation.Interval> rev = PositionalAttenuation.revivals(deltas, f, omega);
         int count = 0;
-        for (Positional.Interval iv : rev) {
+        for (PositionalAttenuation.Interval iv : rev) {
             count += iv.points();
         }
         h.put("deltaPoints", deltas.length);
@@ -287,9 +287,9 @@ public final class PositionalCommand implements Callable<Integer> {
         return top;
     }
 
-    static List<Map<String, Object>> intervals(List<Positional.Interval> rev, int max) {
+    static List<Map<String, Object>> intervals(List<PositionalAttenuation.Interval> rev, int max) {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (Positional.Interval iv : rev.subList(0, Math.min(max, rev.size()))) {
+        for (PositionalAttenuation.Interval iv : rev.subList(0, Math.min(max, rev.size()))) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("from", iv.from());
             m.put("to", iv.to());
@@ -322,7 +322,7 @@ public final class PositionalCommand implements Callable<Integer> {
         sb.append(t);
         sb.append("revivals (runs of grid points with |f| > bound): ").append(r.revivals().size()).append('\n');
         Table rv = new Table("from", "to", "points", "max |f|", "max |f|/bound");
-        for (Positional.Interval iv : r.revivals().subList(0, Math.min(20, r.revivals().size()))) {
+        for (PositionalAttenuation.Interval iv : r.revivals().subList(0, Math.min(20, r.revivals().size()))) {
             rv.row(iv.from(), iv.to(), iv.points(), iv.maxAbsF(), iv.maxRatio());
         }
         sb.append(rv);

@@ -31,7 +31,7 @@ public final class SweepCommand implements Runnable {
     }
 
     @Command(name = "gap", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Jensen gap Gamma (MATH.md section 3) and the Theorem 4 gaps of the equal-weight mixture",
+            description = {"Jensen gap Gamma (docs/MATH.md section 3) and the Theorem 4 gaps of the equal-weight mixture",
                 "(section 4) over a grid of V, H, tokens, logit laws, sigma, margin, rho, temperature and seeds.",
                 "Logits come from the counter-based generator (Philox), so each point is reproducible from its seed.",
                 "Writes points.csv, points.jsonl, manifest.json and PNG plots to --out; re-running the same command",

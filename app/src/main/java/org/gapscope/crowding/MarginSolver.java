@@ -7,7 +7,7 @@ import org.gapscope.api.Law;
 import org.gapscope.api.Mitigation;
 
 /**
- * Solves for the margin s*(N, p) at which the simulated mean of P_N equals p (MATH.md section 7,
+ * Solves for the margin s*(N, p) at which the simulated mean of P_N equals p (docs/MATH.md section 7,
  * next to P2 Corollary 1), with common random numbers across s.
  *
  * <p><b>The shortcut for plain softmax, temperature and scalable softmax.</b> These multiply every score

@@ -4,7 +4,7 @@ import org.gapscope.api.Law;
 import org.gapscope.api.Mitigation;
 
 /**
- * The mean-field side of P2 Lemma 4 and Corollary 1 (MATH.md section 7), computed in log space.
+ * The mean-field side of P2 Lemma 4 and Corollary 1 (docs/MATH.md section 7), computed in log space.
  *
  * <ul>
  *   <li>{@link #meanField}: P_N ~ 1 / (1 + (N-1) M e^{-s}) with ln M = {@link Law#logM()}, evaluated as
@@ -16,8 +16,8 @@ import org.gapscope.api.Mitigation;
  *
  * <p>Where the approximation parts from the simulation ({@link #smallN}, {@link #maxDominates}): the
  * law of large numbers behind Lemma 4 replaces sum_k e^{X_k} by (N-1) M; its relative spread is
- * sqrt(V/(N-1)) with V = E[e^{2X}]/M^2 - 1. For a Gaussian E[e^{2X}]/M^2 = e^{sigma^2}, which is MATH.md's
- * "N >> e^{sigma^2}". We flag a point as {@code smallN} when N &lt; {@value #SMALL_N_FACTOR} E[e^{2X}]/M^2
+ * sqrt(V/(N-1)) with V = E[e^{2X}]/M^2 - 1. For a Gaussian E[e^{2X}]/M^2 = e^{sigma^2}, which is the
+ * "N >> e^{sigma^2}" of docs/MATH.md section 7. We flag a point as {@code smallN} when N &lt; {@value #SMALL_N_FACTOR} E[e^{2X}]/M^2
  * (for a Gaussian: N &lt; 100 e^{sigma^2}, a relative spread above about 10 %), and always when E[e^{2X}] is
  * infinite. Separately, for a Gaussian with sigma &ge; sqrt(2 ln N) the largest of the N distractors (about
  * mu + sigma sqrt(2 ln N)) carries a finite share of the sum, so the sum does not concentrate at all

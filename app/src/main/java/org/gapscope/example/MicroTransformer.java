@@ -11,7 +11,7 @@ import org.gapscope.api.MixtureGaps;
 import org.gapscope.api.Tensor;
 
 /**
- * The micro-transformer of P1 section 7 (Karpowicz 2025; MATH.md section 6), computed two ways:
+ * The micro-transformer of P1 section 7 (Karpowicz 2025; docs/MATH.md section 6), computed two ways:
  * <ol>
  *   <li><b>as printed</b>: the paper's head logits l^(1), l^(2) and final logits L taken as data;</li>
  *   <li><b>end to end</b>: from X0 and the printed weights. The printed W_O are 2x4 while the unembedding

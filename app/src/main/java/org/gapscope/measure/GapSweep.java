@@ -17,7 +17,7 @@ import org.gapscope.api.Tensor;
 import org.gapscope.measure.SweepLogits.Law;
 
 /**
- * {@code sweep gap}: the Jensen gap of logit summation (MATH.md section 3) and the Theorem 4 score gaps
+ * {@code sweep gap}: the Jensen gap of logit summation (docs/MATH.md section 3) and the Theorem 4 score gaps
  * of the equal-weight mixture (section 4) over a grid of vocabulary sizes V, head counts H, tokens per
  * point B, logit laws (see {@link SweepLogits}), sigma, margin a, correlation rho, temperature T and seeds.
  *

@@ -6,13 +6,13 @@ import java.util.Locale;
 import org.gapscope.api.Backend;
 import org.gapscope.api.Law;
 import org.gapscope.api.Mitigation;
-import org.gapscope.crowding.MarginSolver;
-import org.gapscope.crowding.MeanField;
-import org.gapscope.crowding.Positional;
-import org.gapscope.crowding.Undertraining;
 import org.gapscope.api.MixtureGaps;
 import org.gapscope.api.Tensor;
+import org.gapscope.crowding.MarginSolver;
+import org.gapscope.crowding.MeanField;
 import org.gapscope.example.MicroTransformer;
+import org.gapscope.positional.PositionalAttenuation;
+import org.gapscope.positional.Undertraining;
 
 /**
  * Computes every checkable number of the two papers (P1: Karpowicz 2025; P2: Mohsin et al. 2025) and
@@ -73,14 +73,14 @@ public final class Reproduction {
             rows.add(new Row(c.where(), c.quantity(), f(c.printed(), c.decimals()), f(c.computed(), 4), st, why));
         }
         return new Section("P1 section 7: the micro-transformer, numbers the paper prints",
-                "Inputs as printed (MATH.md section 6). A number is *reproduced* when the computed value rounds to "
+                "Inputs as printed (docs/MATH.md section 6). A number is *reproduced* when the computed value rounds to "
                         + "the printed one (within half a unit of its last printed digit).", rows);
     }
 
     static Section microComputed(MicroTransformer.Result r) {
         List<Row> rows = new ArrayList<>();
         String where = "P1 section 7 (end to end)";
-        String nc = "the paper's value is not among the inputs we have (MATH.md section 6)";
+        String nc = "the paper's value is not among the inputs we have (docs/MATH.md section 6)";
         MicroTransformer.Heads h = r.heads();
         for (int k = 0; k < 2; k++) {
             rows.add(new Row(where, "attention weights of head " + (k + 1) + " at t = 3", "-",
@@ -177,14 +177,14 @@ public final class Reproduction {
         int m = 64;
         double lo = 0.01;
         double hi = 1;
-        double[] w = Positional.uniformGrid(lo, hi, m);
-        double omega = Positional.omega(w);
-        double guaranteed = Positional.uniformGuaranteedUpTo(omega, m);
-        double[] deltas = Positional.scan(Math.floor(guaranteed), true, 0);
+        double[] w = PositionalAttenuation.uniformGrid(lo, hi, m);
+        double omega = PositionalAttenuation.omega(w);
+        double guaranteed = PositionalAttenuation.uniformGuaranteedUpTo(omega, m);
+        double[] deltas = PositionalAttenuation.scan(Math.floor(guaranteed), true, 0);
         double[] fv = backend.positional(w, deltas);
         double worst = 0;
         for (int i = 0; i < deltas.length; i++) {
-            worst = Math.max(worst, Math.abs(fv[i]) / Positional.bound(omega, deltas[i]));
+            worst = Math.max(worst, Math.abs(fv[i]) / PositionalAttenuation.bound(omega, deltas[i]));
         }
         String grid = "uniform grid m = " + m + ", omega in [" + lo + ", " + hi + "]";
         rows.add(new Row("P2 Lemma 3", "max |f(Delta)| / (2/(Omega Delta)) for integer Delta in [1, "
@@ -194,16 +194,16 @@ public final class Reproduction {
         double revival = 2 * Math.PI * (m - 1) / omega;
         double fr = backend.positional(w, new double[] {revival})[0];
         rows.add(new Row("P2 Lemma 3", "|f| at the first revival Delta = 2 pi (m-1)/Omega = " + f(revival, 3) + ", " + grid,
-                "<= " + f(Positional.bound(omega, revival), 4), f(Math.abs(fr), 4), Status.DIFFERS,
+                "<= " + f(PositionalAttenuation.bound(omega, revival), 4), f(Math.abs(fr), 4), Status.DIFFERS,
                 "finite m: all frequencies realign, the o(1) term of the lemma is not small"));
-        double[] scan = Positional.scan(1e6, false, 4001);
+        double[] scan = PositionalAttenuation.scan(1e6, false, 4001);
         for (int d : new int[] {128, 512}) {
-            double[] g = Positional.geometricGrid(10000, d);
-            double og = Positional.omega(g);
+            double[] g = PositionalAttenuation.geometricGrid(10000, d);
+            double og = PositionalAttenuation.omega(g);
             double[] fg = backend.positional(g, scan);
-            List<Positional.Interval> over = Positional.revivals(scan, fg, og);
+            List<PositionalAttenuation.Interval> over = PositionalAttenuation.revivals(scan, fg, og);
             double worstG = 0;
-            for (Positional.Interval iv : over) {
+            for (PositionalAttenuation.Interval iv : over) {
                 worstG = Math.max(worstG, iv.maxRatio());
             }
             String first = over.isEmpty() ? "none" : f(over.get(0).from(), 1);
@@ -253,7 +253,7 @@ public final class Reproduction {
                 .append("` backend; do not edit by hand (a test fails when this file differs from what the command "
                         + "writes). P1: M. P. Karpowicz, *On the Fundamental Impossibility of Hallucination Control in "
                         + "Large Language Models* (2025). P2: M. A. Mohsin et al., *On the Fundamental Limits of LLMs "
-                        + "at Scale* (2025). What is computed is specified in MATH.md.\n\n");
+                        + "at Scale* (2025). What is computed is specified in docs/MATH.md.\n\n");
         sb.append("Status: **reproduced** (agrees within the printed rounding, or the stated claim holds), "
                 + "**differs** (with the reason), **not checkable** (the paper's value or an input is missing; the "
                 + "computed value is pinned by the tests).\n\n");

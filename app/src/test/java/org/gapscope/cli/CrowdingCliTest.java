@@ -4,19 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.gapscope.api.Law;
 import org.gapscope.api.Mitigation;
-import org.gapscope.crowding.Crowding;
+import org.gapscope.crowding.CrowdingSimulation;
 import org.gapscope.crowding.MarginSolver;
 import org.gapscope.crowding.MeanField;
-import org.gapscope.crowding.Positional;
+import org.gapscope.positional.PositionalAttenuation;
 import org.gapscope.reference.ReferenceBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /** The CLI contract of crowding, margin and positional: JSON keys, values equal to the library's, bad input. */
 class CrowdingCliTest {
@@ -48,7 +48,7 @@ class CrowdingCliTest {
         JsonNode pts = Json.MAPPER.readTree(r.out()).get("points");
         assertEquals(2, pts.size());
         assertEquals(List.of("n", "meanP", "stdErr", "meanField"), keys(pts.get(0)).subList(0, 4));
-        Crowding.Point p = Crowding.point(new ReferenceBackend(), 300, 5, Law.gaussian(0, 1), 40, 7,
+        CrowdingSimulation.Point p = CrowdingSimulation.point(new ReferenceBackend(), 300, 5, Law.gaussian(0, 1), 40, 7,
                 Mitigation.NONE, 1000, null);
         // JSON carries all 17 significant digits and the batching does not change bits: exact equality
         assertEquals(300, pts.get(1).get("n").asLong());
@@ -95,7 +95,7 @@ class CrowdingCliTest {
         JsonNode pts = root.get("points");
         assertEquals(2, pts.size());
         assertEquals(List.of("delta", "f", "bound"), keys(pts.get(0)).subList(0, 3));
-        double[] w = Positional.uniformGrid(0.01, 1, 64);
+        double[] w = PositionalAttenuation.uniformGrid(0.01, 1, 64);
         double f = new ReferenceBackend().positional(w, new double[] {399.839})[0];
         assertEquals(f, pts.get(1).get("f").asDouble(), 0.0);
         assertEquals(2 / (0.99 * 399.839), pts.get(1).get("bound").asDouble(), 1e-16);

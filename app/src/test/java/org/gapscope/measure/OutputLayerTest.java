@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.gapscope.api.InputException;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -133,17 +134,37 @@ class OutputLayerTest {
         assertTrue(e.getMessage().contains("cannot be created"), e.getMessage());
     }
 
+    /**
+     * A directory that cannot be written is refused before anything is written. Permissions do not stop
+     * root (CI runs tests as root), so the check runs on a directory that nobody can write: as root a
+     * procfs directory (Linux), otherwise one without write permission; and a name that no file system
+     * accepts (longer than 255 bytes) cannot be created by anyone.
+     */
     @Test
     void refusesAReadOnlyDirectory(@TempDir Path tmp) throws Exception {
+        Path tooLong = tmp.resolve("x".repeat(300));
+        InputException e = assertThrows(InputException.class, () -> open(tooLong, Map.of()));
+        assertTrue(e.getMessage().startsWith("output directory " + tooLong + ": cannot be created"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+
         Path dir = tmp.resolve("ro");
         Files.createDirectories(dir);
         assertTrue(dir.toFile().setWritable(false, false));
         try {
-            if (Files.isWritable(dir)) {
-                return; // running as a user that ignores permissions (root): nothing to check
+            boolean root = Files.isWritable(dir);
+            Path target = dir;
+            if (root) {
+                target = Path.of("/proc/self");
+                Assumptions.assumeTrue(Files.isDirectory(target), "as root without procfs there is no unwritable directory");
             }
-            InputException e = assertThrows(InputException.class, () -> open(dir, Map.of()));
-            assertTrue(e.getMessage().contains("not writable"), e.getMessage());
+            Path where = target;
+            e = assertThrows(InputException.class, () -> open(where, Map.of()));
+            assertTrue(e.getMessage().startsWith("output directory " + where + ": is not writable"), e.getMessage());
+            assertFalse(e.getMessage().contains("\n"));
+            if (!root) {
+                assertEquals("output directory " + where + ": is not writable (permission denied)", e.getMessage());
+                assertEquals(0, Files.list(dir).count(), "nothing written");
+            }
         } finally {
             dir.toFile().setWritable(true, false);
         }

@@ -43,7 +43,7 @@ public interface Backend {
         return java.util.List.of();
     }
 
-    // ---- MATH.md section 1 -------------------------------------------------------------------
+    // ---- docs/MATH.md section 1 ------------------------------------------------------------
 
     /** Per row of x (shape [..., V]): LSE(x / T) = log sum_i exp(x_i / T). */
     double[] logSumExp(Tensor x, double temperature);
@@ -54,7 +54,7 @@ public interface Backend {
     /** Row-wise log-softmax(x / T) = x / T - LSE(x / T). */
     Tensor logSoftmax(Tensor x, double temperature);
 
-    // ---- section 2 -----------------------------------------------------------------------------
+    // ---- docs/MATH.md section 2 ------------------------------------------------------------
 
     /**
      * Scaled dot-product attention per head: q [..., Tq, d], k [..., Tk, d], v [..., Tk, dv], leading
@@ -63,7 +63,7 @@ public interface Backend {
      */
     AttentionResult attention(Tensor q, Tensor k, Tensor v, double scale, MaskAlignment mask);
 
-    // ---- section 3 -----------------------------------------------------------------------------
+    // ---- docs/MATH.md section 3 ------------------------------------------------------------
 
     /**
      * Jensen gap of logit summation. logits: [H, V] (one token) or [B, H, V]; extra: null, [V] or [B, V]
@@ -71,7 +71,7 @@ public interface Backend {
      */
     GapResult jensenGap(Tensor logits, Tensor extra, int[] targets);
 
-    // ---- section 4 -----------------------------------------------------------------------------
+    // ---- docs/MATH.md section 4 ------------------------------------------------------------
 
     /**
      * Score gaps of the mixture Pi = sum_h beta_h softmax(l^(h)) for one token: logits [H, V], beta
@@ -79,7 +79,7 @@ public interface Backend {
      */
     MixtureGaps mixtureGaps(Tensor logits, double[] beta, int target, MixtureGaps.Score score, double c);
 
-    // ---- section 5 -----------------------------------------------------------------------------
+    // ---- docs/MATH.md section 5 ------------------------------------------------------------
 
     /**
      * alpha = P^+ Pi for P = [pi^(1) ... pi^(H)] (V x H, given as H rows of length V in {@code headProbs})
@@ -89,12 +89,12 @@ public interface Backend {
         return org.gapscope.reference.AttributionSolver.solve(headProbs, aggregate);
     }
 
-    // ---- section 7 -----------------------------------------------------------------------------
+    // ---- docs/MATH.md section 7 ------------------------------------------------------------
 
     /** Monte Carlo of P_N, streamed: distractors are drawn and reduced in chunks, never stored. */
     CrowdingResult crowding(CrowdingSpec spec);
 
-    // ---- section 8 -----------------------------------------------------------------------------
+    // ---- docs/MATH.md section 8 ------------------------------------------------------------
 
     /** f(Delta) = (1/m) sum_k cos(omega_k Delta) for each Delta. */
     double[] positional(double[] omegas, double[] deltas);

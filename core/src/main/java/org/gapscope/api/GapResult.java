@@ -1,7 +1,7 @@
 package org.gapscope.api;
 
 /**
- * The Jensen gap of logit summation (MATH.md section 3) for B tokens and H heads.
+ * The Jensen gap of logit summation (docs/MATH.md section 3) for B tokens and H heads.
  *
  * <p>Per token b: {@code logZHeads[b*H + h]} = log Z_h, {@code logZ[b]} = log Z of the aggregate
  * L = sum_h l^(h) (+ extra logits when {@code extraIncluded}), {@code gamma[b]} = sum_h log Z_h - log Z,

@@ -3,7 +3,7 @@ package org.gapscope.api;
 import org.gapscope.kernels.Laws;
 
 /**
- * A distractor law of the crowding simulation (MATH.md section 7) with its parameters, mean and
+ * A distractor law of the crowding simulation (docs/MATH.md section 7) with its parameters, mean and
  * M = E[e^X] in closed form (infinite where the moment generating function diverges at 1).
  */
 public record Law(Kind kind, double a, double b, double c) {

@@ -1,7 +1,7 @@
 package org.gapscope.api;
 
 /**
- * How the crowding simulation transforms scores before the softmax (MATH.md section 7).
+ * How the crowding simulation transforms scores before the softmax (docs/MATH.md section 7).
  * <ul>
  *   <li>{@link Kind#NONE}: plain softmax.</li>
  *   <li>{@link Kind#SCALABLE}: scalable softmax, every score multiplied by {@code value * ln N}.</li>

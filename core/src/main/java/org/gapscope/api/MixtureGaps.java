@@ -1,7 +1,7 @@
 package org.gapscope.api;
 
 /**
- * Convex aggregation of head distributions scored by a proper score (MATH.md section 4), for one token.
+ * Convex aggregation of head distributions scored by a proper score (docs/MATH.md section 4), for one token.
  * Heads' distributions are pi^(h) = softmax(l^(h)), the mixture is Pi = sum_h beta_h pi^(h).
  *
  * @param score       which score

@@ -4,7 +4,7 @@ import static org.gapscope.reference.ReferenceBackend.lse;
 
 /**
  * Scalar host code for the cases the kernel bodies leave to the host: rows, tokens and heads that
- * hold NaN or +-inf (MATH.md section 1 conventions: a NaN makes the LSE NaN, a +inf makes it +inf,
+ * hold NaN or +-inf (docs/MATH.md section 1 conventions: a NaN makes the LSE NaN, a +inf makes it +inf,
  * a row of only -inf has LSE -inf). It runs only for such rows, never on the hot path. The LSE with
  * these conventions is the reference backend's {@link org.gapscope.reference.ReferenceBackend#lse}.
  */

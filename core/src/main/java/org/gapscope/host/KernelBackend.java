@@ -71,6 +71,7 @@ public class KernelBackend implements Backend {
     protected final int layout;
     protected final int chunkLength;
     protected final int crowdingChunkLength;
+    private int batchElements = BATCH_ELEMENTS;
 
     /**
      * @param layout              {@link Chunks#CONTIGUOUS} or {@link Chunks#STRIDED}
@@ -105,6 +106,19 @@ public class KernelBackend implements Backend {
         return -1;
     }
 
+    /**
+     * Sets the number of elements copied into arrays per host batch (default {@link #BATCH_ELEMENTS}).
+     * Results do not depend on it; tests make it small so that inputs span several batches and the
+     * batch offsets are exercised without gigabytes of data.
+     */
+    public KernelBackend batchElements(int elements) {
+        if (elements < 1) {
+            throw new IllegalArgumentException("batch elements must be >= 1, got " + elements);
+        }
+        this.batchElements = elements;
+        return this;
+    }
+
     /** Chunks of a row of n elements: ceil(n / chunkLength), at least 1. */
     protected int chunks(long n, int length) {
         return (int) Math.max(1, (n + length - 1) / length);
@@ -130,7 +144,7 @@ public class KernelBackend implements Backend {
         int v = lastDim(x, "logSumExp");
         int rows = Math.toIntExact(x.size() / v);
         double[] out = new double[rows];
-        int batch = Math.max(1, BATCH_ELEMENTS / v);
+        int batch = Math.max(1, batchElements / v);
         for (int r0 = 0; r0 < rows; r0 += batch) {
             lseRows(x, r0, Math.min(batch, rows - r0), v, 1.0 / temperature, out);
         }
@@ -179,7 +193,7 @@ public class KernelBackend implements Backend {
         int rows = lse.length;
         double invT = 1.0 / temperature;
         Tensor out = newF64(x.shape());
-        int batch = Math.max(1, BATCH_ELEMENTS / v);
+        int batch = Math.max(1, batchElements / v);
         for (int r0 = 0; r0 < rows; r0 += batch) {
             int n = Math.min(batch, rows - r0);
             softmaxRows(x, r0, n, v, invT, lse, log, out);
@@ -236,7 +250,7 @@ public class KernelBackend implements Backend {
         Tensor lseOut = newF64(Arrays.copyOf(q.shape(), q.rank() - 1));
         int code = maskCode(mask);
         long perHead = Math.max(1, Math.max((long) tq * Math.max(d, dv), (long) tk * Math.max(d, dv)));
-        int batch = (int) Math.max(1, Math.min(heads, BATCH_ELEMENTS / perHead));
+        int batch = (int) Math.max(1, Math.min(heads, batchElements / perHead));
         for (long h0 = 0; h0 < heads; h0 += batch) {
             int nh = (int) Math.min(batch, heads - h0);
             double[] qa = q.toDoubles(h0 * tq * d, nh * tq * d);
@@ -291,7 +305,7 @@ public class KernelBackend implements Backend {
         double[] logZ = new double[b];
         double[] logZMean = new double[b];
         long[] nonFinite = new long[b];
-        int batch = Math.max(1, BATCH_ELEMENTS / (h * v));
+        int batch = Math.max(1, batchElements / (h * v));
         for (int t0 = 0; t0 < b; t0 += batch) {
             gapTokens(logits, extra, t0, Math.min(batch, b - t0), h, v, logZHeads, logZ, logZMean, nonFinite);
         }

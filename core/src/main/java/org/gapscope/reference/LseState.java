@@ -1,7 +1,7 @@
 package org.gapscope.reference;
 
 /**
- * The online log-sum-exp state (m, d) of MATH.md section 1: m is the running maximum, d the sum of
+ * The online log-sum-exp state (m, d) of docs/MATH.md section 1: m is the running maximum, d the sum of
  * e^{x - m}; LSE = m + log d. Adding one value and merging two states follow the same rule, which is
  * how chunked and multi-work-group kernels combine partial results. The empty state is (-inf, 0).
  * FP64 reference version; ±inf/NaN follow the LSE conventions (NaN wins, then +inf).

@@ -46,7 +46,7 @@ public final class ReferenceBackend implements Backend {
 
     // ---- section 1 -----------------------------------------------------------------------------
 
-    /** LSE of values[from, from + n) divided by t, with the NaN/+-inf conventions of MATH.md section 1. */
+    /** LSE of values[from, from + n) divided by t, with the NaN/+-inf conventions of docs/MATH.md section 1. */
     public static double lse(double[] values, int from, int n, double t) {
         double m = Double.NEGATIVE_INFINITY;
         boolean nan = false;

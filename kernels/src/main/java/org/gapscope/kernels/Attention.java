@@ -1,7 +1,7 @@
 package org.gapscope.kernels;
 
 /**
- * Body of flash-style scaled dot-product attention (MATH.md section 2) with an online softmax: one
+ * Body of flash-style scaled dot-product attention (docs/MATH.md section 2) with an online softmax: one
  * work-item per (head, query), {@code item = head * tq + i}; keys are visited once, in order, keeping
  * the running maximum m, the running denominator l and the unnormalised output in out[item * dv ...].
  * Returns the per-query LSE = m + log l in lse[item], as FlashAttention does.

@@ -1,7 +1,7 @@
 package org.gapscope.kernels;
 
 /**
- * Bodies of the crowding Monte Carlo (MATH.md section 7): per repetition, the N - 1 distractor scores
+ * Bodies of the crowding Monte Carlo (docs/MATH.md section 7): per repetition, the N - 1 distractor scores
  * are drawn (Philox via {@link Laws#draw}), multiplied by {@code scale} (1, or the scalable-softmax /
  * temperature factor), and reduced to an (m, d) state without being stored. Work-item
  * {@code item = r * chunks + c} reduces chunk c (layout: {@link Chunks}) of the distractor indices of

@@ -1,7 +1,7 @@
 package org.gapscope.kernels;
 
 /**
- * Body of the fused Jensen-gap pass (MATH.md section 3) over logits [B, H, V]: one sweep over each
+ * Body of the fused Jensen-gap pass (docs/MATH.md section 3) over logits [B, H, V]: one sweep over each
  * token's logits produces, per chunk of the vocabulary, the (m, d) state of every head, of the
  * aggregate L = sum_h l^(h) (+ extra logits) and of the mean logits (1/H) sum_h l^(h). Work-item
  * {@code item = token * chunks + c}; the chunk (layout: {@link Chunks}) is read from memory once and
@@ -11,7 +11,7 @@ package org.gapscope.kernels;
  *
  * <p>Finite logits only (the host recomputes tokens whose results are not finite). Sums and the
  * head sum L are in FP64: L of H FP32 logits is exact to 2^-53 relative per add, so log Z carries
- * an absolute error of about (H + V / chunks) 2^-53 |L|, 3e-14 at Gamma ~ 75 (KERNEL-BODIES.md).
+ * an absolute error of about (H + V / chunks) 2^-53 |L|, 3e-14 at Gamma ~ 75.
  *
  * <p>State arrays: headM/headD at [item * heads + h], aggM/aggD and meanM/meanD at [item].
  * extraMode: 0 no extra logits, 1 one row [V] shared by all tokens, 2 one row per token [B, V].

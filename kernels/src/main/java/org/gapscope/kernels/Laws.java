@@ -1,7 +1,7 @@
 package org.gapscope.kernels;
 
 /**
- * Distractor laws of the crowding simulation (MATH.md section 7) as a kernel body: each score is a
+ * Distractor laws of the crowding simulation (docs/MATH.md section 7) as a kernel body: each score is a
  * function of (seed, repetition, index) alone, computed from Philox blocks, so any backend and any
  * chunking draws the same numbers. Law codes are ints (no enums in bodies).
  *

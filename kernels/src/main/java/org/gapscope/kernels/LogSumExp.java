@@ -1,14 +1,14 @@
 package org.gapscope.kernels;
 
 /**
- * Bodies of logSumExp, softmax and logSoftmax (MATH.md section 1) as partial (m, d) states over chunks
+ * Bodies of logSumExp, softmax and logSoftmax (docs/MATH.md section 1) as partial (m, d) states over chunks
  * plus a merge pass. {@code x} holds {@code rows} rows of {@code v} elements; work-item
  * {@code item = row * chunks + c} reduces chunk c of its row (layout: {@link Chunks}) to
  * m = max of x/T over the chunk and d = sum exp(x/T - m), in two branch-free passes (the second pass
  * reads the chunk from cache). Sums are in FP64 and exp is evaluated in FP64.
  *
  * <p>Finite inputs only: rows holding NaN or +-inf give NaN or meaningless results here, and the host
- * recomputes those rows with the conventions of MATH.md section 1 (the bodies cannot test for NaN
+ * recomputes those rows with the conventions of docs/MATH.md section 1 (the bodies cannot test for NaN
  * on TornadoVM). An empty chunk gets m = -Double.MAX_VALUE, d = 0, which the merge ignores.
  *
  * <p>Error: per chunk, each exp term has relative error ~1e-16 and the FP64 sum of n terms adds at

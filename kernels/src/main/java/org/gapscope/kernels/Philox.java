@@ -2,7 +2,7 @@ package org.gapscope.kernels;
 
 /**
  * Philox-4x32-10 (Salmon, Moraes, Dror, Shaw, "Parallel random numbers: as easy as 1, 2, 3", SC 2011),
- * written in the subset of Java that TornadoVM compiles correctly (see KERNEL-BODIES.md): no unsigned
+ * written in the subset of Java that TornadoVM compiles correctly: no unsigned
  * shifts, unsigned 32-bit values widened with {@code & 0xFFFFFFFFL}, int wrap-around arithmetic.
  *
  * <p>A block maps a 128-bit counter (c0..c3) and a 64-bit key (k0, k1) to four 32-bit words. gapscope's

@@ -1,7 +1,7 @@
 package org.gapscope.kernels;
 
 /**
- * Body of the positional sums (MATH.md section 8): work-item i computes
+ * Body of the positional sums (docs/MATH.md section 8): work-item i computes
  * f(Delta_i) = (1/m) sum_k cos(omega_k Delta_i) over the m frequencies, in FP64 in the order k = 0..m-1.
  * (TornadoVM's native cos is ~5e-8 relative; run it with -Dtornado.enable.nativeFunctions=False when
  * that matters.)

@@ -23,7 +23,7 @@ import java.util.Set;
 
 /**
  * Reads compiled kernel-body classes with the JDK's class-file API and lists every construct that
- * TornadoVM 5.2 miscompiles or rejects (../shared/spec/KERNEL-BODIES.md): unsigned shifts, (long) of a
+ * TornadoVM 5.2 miscompiles or rejects (the rules this class enforces): unsigned shifts, (long) of a
  * floating-point value, throw, object allocation, monitors, infinity/NaN constants, the listed
  * Math/StrictMath/Integer/Long/Float/Double methods, static fields that are not final (and any static
  * write), calls of instance methods, invokedynamic (lambdas), calls outside the bodies and java.lang's

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.TestFactory;
  * here names one. Families: tiny (V = H = T = 1), odd (sizes that are no multiple of any vector
  * width or chunk), large (V = 262144), and rows with +-inf / NaN.
  *
- * <p>Tolerances follow from the accumulation schemes a backend may use (ARCHITECTURE.md, "Numbers"),
+ * <p>Tolerances follow from the accumulation schemes a backend may use (docs/MATH.md section 1),
  * per dtype; each is derived where it is defined below.
  */
 class EquivalenceTest {

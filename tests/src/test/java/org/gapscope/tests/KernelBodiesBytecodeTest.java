@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Keeps every kernel body compilable by TornadoVM without running TornadoVM: the compiled classes of
  * org.gapscope.kernels (except the host-side grid runner) must contain none of the constructs listed in
- * ../shared/spec/KERNEL-BODIES.md, and a deliberately bad class must be rejected for each of them.
+ * {@link BodyChecker}, and a deliberately bad class must be rejected for each of them.
  */
 class KernelBodiesBytecodeTest {
 

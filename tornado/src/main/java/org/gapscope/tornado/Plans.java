@@ -20,7 +20,7 @@ import uk.ac.manchester.tornado.api.enums.TornadoVMBackendType;
  * task of the same graph.
  *
  * <p>Every task gets an explicit work-group size through a {@link GridScheduler}: with the default,
- * up to 512 work-items land in one work-group, which PoCL runs on one core (KERNEL-BODIES.md). The
+ * up to 512 work-items land in one work-group, which PoCL runs on one core. The
  * global size is the number of work-items rounded up to a multiple of the local size. Under a
  * GridScheduler TornadoVM takes a {@code @Parallel} loop's bound from the grid, not from the loop, so
  * each task guards its body with {@code item < items}: the extra work-items do nothing.

@@ -46,7 +46,7 @@ class TornadoBackendTest {
         assertThrows(InputException.class, () -> Engine.open("gpu"));
     }
 
-    /** Math.abs(int) does not compile with this TornadoVM (KERNEL-BODIES.md). */
+    /** Math.abs(int) does not compile with this TornadoVM */
     public static void absolute(int[] a, int grid) {
         for (@Parallel int i = 0; i < grid; i++) {
             a[i] = Math.abs(a[i]);

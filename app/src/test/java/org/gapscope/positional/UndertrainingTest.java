@@ -1,4 +1,4 @@
-package org.gapscope.crowding;
+package org.gapscope.positional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -7,15 +7,15 @@ import org.gapscope.api.Law;
 import org.gapscope.api.Mitigation;
 
 /**
- * One point of the crowding curve (MATH.md section 7, P2 Lemma 4): the Monte Carlo of P_N on a
+ * One point of the crowding curve (docs/MATH.md section 7, P2 Lemma 4): the Monte Carlo of P_N on a
  * backend, its statistics, and the mean field next to it.
  *
  * <p>Repetitions may be run in batches ({@code batch}): repetition r always draws its distractors with
  * Philox counter (seed, r, k), so the batching changes neither the draws nor, since the statistics
  * are taken over the concatenated per-repetition array in repetition order, any printed bit.
  */
-public final class Crowding {
-    private Crowding() {}
+public final class CrowdingSimulation {
+    private CrowdingSimulation() {}
 
     /** What one point reports. {@code s} is the relevant score before any mitigation. */
     public record Point(long n, double s, Law law, Mitigation mitigation, Stats stats, double meanField,
@@ -31,13 +31,13 @@ public final class Crowding {
     }
 
     /** Called after each batch with the repetitions done so far (for progress output). */
-    public interface Progress {
+    public interface BatchDone {
         void done(int repsDone, int repsTotal);
     }
 
     /** The per-repetition P_N for reps [0, reps), computed in batches of {@code batch} repetitions. */
     public static double[] simulate(Backend backend, long n, double s, Law law, int reps, long seed,
-                                    Mitigation mitigation, int batch, Progress progress) {
+                                    Mitigation mitigation, int batch, BatchDone progress) {
         double[] p = new double[reps];
         int b = Math.max(1, batch);
         for (int first = 0; first < reps; first += b) {
@@ -52,7 +52,7 @@ public final class Crowding {
     }
 
     public static Point point(Backend backend, long n, double s, Law law, int reps, long seed,
-                              Mitigation mitigation, int batch, Progress progress) {
+                              Mitigation mitigation, int batch, BatchDone progress) {
         double[] p = simulate(backend, n, s, law, reps, seed, mitigation, batch, progress);
         return summarize(n, s, law, mitigation, p);
     }

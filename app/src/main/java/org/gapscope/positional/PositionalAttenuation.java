@@ -1,11 +1,11 @@
-package org.gapscope.crowding;
+package org.gapscope.positional;
 
 import java.util.ArrayList;
 import java.util.List;
 import org.gapscope.api.InputException;
 
 /**
- * Positional attenuation of sinusoidal encodings (MATH.md section 8, P2 Lemma 3):
+ * Positional attenuation of sinusoidal encodings (docs/MATH.md section 8, P2 Lemma 3):
  * f(Delta) = (1/m) sum_k cos(omega_k Delta), computed by {@link org.gapscope.api.Backend#positional}.
  *
  * <p>Frequency grids:
@@ -35,10 +35,11 @@ import org.gapscope.api.InputException;
  * <p><b>Revivals.</b> The grid points where |f(Delta)| exceeds the bound, merged into runs of consecutive
  * grid points ({@link Interval}).
  */
-public final class Positional {
-    private Positional() {}
+public final class PositionalAttenuation {
+    private PositionalAttenuation() {}
 
-    public enum Grid { uniform, geometric, rope }
+    /** The frequency grids of the class comment. */
+    public enum FrequencyGrid { uniform, geometric, rope }
 
     public static double[] uniformGrid(double omegaMin, double omegaMax, int m) {
         if (m < 2) {

@@ -1,4 +1,4 @@
-package org.gapscope.crowding;
+package org.gapscope.positional;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,7 +7,7 @@ import java.util.List;
 import org.gapscope.api.InputException;
 
 /**
- * Positional undertraining (MATH.md section 8, P2 Lemma 2): how often training shows the model a pair of
+ * Positional undertraining (docs/MATH.md section 8, P2 Lemma 2): how often training shows the model a pair of
  * positions at distance Delta.
  *
  * <p>Definitions. A training sequence of length L contains the causal position pairs (i, j) with

@@ -13,7 +13,7 @@ import org.gapscope.reference.ReferenceBackend;
 import org.junit.jupiter.api.Test;
 
 /** Crowding points and the margin solver on the FP64 reference backend (small N: it is O(N R)). */
-class CrowdingTest {
+class CrowdingSimulationTest {
     final Backend ref = new ReferenceBackend();
 
     /** Distractors uniform on [c, c + w] with w tiny: as good as the constant c. */
@@ -25,7 +25,7 @@ class CrowdingTest {
     void nearlyConstantDistractorsGiveTheExactP() {
         long n = 5000;
         double s = 7;
-        Crowding.Point p = Crowding.point(ref, n, s, NEARLY_CONSTANT, 50, 3, Mitigation.NONE, 16, null);
+        CrowdingSimulation.Point p = CrowdingSimulation.point(ref, n, s, NEARLY_CONSTANT, 50, 3, Mitigation.NONE, 16, null);
         double exact = 1 / (1 + (n - 1) * Math.exp(C - s));
         // every distractor lies in [c, c + w]; dP/dc = -P(1-P) has modulus <= 1/4, so every P_N, their
         // mean and quantiles, and the mean field (ln M in [c, c + w]) are within w/4 of the constant-c value
@@ -44,7 +44,7 @@ class CrowdingTest {
         long n = 20_000;
         for (Law law : laws) {
             double s = MeanField.sFormula(n, 0.4, law); // aim at P ~ 0.4, where P(1-P) is large
-            Crowding.Point p = Crowding.point(ref, n, s, law, 200, 11, Mitigation.NONE, 64, null);
+            CrowdingSimulation.Point p = CrowdingSimulation.point(ref, n, s, law, 200, 11, Mitigation.NONE, 64, null);
             assertFalse(p.smallN(), law.toString());
             assertTrue(Math.abs(p.difference()) <= 4 * p.stats().stdErr(),
                     law + ": mean " + p.meanP() + " vs mean field " + p.meanField() + ", SE " + p.stats().stdErr());
@@ -54,12 +54,12 @@ class CrowdingTest {
     @Test
     void sameSeedSameBitsWhateverTheBatching() {
         Law law = Law.studentT(0, 1, 4);
-        double[] a = Crowding.simulate(ref, 300, 4, law, 37, 42, Mitigation.NONE, 1, null);
-        double[] b = Crowding.simulate(ref, 300, 4, law, 37, 42, Mitigation.NONE, 10, null);
-        double[] c = Crowding.simulate(ref, 300, 4, law, 37, 42, Mitigation.NONE, 1000, null);
+        double[] a = CrowdingSimulation.simulate(ref, 300, 4, law, 37, 42, Mitigation.NONE, 1, null);
+        double[] b = CrowdingSimulation.simulate(ref, 300, 4, law, 37, 42, Mitigation.NONE, 10, null);
+        double[] c = CrowdingSimulation.simulate(ref, 300, 4, law, 37, 42, Mitigation.NONE, 1000, null);
         assertArrayEquals(a, b, 0.0);
         assertArrayEquals(a, c, 0.0);
-        double[] other = Crowding.simulate(ref, 300, 4, law, 37, 43, Mitigation.NONE, 10, null);
+        double[] other = CrowdingSimulation.simulate(ref, 300, 4, law, 37, 43, Mitigation.NONE, 10, null);
         assertFalse(java.util.Arrays.equals(a, other));
         assertEquals(Stats.of(a), Stats.of(c));
     }
@@ -105,7 +105,7 @@ class CrowdingTest {
         MarginSolver.Solution sol = MarginSolver.solve(ref, n, 0.5, law, 64, 9, Mitigation.NONE);
         // re-simulating at s* with the same seed draws the same distractors: the mean is p up to the
         // round-off of 64 logistic evaluations and the bisection's last ulp (dP/ds <= 1/4)
-        double[] pr = Crowding.simulate(ref, n, sol.sStar(), law, 64, 9, Mitigation.NONE, 64, null);
+        double[] pr = CrowdingSimulation.simulate(ref, n, sol.sStar(), law, 64, 9, Mitigation.NONE, 64, null);
         assertEquals(0.5, Stats.of(pr).mean(), 1e-12);
         assertTrue(sol.stdErr() > 0 && sol.stdErr() < 0.1, "SE " + sol.stdErr());
     }
