@@ -1,12 +1,11 @@
 package org.gapscope.cli;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.gapscope.api.InputException;
 import org.gapscope.api.Law;
 import org.gapscope.api.Mitigation;
+import org.gapscope.measure.CrowdingSweep.Distribution;
 import picocli.CommandLine.Option;
 
 /**
@@ -55,46 +54,9 @@ public final class CrowdingOptions {
             description = "Mitigations compared on the same draws: none, scalable:C (scores times C ln N), topk:K, temperature:T (comma-separated). Default: ${DEFAULT-VALUE}.")
     List<String> mitigation;
 
-    /** One law with its scale (the sigma grid applies to the laws that have a scale). */
-    public record LawPoint(String name, Law law, double sigma) {
-        public Map<String, Object> describe() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("law", name);
-            switch (law.kind()) {
-                case GAUSSIAN, GUMBEL -> {
-                    m.put("mu", law.a());
-                    m.put("sigma", law.b());
-                }
-                case UNIFORM -> {
-                    m.put("lo", law.a());
-                    m.put("hi", law.b());
-                }
-                case EXPONENTIAL -> {
-                    m.put("shift", law.a());
-                    m.put("rate", law.b());
-                }
-                case STUDENT_T -> {
-                    m.put("mu", law.a());
-                    m.put("sigma", law.b());
-                    m.put("nu", law.c());
-                }
-            }
-            return m;
-        }
-
-        public String label() {
-            return switch (law.kind()) {
-                case GAUSSIAN -> "gaussian(" + law.a() + ", " + law.b() + ")";
-                case GUMBEL -> "gumbel(" + law.a() + ", " + law.b() + ")";
-                case UNIFORM -> "uniform[" + law.a() + ", " + law.b() + "]";
-                case EXPONENTIAL -> law.a() + " + exponential(" + law.b() + ")";
-                case STUDENT_T -> "student-t(" + law.a() + ", " + law.b() + ", nu=" + law.c() + ")";
-            };
-        }
-    }
-
-    public List<LawPoint> laws() {
-        List<LawPoint> out = new ArrayList<>();
+    /** The distractor laws, each law with each of its scales. */
+    public List<Distribution> laws() {
+        List<Distribution> out = new ArrayList<>();
         for (String raw : law) {
             String name = raw.trim().toLowerCase();
             boolean scaled = switch (name) {
@@ -112,7 +74,7 @@ public final class CrowdingOptions {
                     case "uniform" -> Law.uniform(lo, hi);
                     default -> Law.exponential(mu, rate);
                 };
-                out.add(new LawPoint(name, l, s));
+                out.add(new Distribution(name, l, s));
             }
         }
         return out;
@@ -200,25 +162,5 @@ public final class CrowdingOptions {
             throw new InputException("--mitigation " + t + ": needs a value (e.g. scalable:0.5, topk:16, temperature:2)");
         }
         return Double.parseDouble(kv[1]);
-    }
-
-    public static String label(Mitigation m) {
-        return switch (m.kind()) {
-            case NONE -> "none";
-            case SCALABLE -> "scalable:" + num(m.value());
-            case TOP_K -> "topk:" + (long) m.value();
-            case TEMPERATURE -> "temperature:" + num(m.value());
-        };
-    }
-
-    /** Compact number: 2 rather than 2.0, 0.5 as is. */
-    public static String num(double v) {
-        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
-    }
-
-    void checkReps() {
-        if (reps < 1) {
-            throw new InputException("--reps: must be >= 1, got " + reps);
-        }
     }
 }

@@ -6,9 +6,11 @@ import java.util.List;
 import java.util.Map;
 import org.gapscope.api.Law;
 import org.gapscope.api.Mitigation;
+import org.gapscope.measure.CrowdingSweep;
 import org.gapscope.measure.PointLog;
 import org.gapscope.measure.RunDirectory;
 import org.gapscope.measure.Study;
+import org.gapscope.measure.Sweep;
 
 /**
  * The study's crowding step: a small P_N curve, Gaussian(0, 1) distractors, s = 5, N = 10 .. 10^6 (one
@@ -26,20 +28,17 @@ final class CrowdingStudyStep implements Study.Step {
 
     @Override
     public Study.Summary run(Study.Context ctx) {
-        List<CrowdingOptions.LawPoint> laws = List.of(new CrowdingOptions.LawPoint("gaussian", Law.gaussian(0, 1), 1));
-        CrowdingCommand.Setup setup = CrowdingCommand.setup(laws, new double[] {5}, false,
-                List.of(10L, 100L, 1000L, 10_000L, 100_000L, 1_000_000L),
-                List.of(Mitigation.NONE, new Mitigation(Mitigation.Kind.SCALABLE, 0.5)), REPS, SEED, ctx.backend());
-        RunDirectory run = RunDirectory.open(ctx.dir(), "crowding", setup.params(), List.of(SEED), ctx.commandLine(),
-                ctx.backend());
-        CrowdingCommand.Outcome o = CrowdingCommand.execute(run, setup, ctx.backend(), REPS, SEED, 256, ctx.progress(),
-                ctx.stop(), new java.io.PrintWriter(System.err, true));
+        CrowdingSweep sweep = new CrowdingSweep(List.of(new CrowdingSweep.Distribution("gaussian", Law.gaussian(0, 1), 1)),
+                new double[] {5}, false, List.of(10L, 100L, 1000L, 10_000L, 100_000L, 1_000_000L),
+                List.of(Mitigation.NONE, new Mitigation(Mitigation.Kind.SCALABLE, 0.5)), REPS, SEED, 256);
+        Sweep.Outcome o = sweep.run(ctx.dir(), ctx.backend(), ctx.commandLine(), ctx.progress(), ctx.stop());
+        RunDirectory run = o.run();
         // headline: the largest |mean - mean field| in standard errors over the plain-softmax points that are
         // in the mean-field regime, and P_N at the largest N with and without scalable softmax
         double worst = 0;
         String at = "-";
         String scal = "-";
-        for (Map<String, Object> r : o.points()) {
+        for (Map<String, Object> r : o.rows()) {
             boolean plain = "none".equals(r.get("mitigation"));
             if (plain && !Boolean.TRUE.equals(r.get("smallN"))) {
                 double se = PointLog.number(r, "stdErr");
@@ -58,7 +57,7 @@ final class CrowdingStudyStep implements Study.Step {
         List<Path> files = new ArrayList<>(List.of(run.file(PointLog.CSV), run.file(PointLog.JSONL)));
         o.plots().forEach(p -> files.add(run.file(p)));
         files.add(run.file(RunDirectory.MANIFEST));
-        return new Study.Summary(name(), o.points().size() + " points: P_N vs N (10..1e6), Gaussian(0,1), s = 5, plain and scalable softmax",
+        return new Study.Summary(name(), o.rows().size() + " points: P_N vs N (10..1e6), Gaussian(0,1), s = 5, plain and scalable softmax",
                 "P_N(N=1e6) = " + at + ", scalable 0.5 ln N: " + scal + "; mean field within "
                         + String.format("%.1f", worst) + " SE where N >= 100 e^(sigma^2)",
                 files, o.interrupted());

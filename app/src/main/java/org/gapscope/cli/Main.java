@@ -26,7 +26,10 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        int code = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        // after Ctrl-C the JVM is already shutting down: its stop hook ends it with this code
+        org.gapscope.measure.StopSignal.exitWith(code);
+        System.exit(code);
     }
 
     /** Runs the CLI with the given streams and returns the exit code (used by tests). */

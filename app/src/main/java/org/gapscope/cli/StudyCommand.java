@@ -13,10 +13,12 @@ import org.gapscope.api.InputException;
 import org.gapscope.example.MicroTransformer;
 import org.gapscope.measure.GapSweep;
 import org.gapscope.measure.PointLog;
+import org.gapscope.measure.Progress;
 import org.gapscope.measure.RunDirectory;
 import org.gapscope.measure.RunLoop;
 import org.gapscope.measure.StopSignal;
 import org.gapscope.measure.Study;
+import org.gapscope.measure.Sweep;
 import org.gapscope.measure.SweepLogits;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,13 +63,19 @@ public final class StudyCommand implements Callable<Integer> {
         Path dir = out != null ? out : RunDirectory.timestamped(Path.of("results"));
         List<String> args = spec.commandLine().getParseResult().originalArgs();
         long t0 = System.nanoTime();
+        Progress.Mode mode = RunOptions.progressMode(progress);
         try (StopSignal stop = StopSignal.install()) {
-            List<Study.Summary> s = Study.run(dir, steps(), backend, args, SweepCommand.Gap.progressMode(progress), stop);
+            List<Study.Step> steps = steps();
+            List<Study.Summary> s = Study.run(dir, steps, backend, args, mode, stop);
             double seconds = (System.nanoTime() - t0) / 1e9;
+            boolean interrupted = s.size() < steps.size() || s.stream().anyMatch(Study.Summary::interrupted);
+            int finished = (int) s.stream().filter(x -> !x.interrupted()).count();
+            int code = RunOptions.stopped(spec.commandLine().getErr(), "study", finished, steps.size(), "steps", dir,
+                    interrupted);
             spec.commandLine().getOut().print(common.json() ? json(dir, backend, s, seconds) : table(dir, backend, s, seconds));
             spec.commandLine().getOut().flush();
+            return code;
         }
-        return 0;
     }
 
     static String table(Path dir, Backend backend, List<Study.Summary> steps, double seconds) {
@@ -180,7 +188,7 @@ public final class StudyCommand implements Callable<Integer> {
 
         @Override
         public Study.Summary run(Study.Context ctx) {
-            GapSweep.Outcome o = GapSweep.run(ctx.dir(), grid(), ctx.backend(), ctx.commandLine(), ctx.progress(), ctx.stop());
+            Sweep.Outcome o = GapSweep.run(ctx.dir(), grid(), ctx.backend(), ctx.commandLine(), ctx.progress(), ctx.stop());
             double worst = 0;
             double at32 = Double.NaN;
             for (Map<String, Object> r : o.rows()) {

@@ -11,7 +11,7 @@ import org.gapscope.measure.GapSweep;
 import org.gapscope.measure.PointLog;
 import org.gapscope.measure.Progress;
 import org.gapscope.measure.RunDirectory;
-import org.gapscope.measure.StopSignal;
+import org.gapscope.measure.Sweep;
 import org.gapscope.measure.SweepLogits;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -92,30 +92,16 @@ public final class SweepCommand implements Runnable {
         public Integer call() {
             Backend backend = common.selectBackend();
             GapSweep.Grid grid = new GapSweep.Grid(vocab, heads, tokens, laws, sigma, margin, rho, temperature, seeds);
-            Path dir = out != null ? out : RunDirectory.timestamped(Path.of("results"), "sweep-gap-");
-            List<String> args = spec.commandLine().getParseResult().originalArgs();
-            try (StopSignal stop = StopSignal.install()) {
-                GapSweep.Outcome o = GapSweep.run(dir, grid, backend, args, progressMode(progress), stop);
-                if (o.loop().interrupted()) {
-                    System.err.println("sweep gap: stopped after " + o.rows().size() + " of " + grid.points().size()
-                            + " points; run the same command with --out " + dir + " to resume");
-                }
-                spec.commandLine().getOut().print(common.json() ? json(o, backend) : table(o, backend));
-                spec.commandLine().getOut().flush();
-            }
-            return 0;
+            Path dir = RunOptions.dir(out, "sweep gap");
+            return RunOptions.run(grid, dir, backend, spec, progressMode(progress), o ->
+                    spec.commandLine().getOut().print(common.json() ? json(o, backend) : table(o, backend)));
         }
 
         static Progress.Mode progressMode(String s) {
-            return switch (s.toLowerCase()) {
-                case "auto" -> Progress.Mode.AUTO;
-                case "lines" -> Progress.Mode.LINES;
-                case "off" -> Progress.Mode.OFF;
-                default -> throw new org.gapscope.api.InputException("--progress: '" + s + "' is not auto, lines or off");
-            };
+            return RunOptions.progressMode(s);
         }
 
-        static String json(GapSweep.Outcome o, Backend backend) {
+        static String json(Sweep.Outcome o, Backend backend) {
             Map<String, Object> top = new LinkedHashMap<>();
             top.put("out", o.run().dir().toString());
             top.put("backend", backend.name());
@@ -128,13 +114,13 @@ public final class SweepCommand implements Runnable {
             return Json.write(top) + "\n";
         }
 
-        static List<String> files(GapSweep.Outcome o) {
+        static List<String> files(Sweep.Outcome o) {
             List<String> f = new ArrayList<>(List.of(PointLog.CSV, PointLog.JSONL, RunDirectory.MANIFEST));
             f.addAll(o.plots());
             return f.stream().map(n -> o.run().file(n).toString()).toList();
         }
 
-        static String table(GapSweep.Outcome o, Backend backend) {
+        static String table(Sweep.Outcome o, Backend backend) {
             Table t = new Table("law", "V", "H", "B", "sigma", "T", "seed", "gamma", "(H-1) ln V", "ratio", "gammaJ",
                     "logGap", "brierGap");
             for (Map<String, Object> r : o.rows()) {

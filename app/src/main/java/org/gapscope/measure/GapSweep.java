@@ -56,9 +56,16 @@ public final class GapSweep {
 
     /** One grid point; margin and rho are null where the law does not use them. */
     public record Point(Law law, int vocab, int heads, int tokens, double sigma, Double margin, Double rho,
-                        double temperature, long seed) {
+                        double temperature, long seed) implements Sweep.Point {
+
+        /** B x H x V logits. */
+        @Override
+        public double size() {
+            return (double) tokens * heads * vocab;
+        }
 
         /** The point's key values as a row prefix (insertion order = {@link #KEYS}). */
+        @Override
         public Map<String, Object> key() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("law", law.name());
@@ -92,7 +99,7 @@ public final class GapSweep {
      */
     public record Grid(List<Integer> vocab, List<Integer> heads, List<Integer> tokens, List<Law> laws,
                        List<Double> sigma, List<Double> margin, List<Double> rho, List<Double> temperature,
-                       List<Long> seeds) {
+                       List<Long> seeds) implements Sweep<GapSweep.Point> {
 
         public Grid {
             vocab = dedupe(vocab, "--vocab");
@@ -157,9 +164,40 @@ public final class GapSweep {
             return List.copyOf(new LinkedHashSet<>(list));
         }
 
+        @Override
+        public String command() {
+            return "sweep gap";
+        }
+
+        @Override
+        public List<String> keyColumns() {
+            return KEYS;
+        }
+
+        @Override
+        public List<String> columns() {
+            return COLUMNS;
+        }
+
+        @Override
+        public Map<String, Object> compute(GapSweep.Point p, Backend backend) {
+            return GapSweep.compute(p, backend);
+        }
+
+        @Override
+        public void check() {
+            checkMemory(Runtime.getRuntime().maxMemory());
+        }
+
+        @Override
+        public List<String> plots(RunDirectory run, List<Map<String, Object>> rows) {
+            return GapSweep.plots(run, rows);
+        }
+
         /** Every point, laws outermost, then sigma, margin/rho, T, H, V, tokens, seed. */
-        public List<Point> points() {
-            List<Point> out = new ArrayList<>();
+        @Override
+        public List<GapSweep.Point> points() {
+            List<GapSweep.Point> out = new ArrayList<>();
             for (Law law : laws) {
                 List<Double> ms = law.usesMargin() ? margin : java.util.Collections.singletonList(null);
                 List<Double> rs = law.usesRho() ? rho : java.util.Collections.singletonList(null);
@@ -171,7 +209,7 @@ public final class GapSweep {
                                     for (int v : vocab) {
                                         for (int b : tokens) {
                                             for (long seed : seeds) {
-                                                out.add(new Point(law, v, h, b, s, m, r, t, seed));
+                                                out.add(new GapSweep.Point(law, v, h, b, s, m, r, t, seed));
                                             }
                                         }
                                     }
@@ -185,6 +223,7 @@ public final class GapSweep {
         }
 
         /** The grid as the run directory's identity parameters (plus the backend name). */
+        @Override
         public Map<String, Object> parameters(String backend) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("vocab", vocab);
@@ -206,7 +245,7 @@ public final class GapSweep {
          * @param maxHeap the heap limit in bytes ({@link Runtime#maxMemory()})
          */
         public void checkMemory(long maxHeap) {
-            Point worst = points().stream().max(java.util.Comparator.comparingLong(Point::memoryNeed)).orElseThrow();
+            GapSweep.Point worst = points().stream().max(java.util.Comparator.comparingLong(GapSweep.Point::memoryNeed)).orElseThrow();
             long need = worst.memoryNeed();
             if (need > maxHeap * 0.8) {
                 throw new InputException("grid: the point V=" + worst.vocab() + ", H=" + worst.heads() + " needs about "
@@ -363,42 +402,13 @@ public final class GapSweep {
     }
 
     /**
-     * What a sweep left behind.
-     *
-     * @param run   the output directory
-     * @param rows  every recorded point (earlier runs' first)
-     * @param loop  computed / skipped / interrupted
-     * @param plots the plot files written (names in the directory)
+     * Runs (or resumes) a sweep into {@code out} (command {@code "sweep gap"}); see {@link Sweep#run}.
+     * {@code stop} is the caller's {@link StopSignal}: keep it installed until everything is printed, so
+     * that Ctrl-C waits for the manifest and the plots.
      */
-    public record Outcome(RunDirectory run, List<Map<String, Object>> rows, RunLoop.Result loop, List<String> plots) {}
-
-    /**
-     * Runs (or resumes) a sweep into {@code out}: refuses a grid that does not fit the heap before writing
-     * anything, opens the {@link RunDirectory} (command {@code "sweep gap"}), computes the missing points,
-     * writes the plots and finishes the manifest. {@code stop} is the caller's {@link StopSignal}: keep it
-     * installed until everything is printed, so that Ctrl-C waits for the manifest and the plots.
-     */
-    public static Outcome run(java.nio.file.Path out, Grid grid, Backend backend, List<String> commandLine,
-                              Progress.Mode progress, StopSignal stop) {
-        grid.checkMemory(Runtime.getRuntime().maxMemory());
-        RunDirectory run = RunDirectory.open(out, "sweep gap", grid.parameters(backend.name()), grid.seeds(),
-                commandLine, backend);
-        List<Point> points = grid.points();
-        run.put("gridPoints", points.size());
-        try (PointLog log = run.points(KEYS, COLUMNS)) {
-            RunLoop.Result r;
-            try {
-                r = RunLoop.run("sweep gap", log, keys(points), k -> compute(point(k), backend), progress, stop);
-            } catch (RuntimeException e) {
-                run.finish("failed", log.size());
-                throw e;
-            }
-            List<Map<String, Object>> rows = log.rows();
-            List<String> files = rows.isEmpty() ? List.of() : plots(run, rows);
-            run.put("plots", files);
-            run.finish(r.interrupted() ? "interrupted" : "complete", log.size());
-            return new Outcome(run, rows, r, files);
-        }
+    public static Sweep.Outcome run(java.nio.file.Path out, Grid grid, Backend backend, List<String> commandLine,
+                                    Progress.Mode progress, StopSignal stop) {
+        return grid.run(out, backend, commandLine, progress, stop);
     }
 
     /** Number formatting for labels. */

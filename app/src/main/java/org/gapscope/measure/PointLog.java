@@ -269,29 +269,55 @@ public final class PointLog implements AutoCloseable {
      * after a resume.
      */
     public synchronized void append(Map<String, Object> row) {
-        String k = key(row);
-        if (points.containsKey(k)) {
-            throw new IllegalStateException("point " + k + " is already recorded");
+        appendAll(List.of(row));
+    }
+
+    /**
+     * Appends consecutive finished points with one write and one force per file: the JSON lines of all
+     * of them, then their CSV rows. A crash leaves a prefix of the batch (at most a torn last line), so
+     * what is on disk is always whole points; a scan of 10^6 points pays one fsync per batch, not per point.
+     */
+    public synchronized void appendAll(List<Map<String, Object>> rows) {
+        if (rows.isEmpty()) {
+            return;
         }
-        for (String c : row.keySet()) {
-            if (!columns.contains(c)) {
-                throw new IllegalArgumentException("column '" + c + "' is not one of " + columns);
+        List<String> keys = new ArrayList<>(rows.size());
+        java.util.Set<String> batch = new java.util.HashSet<>();
+        StringBuilder lines = new StringBuilder();
+        StringBuilder csvRows = new StringBuilder();
+        for (Map<String, Object> row : rows) {
+            String k = key(row);
+            if (points.containsKey(k) || !batch.add(k)) {
+                throw new IllegalStateException("point " + k + " is already recorded");
             }
-        }
-        Map<String, Object> ordered = new LinkedHashMap<>();
-        for (String c : columns) {
-            if (row.containsKey(c)) {
-                ordered.put(c, row.get(c));
+            for (String c : row.keySet()) {
+                if (!columns.contains(c)) {
+                    throw new IllegalArgumentException("column '" + c + "' is not one of " + columns);
+                }
             }
+            Map<String, Object> ordered = new LinkedHashMap<>();
+            for (String c : columns) {
+                if (row.containsKey(c)) {
+                    ordered.put(c, row.get(c));
+                }
+            }
+            keys.add(k);
+            lines.append(json(ordered)).append('\n');
+            csvRows.append(csvRow(ordered));
         }
-        String line = json(ordered) + "\n";
+        String all = lines.toString();
         try {
-            writeFully(jsonlChannel, line.getBytes(StandardCharsets.UTF_8));
+            writeFully(jsonlChannel, all.getBytes(StandardCharsets.UTF_8));
             jsonlChannel.force(false);
-            FaultInjection.afterJsonl(points.size() + 1);
-            writeFully(csvChannel, csvRow(ordered).getBytes(StandardCharsets.UTF_8));
+            FaultInjection.afterJsonl(points.size() + rows.size());
+            writeFully(csvChannel, csvRows.toString().getBytes(StandardCharsets.UTF_8));
             csvChannel.force(false);
-            points.put(k, LINE.readValue(line, new TypeReference<LinkedHashMap<String, Object>>() {}));
+            int start = 0;
+            for (String k : keys) {
+                int end = all.indexOf('\n', start);
+                points.put(k, LINE.readValue(all.substring(start, end), new TypeReference<LinkedHashMap<String, Object>>() {}));
+                start = end + 1;
+            }
         } catch (IOException e) {
             throw new InputException(jsonl.getParent() + ": cannot append a point: " + e.getMessage(), e);
         }

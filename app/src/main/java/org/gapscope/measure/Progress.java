@@ -11,6 +11,10 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * Progress with an ETA, always on stderr (stdout stays clean for JSON). {@link Mode#AUTO} draws a bar
  * (me.tongfei:progressbar) only when the process runs on a terminal; {@link Mode#LINES} prints a plain
  * line at most every 2 seconds (for logs); {@link Mode#OFF} prints nothing.
+ *
+ * <p>The ETA is weighted: each point carries a size (its work, e.g. N x repetitions for crowding or
+ * B x H x V logits for {@code sweep gap}), and the time left is the time per unit of work done in this
+ * run times the work left, so a grid whose later points are larger is not promised an early end.
  */
 public final class Progress implements AutoCloseable {
     public enum Mode { AUTO, LINES, OFF }
@@ -19,20 +23,24 @@ public final class Progress implements AutoCloseable {
     private final PrintStream lines;
     private final String label;
     private final long total;
+    private final double totalWeight;
     private final long startNanos = System.nanoTime();
     private long done;
-    private long counted;
+    private double doneWeight;
+    private double countedWeight;
     private long lastLine;
 
-    private Progress(String label, long total, long alreadyDone, Mode mode) {
+    private Progress(String label, long total, long alreadyDone, double totalWeight, double alreadyDoneWeight, Mode mode) {
         this.label = label;
         this.total = total;
         this.done = alreadyDone;
+        this.totalWeight = totalWeight;
+        this.doneWeight = alreadyDoneWeight;
         Mode m = mode == Mode.AUTO ? (onTerminal() ? Mode.AUTO : Mode.OFF) : mode;
         if (m == Mode.AUTO) {
             bar = new ProgressBarBuilder().setTaskName(label).setInitialMax(total)
                     .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err))
-                    .setUpdateIntervalMillis(500).showSpeed().build();
+                    .setEtaFunction(state -> remaining()).setUpdateIntervalMillis(500).showSpeed().build();
             bar.stepTo(alreadyDone);
             lines = null;
         } else {
@@ -43,7 +51,16 @@ public final class Progress implements AutoCloseable {
 
     /** Starts progress for {@code total} points of which {@code alreadyDone} were done before (a resume). */
     public static Progress start(String label, long total, long alreadyDone, Mode mode) {
-        return new Progress(label, total, alreadyDone, mode);
+        return new Progress(label, total, alreadyDone, total, alreadyDone, mode);
+    }
+
+    /**
+     * Starts progress for {@code total} points of total size {@code totalWeight}, of which
+     * {@code alreadyDone} points of size {@code alreadyDoneWeight} were done before (a resume).
+     */
+    public static Progress start(String label, long total, long alreadyDone, double totalWeight,
+                                 double alreadyDoneWeight, Mode mode) {
+        return new Progress(label, total, alreadyDone, totalWeight, alreadyDoneWeight, mode);
     }
 
     static boolean onTerminal() {
@@ -51,12 +68,18 @@ public final class Progress implements AutoCloseable {
         return c != null && c.isTerminal();
     }
 
-    /** One more point done. */
-    public synchronized void step() {
-        done++;
-        counted++;
+    /** One more point of size 1 done. */
+    public void step() {
+        step(1, 1);
+    }
+
+    /** {@code points} more points of total size {@code weight} done. */
+    public synchronized void step(int points, double weight) {
+        done += points;
+        doneWeight += weight;
+        countedWeight += weight;
         if (bar != null) {
-            bar.step();
+            bar.stepBy(points);
         }
         if (lines != null) {
             long now = System.nanoTime();
@@ -72,13 +95,21 @@ public final class Progress implements AutoCloseable {
         return Duration.ofNanos(System.nanoTime() - startNanos);
     }
 
-    /** Remaining time from the mean time per point computed in this run, "?" before the first point. */
+    /** Remaining time, "?" before the first point; see {@link #remaining()}. */
     public synchronized String eta() {
-        if (counted == 0) {
-            return "?";
+        return remaining().map(Progress::fmt).orElse("?");
+    }
+
+    /**
+     * Remaining time: the time per unit of size computed in this run times the size left; empty before
+     * the first point.
+     */
+    public synchronized java.util.Optional<Duration> remaining() {
+        if (!(countedWeight > 0)) {
+            return java.util.Optional.empty();
         }
-        double per = (double) (System.nanoTime() - startNanos) / counted;
-        return fmt(Duration.ofNanos((long) (per * (total - done))));
+        double per = (System.nanoTime() - startNanos) / countedWeight;
+        return java.util.Optional.of(Duration.ofNanos((long) (per * Math.max(0, totalWeight - doneWeight))));
     }
 
     static String fmt(Duration d) {

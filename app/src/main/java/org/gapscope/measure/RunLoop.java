@@ -1,9 +1,11 @@
 package org.gapscope.measure;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.gapscope.api.Backend;
 
 /**
  * The loop every measuring command runs: for each grid point not yet in the {@link PointLog}, compute
@@ -65,6 +67,63 @@ public final class RunLoop {
                 log.append(row);
                 computed++;
                 bar.step();
+            }
+        }
+        return new Result(computed, skipped, interrupted);
+    }
+
+    /**
+     * Runs a {@link Sweep}'s points: those not yet in the log, in grid order, {@link Sweep#pointsPerBatch()} at a
+     * time (one {@link Sweep#computeBatch} and one {@link PointLog#appendAll} per batch of consecutive
+     * missing points); {@code stop} is checked before each batch. Progress and its ETA are weighted by
+     * {@link Sweep.Point#size()}.
+     */
+    public static <P extends Sweep.Point> Result run(Sweep<P> sweep, PointLog log, List<P> points, Backend backend,
+                                                     Progress.Mode progress, StopSignal stop) {
+        boolean[] done = new boolean[points.size()];
+        int skipped = 0;
+        double total = 0;
+        double doneWeight = 0;
+        for (int i = 0; i < points.size(); i++) {
+            double w = points.get(i).size();
+            total += w;
+            if (log.done(points.get(i).key())) {
+                done[i] = true;
+                skipped++;
+                doneWeight += w;
+            }
+        }
+        int batch = Math.max(1, sweep.pointsPerBatch());
+        int computed = 0;
+        boolean interrupted = false;
+        try (Progress bar = Progress.start(sweep.command(), points.size(), skipped, total, doneWeight, progress)) {
+            int i = 0;
+            while (i < points.size()) {
+                if (done[i]) {
+                    i++;
+                    continue;
+                }
+                if (stop.requested()) {
+                    interrupted = true;
+                    break;
+                }
+                List<P> chunk = new ArrayList<>();
+                double weight = 0;
+                while (i < points.size() && !done[i] && chunk.size() < batch) {
+                    chunk.add(points.get(i));
+                    weight += points.get(i).size();
+                    i++;
+                }
+                List<Map<String, Object>> results = sweep.computeBatch(chunk, backend, progress);
+                List<Map<String, Object>> rows = new ArrayList<>(chunk.size());
+                for (int k = 0; k < chunk.size(); k++) {
+                    Map<String, Object> row = new LinkedHashMap<>(chunk.get(k).key());
+                    row.putAll(results.get(k));
+                    rows.add(row);
+                }
+                log.appendAll(rows);
+                computed += chunk.size();
+                bar.step(chunk.size(), weight);
             }
         }
         return new Result(computed, skipped, interrupted);

@@ -167,7 +167,7 @@ class CrowdingCliTest {
         CliTest.Run pos = run("positional", "--delta-max", "300", "--scan", "dense", "--backend", "reference", "--progress", "off",
                 "--out", p, "--format", "json");
         assertEquals(0, pos.code(), pos.err());
-        assertEquals(301, Files.readAllLines(Path.of(p, "curve.csv")).size());
+        assertEquals(301, Files.readAllLines(Path.of(p, "points.csv")).size());
         assertTrue(Files.size(Path.of(p, "positional.png")) > 0);
         JsonNode pj = Json.MAPPER.readTree(pos.out());
         assertEquals(300, pj.get("points").size());

@@ -1,0 +1,163 @@
+package org.gapscope.measure;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.gapscope.api.Backend;
+
+/**
+ * A measurement over a grid of typed points ({@code sweep gap}, {@code crowding}, {@code margin},
+ * {@code positional}): what a point is, which columns identify it, how one point is computed on a
+ * backend, and which plots the rows make. {@link #run} does the rest the same way for every sweep: the
+ * {@link RunDirectory} (identity, manifest), the {@link PointLog} (resume), the {@link RunLoop} (Ctrl-C,
+ * progress weighted by {@link Point#size()}) and the plots. Commands only parse their options into a
+ * sweep and print its {@link Outcome}.
+ *
+ * <pre>{@code
+ * try (StopSignal stop = StopSignal.install()) {
+ *     Sweep.Outcome o = new CrowdingSweep(...).run(dir, backend, args, Progress.Mode.AUTO, stop);
+ *     // print o.rows(); o.interrupted() says whether Ctrl-C stopped it before its end
+ * }
+ * }</pre>
+ *
+ * @param <P> the point type
+ */
+public interface Sweep<P extends Sweep.Point> {
+
+    /** One grid point. */
+    interface Point {
+        /**
+         * The point's row prefix: its key columns (what identifies it in a resumed run) and any further
+         * parameter columns that follow from them, in column order.
+         */
+        Map<String, Object> key();
+
+        /** The point's work in the sweep's own unit (e.g. N x repetitions), for the ETA; 1 by default. */
+        default double size() {
+            return 1;
+        }
+    }
+
+    /** The command name recorded in the manifest and printed in messages, e.g. {@code "sweep gap"}. */
+    String command();
+
+    /** The columns that identify a point. */
+    List<String> keyColumns();
+
+    /** Every column of a row, in CSV order (key columns included). */
+    List<String> columns();
+
+    /** The grid's points, in the order they are computed. */
+    List<P> points();
+
+    /** The run's identity: everything that changes the values (see {@link RunDirectory}), the backend's name included. */
+    Map<String, Object> parameters(String backend);
+
+    /** The seeds the run uses (for the manifest). */
+    List<?> seeds();
+
+    /** One point's result columns on {@code backend}. */
+    Map<String, Object> compute(P point, Backend backend);
+
+    /**
+     * One point's result columns, with progress inside the point where the sweep has any (a crowding
+     * point of large N reports its repetitions); by default {@link #compute(Point, Backend)}.
+     */
+    default Map<String, Object> compute(P point, Backend backend, Progress.Mode progress) {
+        return compute(point, backend);
+    }
+
+    /**
+     * How many consecutive points one backend call and one fsync of the point files cover (positional
+     * scans of 10^6 distances write in batches); 1 by default.
+     */
+    default int pointsPerBatch() {
+        return 1;
+    }
+
+    /** The result columns of consecutive points, one map per point, in order; by default one {@link #compute} each. */
+    default List<Map<String, Object>> computeBatch(List<P> points, Backend backend, Progress.Mode progress) {
+        List<Map<String, Object>> out = new ArrayList<>(points.size());
+        for (P p : points) {
+            out.add(compute(p, backend, progress));
+        }
+        return out;
+    }
+
+    /** Refuses, before anything is written, a grid that cannot run (e.g. a point larger than the heap). */
+    default void check() {}
+
+    /** Writes the plots from the recorded rows (grid order) and returns their file names in the run directory. */
+    List<String> plots(RunDirectory run, List<Map<String, Object>> rows);
+
+    /** Called after the plots with every row, to add summary entries to the manifest ({@link RunDirectory#put}). */
+    default void summarize(RunDirectory run, List<Map<String, Object>> rows) {}
+
+    /**
+     * What a run left behind.
+     *
+     * @param run        the run directory
+     * @param rows       the recorded rows of the grid's points, in grid order (points not computed left out)
+     * @param loop       computed / skipped / interrupted
+     * @param plots      the plot files written (names in the directory)
+     * @param gridPoints the number of points in the grid
+     */
+    record Outcome(RunDirectory run, List<Map<String, Object>> rows, RunLoop.Result loop, List<String> plots,
+                   int gridPoints) {
+        /** Whether Ctrl-C stopped the run before its last point. */
+        public boolean interrupted() {
+            return loop.interrupted();
+        }
+    }
+
+    /**
+     * Runs (or resumes) the sweep into {@code dir}: {@link #open}, then {@link #run(RunDirectory, Backend,
+     * Progress.Mode, StopSignal)}.
+     */
+    default Outcome run(Path dir, Backend backend, List<String> commandLine, Progress.Mode progress, StopSignal stop) {
+        return run(open(dir, backend, commandLine), backend, progress, stop);
+    }
+
+    /**
+     * {@link #check()}, then opens (or reopens, for a resume) the run directory with the sweep's command,
+     * identity parameters and seeds; refuses a directory of another command or other parameters.
+     */
+    default RunDirectory open(Path dir, Backend backend, List<String> commandLine) {
+        check();
+        return RunDirectory.open(dir, command(), parameters(backend.name()), seeds(), commandLine, backend);
+    }
+
+    /**
+     * Computes the points missing from {@code run}, writes the plots and finishes the manifest
+     * ({@code complete}, {@code interrupted}, or {@code failed} when a point throws). {@code stop} is the
+     * caller's {@link StopSignal}: keep it installed until everything is printed, so that Ctrl-C waits
+     * for the manifest and the plots.
+     */
+    default Outcome run(RunDirectory run, Backend backend, Progress.Mode progress, StopSignal stop) {
+        List<P> points = points();
+        run.put("gridPoints", points.size());
+        try (PointLog log = run.points(keyColumns(), columns())) {
+            RunLoop.Result r;
+            try {
+                r = RunLoop.run(this, log, points, backend, progress, stop);
+            } catch (RuntimeException e) {
+                run.finish("failed", log.size());
+                throw e;
+            }
+            List<Map<String, Object>> rows = new ArrayList<>(points.size());
+            for (P p : points) {
+                Map<String, Object> row = log.get(p.key());
+                if (row != null) {
+                    rows.add(new LinkedHashMap<>(row));
+                }
+            }
+            List<String> files = rows.isEmpty() ? List.of() : plots(run, rows);
+            run.put("plots", files);
+            summarize(run, rows);
+            run.finish(r.interrupted() ? "interrupted" : "complete", log.size());
+            return new Outcome(run, rows, r, files, points.size());
+        }
+    }
+}
