@@ -22,7 +22,7 @@ import org.gapscope.cpu.CpuBackend;
 
 /**
  * The child JVM of {@link CpuDeterminismTest}: runs the cpu backend's ops {@code reps} times on fixed
- * inputs and prints, per op, {@code result op digest[,digest...]}: the distinct SHA-256 digests of the
+ * inputs and writes to DIR/results.txt, per op, {@code result op digest[,digest...]}: the distinct SHA-256 digests of the
  * results' raw bits over the repetitions (one, when the op is deterministic), and the same for a small
  * {@code sweep gap}'s points. The shapes are small enough for
  * -Xint and large enough (with the repetitions) that C2 compiles the vector loops in a default JVM.
@@ -97,8 +97,10 @@ public final class DeterminismProbe {
             throw new IllegalStateException("sweep gap exited " + code + ": " + e);
         }
         record("sweep-points", digest(Files.readString(out.resolve("points.jsonl"))));
+        StringBuilder res = new StringBuilder();
         for (Map.Entry<String, Set<String>> r : SEEN.entrySet()) {
-            System.out.println("result " + r.getKey() + " " + String.join(",", r.getValue()));
+            res.append("result ").append(r.getKey()).append(' ').append(String.join(",", r.getValue())).append('\n');
         }
+        Files.writeString(dir.resolve("results.txt"), res); // not stdout: the JIT's log may interleave there
     }
 }
