@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "gapscope", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Softmax aggregation at scale: Jensen gaps, crowding, attention and LSE on CPU and TornadoVM devices.",
         subcommands = {GapCommand.class, SweepCommand.class, StudyCommand.class, ExampleCommand.class, DevicesCommand.class, ReproduceCommand.class,
-            CrowdingCommand.class, MarginCommand.class, PositionalCommand.class, BenchCommand.class,
+            CrowdingCommand.class, MarginCommand.class, PositionalCommand.class, BenchCommand.class, ModelCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -34,6 +34,43 @@ public final class Npy {
 
     /** Reads (maps) a .npy file; every problem is an {@link InputException} naming the file. */
     public static Tensor read(Path file) {
+        Raw r = raw(file, descr -> dtype(file.toString(), descr).bytes);
+        return new Tensor(dtype(file.toString(), r.descr), r.data, r.shape);
+    }
+
+    /**
+     * Token ids: a .npy of int32 or int64 (little-endian, C order) of shape [T] or [S, T], as S rows of T
+     * ids (one row for [T]).
+     */
+    public static long[][] readTokens(Path file) {
+        String name = file.toString();
+        Raw r = raw(file, descr -> switch (descr) {
+            case "<i4" -> 4;
+            case "<i8" -> 8;
+            default -> throw new InputException(name + ": unsupported dtype '" + descr
+                    + "' for token ids (int32 '<i4' or int64 '<i8')");
+        });
+        if (r.shape.length < 1 || r.shape.length > 2) {
+            throw new InputException(name + ": token ids must have shape [T] or [S, T], got "
+                    + java.util.Arrays.toString(r.shape));
+        }
+        int s = r.shape.length == 2 ? Math.toIntExact(r.shape[0]) : 1;
+        int t = Math.toIntExact(r.shape[r.shape.length - 1]);
+        long[][] out = new long[s][t];
+        boolean i4 = r.descr.equals("<i4");
+        for (int a = 0; a < s; a++) {
+            for (int b = 0; b < t; b++) {
+                long i = (long) a * t + b;
+                out[a][b] = i4 ? r.data.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i)
+                        : r.data.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i);
+            }
+        }
+        return out;
+    }
+
+    private record Raw(String descr, long[] shape, MemorySegment data) {}
+
+    private static Raw raw(Path file, java.util.function.ToIntFunction<String> width) {
         String name = file.toString();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
@@ -67,7 +104,8 @@ public final class Npy {
             }
             byte[] hb = all.asSlice(headerStart, headerLen).toArray(ValueLayout.JAVA_BYTE);
             String header = new String(hb, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-            DType dtype = dtype(name, find(DESCR, header, name, "descr"));
+            String descr = find(DESCR, header, name, "descr");
+            int bytes = width.applyAsInt(descr);
             if (find(FORTRAN, header, name, "fortran_order").equals("True")) {
                 throw new InputException(name + ": Fortran-order arrays are not supported; save it in C order "
                         + "(numpy.ascontiguousarray)");
@@ -78,12 +116,12 @@ public final class Npy {
                 n = Math.multiplyExact(n, d);
             }
             long dataStart = headerStart + headerLen;
-            long need = n * dtype.bytes;
+            long need = n * bytes;
             if (size - dataStart < need) {
                 throw new InputException(name + ": truncated: shape " + java.util.Arrays.toString(shape) + " needs "
                         + need + " data bytes, file has " + (size - dataStart));
             }
-            return new Tensor(dtype, all.asSlice(dataStart, need), shape);
+            return new Raw(descr, shape, all.asSlice(dataStart, need));
         } catch (NoSuchFileException e) {
             throw new InputException(name + ": no such file");
         } catch (IOException e) {

@@ -52,12 +52,7 @@ public final class Safetensors {
 
     /** The tensors a file holds, in header order (reads only the header). */
     public static List<Entry> list(Path file) {
-        try (FileChannel ch = open(file)) {
-            MemorySegment all = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), Arena.ofAuto());
-            return new ArrayList<>(header(file, all).entries.values());
-        } catch (IOException e) {
-            throw new InputException(file + ": cannot read: " + e.getMessage());
-        }
+        return new ArrayList<>(open(file).header.entries.values());
     }
 
     /**
@@ -66,56 +61,105 @@ public final class Safetensors {
      * @throws InputException for a missing/truncated/corrupt file, an unknown name, or an unsupported dtype
      */
     public static Tensor read(Path file, String name) {
-        try (FileChannel ch = open(file)) {
+        Mapped f = open(file);
+        Entry e;
+        if (name == null) {
+            if (f.header.entries.size() != 1) {
+                throw new InputException(file + ": holds " + f.header.entries.size() + " tensors; pick one with --tensor ("
+                        + names(f.header) + ")");
+            }
+            e = f.header.entries.values().iterator().next();
+        } else {
+            e = f.header.entries.get(name);
+            if (e == null) {
+                throw new InputException(file + ": no tensor named '" + name + "' (the file has " + names(f.header) + ")");
+            }
+        }
+        return f.tensor(e);
+    }
+
+    /**
+     * Maps a safetensors file once (read-only) and reads its header: many tensors can then be taken
+     * from the one mapping (a checkpoint's shard), each as {@link #read} returns it.
+     */
+    public static Mapped open(Path file) {
+        try (FileChannel ch = open0(file)) {
             MemorySegment all = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), Arena.ofAuto());
-            Header h = header(file, all);
-            Entry e;
-            if (name == null) {
-                if (h.entries.size() != 1) {
-                    throw new InputException(file + ": holds " + h.entries.size() + " tensors; pick one with --tensor ("
-                            + names(h) + ")");
-                }
-                e = h.entries.values().iterator().next();
-            } else {
-                e = h.entries.get(name);
-                if (e == null) {
-                    throw new InputException(file + ": no tensor named '" + name + "' (the file has " + names(h) + ")");
-                }
-            }
-            long n = 1;
-            for (long d : e.shape) {
-                n = Math.multiplyExact(n, d);
-            }
-            int width = switch (e.dtype) {
-                case "F32" -> 4;
-                case "F64" -> 8;
-                case "F16", "BF16" -> 2;
-                default -> throw new InputException(file + ": tensor '" + e.name + "' has unsupported dtype " + e.dtype
-                        + " (F32, F64, F16 or BF16)");
-            };
-            if (e.end - e.begin != Math.multiplyExact(n, (long) width)) {
-                throw new InputException(file + ": corrupt header: tensor '" + e.name + "' of shape "
-                        + java.util.Arrays.toString(e.shape) + " " + e.dtype + " needs " + n * width
-                        + " bytes but data_offsets span " + (e.end - e.begin));
-            }
-            if (h.dataStart + e.end > all.byteSize()) {
-                throw new InputException(file + ": truncated: tensor '" + e.name + "' ends at byte " + (h.dataStart + e.end)
-                        + ", file has " + all.byteSize());
-            }
-            MemorySegment data = all.asSlice(h.dataStart + e.begin, e.end - e.begin);
-            return switch (e.dtype) {
-                case "F32" -> new Tensor(DType.F32, data, e.shape);
-                case "F64" -> new Tensor(DType.F64, data, e.shape);
-                default -> new Tensor(DType.F32, toF32(file, data, n, e.dtype.equals("BF16")), e.shape);
-            };
+            return new Mapped(file, all, header(file, all));
         } catch (IOException e) {
             throw new InputException(file + ": cannot read: " + e.getMessage());
-        } catch (ArithmeticException e) {
-            throw new InputException(file + ": corrupt header: shape too large");
         }
     }
 
-    private static FileChannel open(Path file) throws IOException {
+    /** A mapped safetensors file: its entries and tensors. */
+    public static final class Mapped {
+        private final Path file;
+        private final MemorySegment all;
+        private final Header header;
+
+        private Mapped(Path file, MemorySegment all, Header header) {
+            this.file = file;
+            this.all = all;
+            this.header = header;
+        }
+
+        public Path file() {
+            return file;
+        }
+
+        /** The entries in header order. */
+        public Map<String, Entry> entries() {
+            return java.util.Collections.unmodifiableMap(header.entries);
+        }
+
+        /** The named tensor, or null when the file has none of that name. */
+        public Tensor tensor(String name) {
+            Entry e = header.entries.get(name);
+            return e == null ? null : tensor(e);
+        }
+
+        /**
+         * F32/F64 as views of the mapping; F16/BF16 converted to F32 off the heap.
+         *
+         * @throws InputException for an unsupported dtype or offsets outside the file
+         */
+        public Tensor tensor(Entry e) {
+            try {
+                long n = 1;
+                for (long d : e.shape) {
+                    n = Math.multiplyExact(n, d);
+                }
+                int width = switch (e.dtype) {
+                    case "F32" -> 4;
+                    case "F64" -> 8;
+                    case "F16", "BF16" -> 2;
+                    default -> throw new InputException(file + ": tensor '" + e.name + "' has unsupported dtype " + e.dtype
+                            + " (F32, F64, F16 or BF16)");
+                };
+                if (e.end - e.begin != Math.multiplyExact(n, (long) width)) {
+                    throw new InputException(file + ": corrupt header: tensor '" + e.name + "' of shape "
+                            + java.util.Arrays.toString(e.shape) + " " + e.dtype + " needs " + n * width
+                            + " bytes but data_offsets span " + (e.end - e.begin));
+                }
+                if (header.dataStart + e.end > all.byteSize()) {
+                    throw new InputException(file + ": truncated: tensor '" + e.name + "' ends at byte "
+                            + (header.dataStart + e.end) + ", file has " + all.byteSize());
+                }
+                MemorySegment data = all.asSlice(header.dataStart + e.begin, e.end - e.begin);
+                return switch (e.dtype) {
+                    case "F32" -> new Tensor(DType.F32, data, e.shape);
+                    case "F64" -> new Tensor(DType.F64, data, e.shape);
+                    default -> new Tensor(DType.F32, toF32(file, data, n, e.dtype.equals("BF16")), e.shape);
+                };
+            } catch (IOException ex) {
+                throw new InputException(file + ": cannot read: " + ex.getMessage());
+            } catch (ArithmeticException ex) {
+                throw new InputException(file + ": corrupt header: shape too large");
+            }
+        }
+    }
+
+    private static FileChannel open0(Path file) throws IOException {
         try {
             return FileChannel.open(file, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {

@@ -94,4 +94,38 @@ public final class Plots {
             throw new InputException(png + ": cannot write the plot: " + e.getMessage(), e);
         }
     }
+
+    /**
+     * A heat map of z[row][column] (e.g. Gamma per layer and position): columns on the x axis labelled
+     * by {@code xs}, rows on the y axis labelled by {@code ys}; non-finite cells are drawn as 0.
+     */
+    public static void heatMap(Path png, String title, String xLabel, String yLabel, int[] xs, int[] ys, double[][] z) {
+        org.knowm.xchart.HeatMapChart chart = new org.knowm.xchart.HeatMapChartBuilder().width(900).height(600)
+                .title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
+        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        chart.getStyler().setShowValue(xs.length * ys.length <= 200);
+        List<Number[]> cells = new ArrayList<>();
+        for (int r = 0; r < ys.length; r++) {
+            for (int c = 0; c < xs.length; c++) {
+                double v = z[r][c];
+                cells.add(new Number[] {c, r, Double.isFinite(v) ? v : 0.0});
+            }
+        }
+        List<Integer> xl = new ArrayList<>();
+        for (int x : xs) {
+            xl.add(x);
+        }
+        List<Integer> yl = new ArrayList<>();
+        for (int y : ys) {
+            yl.add(y);
+        }
+        chart.addSeries(title, xl, yl, cells);
+        try {
+            Path tmp = png.resolveSibling(png.getFileName() + ".tmp.png");
+            BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
+            Files.move(tmp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new InputException(png + ": cannot write the plot: " + e.getMessage(), e);
+        }
+    }
 }

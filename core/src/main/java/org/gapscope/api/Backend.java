@@ -63,6 +63,27 @@ public interface Backend {
      */
     AttentionResult attention(Tensor q, Tensor k, Tensor v, double scale, MaskAlignment mask);
 
+    // ---- matrix product (the linear layers and unembedding of a transformer) -----------------
+
+    /**
+     * The element type {@link #matmul} computes in and returns: F64 (FP64 loops) unless a backend says
+     * otherwise (cpu: F32). A caller that reuses an operand across many products converts it once.
+     */
+    default DType matmulType() {
+        return DType.F64;
+    }
+
+    /**
+     * C = A B^T ({@code transposeB}: B is [N, K], the layout of a linear layer's weight and of an
+     * unembedding) or C = A B (B is [K, N]); A is [M, K]; F32 or F64 operands. Each entry is one sum over
+     * k in k order (no split of K), so it does not depend on blocking or threads. Writes into {@code out}
+     * ([M, N], any dtype) or, when null, a new tensor of {@link #matmulType()}. Default: FP64 loops on the
+     * host ({@link org.gapscope.reference.Matmul}).
+     */
+    default Tensor matmul(Tensor a, Tensor b, boolean transposeB, Tensor out) {
+        return org.gapscope.reference.Matmul.fp64(a, b, transposeB, out);
+    }
+
     // ---- docs/MATH.md section 3 ------------------------------------------------------------
 
     /**

@@ -185,6 +185,19 @@ public final class CpuBackend extends KernelBackend {
         }
     }
 
+    // ---- matmul --------------------------------------------------------------------------------
+
+    /** FP32, Vector API, register-tiled column panels over all cores ({@link Gemm}). */
+    @Override
+    public DType matmulType() {
+        return DType.F32;
+    }
+
+    @Override
+    public Tensor matmul(Tensor a, Tensor b, boolean transposeB, Tensor out) {
+        return Gemm.multiply(a, b, transposeB, out, launcher);
+    }
+
     // ---- positional ----------------------------------------------------------------------------
 
     /** The positional body's sums in blocks of 1024 offsets over all cores (same order over k, Math.cos). */

@@ -1,0 +1,63 @@
+package org.gapscope.reference;
+
+import org.gapscope.api.DType;
+import org.gapscope.api.InputException;
+import org.gapscope.api.Tensor;
+
+/**
+ * The matrix product of {@link org.gapscope.api.Backend#matmul} in FP64 loops on the host, one thread:
+ * C[i, j] = sum_k A[i, k] B[j, k] (transposeB: B is [N, K], the layout of a linear layer's weight and of
+ * an unembedding) or sum_k A[i, k] B[k, j] (B is [K, N], GPT-2's Conv1D), summed in k order. Inputs F32
+ * or F64, widened; relative error of each entry ~ K 2^-53 of sum_k |A[i, k] B[., k]|.
+ */
+public final class Matmul {
+    private Matmul() {}
+
+    /** [M, K, N] of a product, checked. */
+    public static int[] shape(Tensor a, Tensor b, boolean transposeB, Tensor out) {
+        if (a.rank() != 2 || b.rank() != 2) {
+            throw new InputException("matmul: A and B must be matrices, got " + a + " and " + b);
+        }
+        long m = a.dim(0);
+        long k = a.dim(1);
+        long kb = transposeB ? b.dim(1) : b.dim(0);
+        long n = transposeB ? b.dim(0) : b.dim(1);
+        if (k != kb) {
+            throw new InputException("matmul: shapes do not compose: A " + a + ", B " + b + (transposeB ? " (transposed)" : ""));
+        }
+        if (m > Integer.MAX_VALUE || k > Integer.MAX_VALUE || n > Integer.MAX_VALUE) {
+            throw new InputException("matmul: dimension over 2^31 in A " + a + ", B " + b);
+        }
+        if (out != null && (out.rank() != 2 || out.dim(0) != m || out.dim(1) != n)) {
+            throw new InputException("matmul: output " + out + " is not [" + m + ", " + n + "]");
+        }
+        return new int[] {(int) m, (int) k, (int) n};
+    }
+
+    /** FP64 product into out (or a new F64 tensor when out is null). */
+    public static Tensor fp64(Tensor a, Tensor b, boolean transposeB, Tensor out) {
+        int[] s = shape(a, b, transposeB, out);
+        int m = s[0];
+        int k = s[1];
+        int n = s[2];
+        Tensor c = out != null ? out : Tensor.zeros(DType.F64, m, n);
+        double[] row = new double[k];
+        double[] col = new double[k];
+        for (int j = 0; j < n; j++) {
+            for (int kk = 0; kk < k; kk++) {
+                col[kk] = transposeB ? b.get((long) j * k + kk) : b.get((long) kk * n + j);
+            }
+            for (int i = 0; i < m; i++) {
+                for (int kk = 0; kk < k; kk++) {
+                    row[kk] = a.get((long) i * k + kk);
+                }
+                double acc = 0;
+                for (int kk = 0; kk < k; kk++) {
+                    acc += row[kk] * col[kk];
+                }
+                c.set((long) i * n + j, acc);
+            }
+        }
+        return c;
+    }
+}

@@ -1,0 +1,90 @@
+package org.gapscope.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ForkJoinPool;
+import java.util.stream.Stream;
+import org.gapscope.api.Backend;
+import org.gapscope.api.DType;
+import org.gapscope.api.Tensor;
+import org.gapscope.reference.ReferenceBackend;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@link Backend#matmul} of every registered backend against the reference's FP64 loops: both layouts
+ * of B, F32 and F64 operands, sizes that are not multiples of any tile (M = 1, 5, 37; N = 1, 47, 97,
+ * 1024; K = 1, 3, 64, 769).
+ *
+ * <p>Tolerance per entry: an FP32 backend rounds F64 operands to F32 (relative 2^-24 each, so 2 2^-24 of
+ * |a b| per product) and accumulates K FMAs in FP32 (each adds at most 2^-24 of the running sum, which
+ * is at most sum |a b|): |error| &le; (K + 2) 2^-24 sum_k |A[i, k] B[k, j]|. FP64 backends: the same with
+ * 2^-53.
+ */
+class MatmulEquivalenceTest {
+
+    static Stream<Arguments> cases() {
+        List<int[]> shapes = List.of(new int[] {1, 1, 1}, new int[] {5, 3, 47}, new int[] {37, 64, 97}, new int[] {4, 769, 1024},
+                new int[] {9, 17, 48});
+        return EquivalenceTest.backendsUnderTest().stream().flatMap(b -> shapes.stream().flatMap(s -> Stream.of(
+                Arguments.of(b.name(), s[0], s[1], s[2], true, DType.F32), Arguments.of(b.name(), s[0], s[1], s[2], false, DType.F32),
+                Arguments.of(b.name(), s[0], s[1], s[2], true, DType.F64))));
+    }
+
+    static Tensor random(DType dt, long seed, int rows, int cols) {
+        SplittableRandom r = new SplittableRandom(seed);
+        if (dt == DType.F32) {
+            float[] f = new float[rows * cols];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = (float) (r.nextDouble() * 2 - 1);
+            }
+            return Tensor.of(f, rows, cols);
+        }
+        double[] d = new double[rows * cols];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = r.nextDouble() * 2 - 1;
+        }
+        return Tensor.of(d, rows, cols);
+    }
+
+    @ParameterizedTest(name = "{0} M={1} K={2} N={3} transposeB={4} {5}")
+    @MethodSource("cases")
+    void matchesTheReference(String backend, int m, int k, int n, boolean transposeB, DType dt) {
+        Backend be = org.gapscope.api.Backends.select(backend);
+        Tensor a = random(dt, 1, m, k);
+        Tensor b = transposeB ? random(dt, 2, n, k) : random(dt, 2, k, n);
+        Tensor ref = new ReferenceBackend().matmul(a, b, transposeB, null);
+        Tensor got = be.matmul(a, b, transposeB, null);
+        double unit = be.matmulType() == DType.F32 ? 0x1p-24 : 0x1p-53;
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double abs = 0;
+                for (int kk = 0; kk < k; kk++) {
+                    abs += Math.abs(a.get((long) i * k + kk) * (transposeB ? b.get((long) j * k + kk) : b.get((long) kk * n + j)));
+                }
+                double err = Math.abs(got.get((long) i * n + j) - ref.get((long) i * n + j));
+                assertTrue(err <= (k + 2) * unit * abs, backend + " C[" + i + "," + j + "] off by " + err + " > bound "
+                        + (k + 2) * unit * abs);
+            }
+        }
+    }
+
+    @Test
+    void cpuGivesTheSameBitsOnOneThreadAndMany() throws Exception {
+        Backend cpu = org.gapscope.api.Backends.select("cpu");
+        Tensor a = random(DType.F32, 3, 37, 300);
+        Tensor b = random(DType.F32, 4, 1000, 300);
+        float[] many = cpu.matmul(a, b, true, null).toFloats(0, 37 * 1000);
+        float[] one = new ForkJoinPool(1).submit(() -> cpu.matmul(a, b, true, null).toFloats(0, 37 * 1000)).get();
+        // the writes into a caller's tensor give the same bits as a fresh result
+        Tensor out = Tensor.zeros(DType.F32, 37, 1000);
+        cpu.matmul(a, b, true, out);
+        assertArrayEquals(many, one);
+        assertArrayEquals(many, out.toFloats(0, 37 * 1000));
+    }
+}
