@@ -101,7 +101,7 @@ class CpuDeterminismTest {
         System.out.printf("determinism probe, %s: %.1f s%n", name, (System.nanoTime() - s.t0()) / 1e9);
         assertEquals(0, p.exitValue(), name + ": " + out);
         Map<String, String> results = new LinkedHashMap<>();
-        for (String line : out.split("\n")) {
+        for (String line : Files.readString(s.log().resolveSibling("results.txt")).split("\n")) {
             if (line.startsWith("result ")) {
                 String[] f = line.split(" ");
                 assertEquals(-1, f[2].indexOf(','), name + ": " + f[1] + " differs between repetitions: " + f[2]);
