@@ -35,8 +35,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Time an op on a backend: warm-up, repetitions, median and min, GB/s and G exp/s.",
-            "Ops: lse, softmax, gap, attention, crowding. Inputs are Gaussian (Philox, --seed), F32 unless --dtype f64.",
-            "Timings are wall-clock of whole backend calls in this JVM; JMH (bench/) is the tool for fine detail."})
+            "Ops: lse, softmax, gap, attention, crowding. Inputs are Gaussian (Philox, --seed), F32 unless"
+                + " --dtype f64. Timings are wall-clock of whole backend calls in this JVM; JMH (bench/) is the"
+                + " tool for fine detail."})
 public final class BenchCommand implements Callable<Integer> {
 
     public enum Op { lse, softmax, gap, attention, crowding }
@@ -110,7 +111,7 @@ public final class BenchCommand implements Callable<Integer> {
         require(repetitions >= 1, "--repetitions must be >= 1");
         require(baselineRepetitions >= 1, "--baseline-repetitions must be >= 1");
         Backend backend = common.selectBackend();
-        Backend base = baseline.equalsIgnoreCase("none") ? null : Backends.select(baseline);
+        Backend base = baseline.equalsIgnoreCase("none") ? null : selectBaseline(baseline);
         DType dt = dtype == Dt.f32 ? DType.F32 : DType.F64;
         double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         Map<String, Object> shape = new LinkedHashMap<>();
@@ -239,6 +240,16 @@ public final class BenchCommand implements Callable<Integer> {
     static void require(boolean ok, String what) {
         if (!ok) {
             throw new InputException(what);
+        }
+    }
+
+    /** The baseline backend; errors name --baseline, the option the user gave. */
+    static Backend selectBaseline(String name) {
+        try {
+            return Backends.select(name);
+        } catch (InputException e) {
+            String m = e.getMessage();
+            throw new InputException(m.startsWith("--backend ") ? "--baseline " + m.substring("--backend ".length()) : m, e);
         }
     }
 }

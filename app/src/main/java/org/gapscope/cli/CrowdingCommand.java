@@ -15,12 +15,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "crowding", mixinStandardHelpOptions = true,
-        description = {"Softmax crowding (docs/MATH.md section 7, P2 Lemma 4): Monte Carlo of P_N, the",
-            "softmax weight of one relevant score s among N-1 i.i.d. distractors, over a",
-            "grid of N. Per point: mean, standard error and quantiles of P_N, the mean",
-            "field 1/(1 + (N-1) M e^-s) and the difference. Flags: smallN where",
-            "N < 100 E[e^2X]/M^2 (N < 100 e^(sigma^2) for a Gaussian); maxDominates where",
-            "a Gaussian's sigma >= sqrt(2 ln N). Definitions: docs/CROWDING.md."})
+        description = {"Softmax crowding: Monte Carlo of P_N over a grid of N, next to its mean field.",
+            "P_N is the softmax weight of one relevant score s among N-1 i.i.d. distractors (P2 Lemma 4,"
+                + " docs/MATH.md section 7). Per point: mean, standard error and quantiles of P_N, the mean field"
+                + " 1/(1 + (N-1) M e^-s) and the difference. Flags: smallN where N < 100 E[e^2X]/M^2"
+                + " (N < 100 e^(sigma^2) for a Gaussian); maxDominates where a Gaussian's sigma >= sqrt(2 ln N)."
+                + " Definitions: docs/CROWDING.md."})
 public final class CrowdingCommand implements Callable<Integer> {
     @Mixin
     Common common;
@@ -79,7 +79,7 @@ public final class CrowdingCommand implements Callable<Integer> {
         if (o.interrupted()) {
             top.put("interrupted", true);
         }
-        top.put("points", o.rows());
+        top.put("points", Json.rows(o.rows()));
         return top;
     }
 

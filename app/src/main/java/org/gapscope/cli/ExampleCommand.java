@@ -12,20 +12,23 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "example", mixinStandardHelpOptions = true, description = "Worked examples from the papers.",
+@Command(name = "example", mixinStandardHelpOptions = true, description = "Worked examples from the papers (subcommand: micro).",
         subcommands = {ExampleCommand.Micro.class})
 public final class ExampleCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
+    /** Without a subcommand there is nothing to run: bad input (exit 2), one line. */
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand (one of: "
+                + String.join(", ", spec.subcommands().keySet().stream().filter(n -> !n.equals("help")).toList())
+                + "); see 'gapscope %s --help'".formatted("example"));
     }
 
     @Command(name = "micro", mixinStandardHelpOptions = true,
-            description = {"The micro-transformer of P1 section 7 (docs/MATH.md section 6), as printed and end to end",
-                "from its weights; every number the paper prints next to the computed one."})
+            description = {"The micro-transformer of P1 section 7, as printed and end to end from its weights.",
+                "Every number the paper prints next to the computed one (docs/MATH.md section 6)."})
     public static final class Micro implements Callable<Integer> {
         @Mixin
         Common common;

@@ -10,6 +10,7 @@ import org.gapscope.api.Backend;
 import org.gapscope.api.GapResult;
 import org.gapscope.api.InputException;
 import org.gapscope.api.Tensor;
+import org.gapscope.io.InputIdentity;
 import org.gapscope.io.TensorFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,9 +19,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "gap", mixinStandardHelpOptions = true,
-        description = {"Jensen gap of logit summation (docs/MATH.md section 3) for per-head logits of shape HxV or BxHxV.",
-            "Prints per token gamma = sum_h log Z_h - log Z, gammaJ (averaged-logit gap), logZ, logZHeads and,",
-            "with --target, ledger = sum_h p_h - p_{H+1}, which equals gamma (+ extra_{y*} with --extra)."})
+        description = {"Jensen gap of logit summation per token, for per-head logits read from a file.",
+            "Per-head logits of shape HxV or BxHxV (docs/MATH.md section 3). Prints per token gamma = sum_h log Z_h"
+                + " - log Z, gammaJ (the averaged-logit gap), logZ, logZHeads and, with --target, the ledger"
+                + " sum_h p_h - p_{H+1}, which equals gamma (+ extra_{y*} with --extra)."})
 public final class GapCommand implements Callable<Integer> {
     @Mixin
     Common common;
@@ -44,14 +46,34 @@ public final class GapCommand implements Callable<Integer> {
     int[] target;
 
     @Option(names = "--out", paramLabel = "DIR",
-            description = "Also write the per-token results as a run directory: points.csv, points.jsonl, manifest.json, gamma-per-token.png.")
+            description = {"Also write the per-token results as a run directory: points.csv, points.jsonl,",
+                "manifest.json, gamma-per-token.png. The run is identified by the input files' paths, sizes and",
+                "SHA-256 of their whole content: a directory written for other content is refused."})
     Path out;
+
+    @Option(names = "--restart",
+            description = "With --out: discard that directory's earlier gap run (manifest, points, plot) and start over.")
+    boolean restart;
+
+    /** The files of a gap run directory besides the manifest (what --restart deletes). */
+    static final List<String> RUN_FILES = List.of("points.csv", "points.jsonl", "gamma-per-token.png");
 
     @Override
     public Integer call() {
         Backend backend = common.selectBackend();
+        if (restart && out == null) {
+            throw new InputException("--restart: applies to --out DIR only");
+        }
         Tensor logits = TensorFiles.read(input, tensorName);
+        if (logits.rank() != 2 && logits.rank() != 3) {
+            throw new InputException(input + ": expected per-head logits of shape HxV or BxHxV, got shape "
+                    + java.util.Arrays.toString(logits.shape()));
+        }
         Tensor extraLogits = extra == null ? null : TensorFiles.read(extra, null);
+        if (extraLogits != null && extraLogits.rank() != 1 && extraLogits.rank() != 2) {
+            throw new InputException(extra + ": expected extra logits of shape V or BxV, got shape "
+                    + java.util.Arrays.toString(extraLogits.shape()));
+        }
         long tokens = logits.rank() == 3 ? logits.dim(0) : 1;
         int[] targets = null;
         if (target != null) {
@@ -65,9 +87,10 @@ public final class GapCommand implements Callable<Integer> {
                         + " tokens (give one, or one per token)");
             }
         }
+        org.gapscope.measure.RunDirectory run = out == null ? null : openRun(backend);
         GapResult r = backend.jensenGap(logits, extraLogits, targets);
-        if (out != null) {
-            writeRun(r, backend, targets);
+        if (run != null) {
+            writeRun(run, r, targets);
         }
         spec.commandLine().getOut().print(render(r, backend, common.json()));
         return 0;
@@ -76,16 +99,46 @@ public final class GapCommand implements Callable<Integer> {
     static final List<String> COLUMNS = List.of("token", "target", "gamma", "gammaJ", "logZ", "sumLogZHeads", "ledger",
             "nonFinite");
 
-    /** The per-token results as a run directory (one point per token, keyed by the token index). */
-    void writeRun(GapResult r, Backend backend, int[] targets) {
-        Map<String, Object> params = new LinkedHashMap<>();
-        params.put("input", input.toAbsolutePath().normalize().toString());
+    /**
+     * Opens (or resumes) the run directory before anything is computed. Its identity holds each input's
+     * path, size and SHA-256 ({@link InputIdentity}); a directory written for other content of the same
+     * path is refused in one line unless --restart asks to start over.
+     */
+    org.gapscope.measure.RunDirectory openRun(Backend backend) {
+        Map<String, Object> params = new LinkedHashMap<>(InputIdentity.of(input).asParameters("input"));
         params.put("tensor", tensorName);
-        params.put("extra", extra == null ? null : extra.toAbsolutePath().normalize().toString());
+        if (extra == null) {
+            params.put("extra", null);
+        } else {
+            params.putAll(InputIdentity.of(extra).asParameters("extra"));
+        }
         params.put("target", target == null ? null : java.util.Arrays.stream(target).boxed().toList());
         params.put("backend", backend.name());
-        org.gapscope.measure.RunDirectory run = org.gapscope.measure.RunDirectory.open(out, "gap", params, List.of(),
+        if (restart) {
+            org.gapscope.measure.RunDirectory.startOver(out, "gap", RUN_FILES);
+        } else {
+            Map<String, Object> old = org.gapscope.measure.RunDirectory.recordedParameters(out);
+            for (String file : List.of("input", "extra")) {
+                if (old != null && params.get(file) != null && params.get(file).equals(old.get(file))
+                        && !params.get(file + "Sha256").equals(old.get(file + "Sha256"))) {
+                    throw new InputException("output directory " + out + ": was written for other content of "
+                            + params.get(file) + " (" + old.get(file + "Bytes") + " bytes, sha256 " + head(old.get(file + "Sha256"))
+                            + " there; " + params.get(file + "Bytes") + " bytes, sha256 " + head(params.get(file + "Sha256"))
+                            + " now); add --restart to start over, or choose another --out");
+                }
+            }
+        }
+        return org.gapscope.measure.RunDirectory.open(out, "gap", params, List.of(),
                 spec.commandLine().getParseResult().originalArgs(), backend);
+    }
+
+    private static String head(Object sha) {
+        String s = String.valueOf(sha);
+        return s.length() > 12 ? s.substring(0, 12) + "..." : s;
+    }
+
+    /** The per-token results into the run directory (one point per token, keyed by the token index). */
+    void writeRun(org.gapscope.measure.RunDirectory run, GapResult r, int[] targets) {
         run.put("heads", r.heads()).put("extraIncluded", r.extraIncluded());
         double[] x = new double[r.tokens()];
         try (org.gapscope.measure.PointLog log = run.points(List.of("token"), COLUMNS)) {
@@ -128,7 +181,7 @@ public final class GapCommand implements Callable<Integer> {
                 if (r.ledger() != null) {
                     m.put("ledger", r.ledger()[t]);
                 }
-                rows.add(m);
+                rows.add(org.gapscope.measure.JsonValues.annotate(m));
             }
             Map<String, Object> top = new LinkedHashMap<>();
             top.put("backend", backend.name());

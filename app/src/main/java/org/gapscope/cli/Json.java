@@ -1,18 +1,16 @@
 package org.gapscope.cli;
 
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import org.gapscope.measure.JsonValues;
 
-/** The one Jackson mapper: non-finite doubles are written as the strings "NaN", "Infinity", "-Infinity". */
+/**
+ * The one Jackson mapper for stdout: indented, non-finite doubles written as null (JSON has no NaN);
+ * rows name theirs in {@code nonFiniteValues} ({@link JsonValues}).
+ */
 public final class Json {
     private Json() {}
 
-    public static final ObjectMapper MAPPER = JsonMapper.builder()
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .enable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
-            .build();
+    public static final ObjectMapper MAPPER = JsonValues.PRETTY;
 
     public static String write(Object value) {
         try {
@@ -20,5 +18,10 @@ public final class Json {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Rows as printed: each with its {@code nonFiniteValues} when it holds NaN or infinities. */
+    static java.util.List<java.util.Map<String, Object>> rows(java.util.List<? extends java.util.Map<String, ?>> rows) {
+        return rows.stream().map(JsonValues::annotate).toList();
     }
 }

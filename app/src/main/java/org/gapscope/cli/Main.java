@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
  * and exit 1, with the stack trace only under {@code --debug}.
  */
 @Command(name = "gapscope", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Softmax aggregation at scale: Jensen gaps, crowding, attention and LSE on CPU and TornadoVM devices.",
+        description = {"Softmax aggregation at scale: Jensen gaps, crowding, attention and LSE on CPU and TornadoVM"
+            + " devices.", "The formulas are in docs/MATH.md; 'gapscope COMMAND --help' describes each command."},
         subcommands = {GapCommand.class, SweepCommand.class, StudyCommand.class, ExampleCommand.class, DevicesCommand.class, ReproduceCommand.class,
             CrowdingCommand.class, MarginCommand.class, PositionalCommand.class, BenchCommand.class, ModelCommand.class,
             CommandLine.HelpCommand.class})
@@ -19,13 +20,16 @@ public final class Main implements Runnable {
 
     public static final int EXIT_INPUT = 2;
     public static final int EXIT_BUG = 1;
+    /** Help text is wrapped at this many columns. */
+    public static final int USAGE_WIDTH = 100;
 
     @Override
     public void run() {
-        new CommandLine(this).usage(System.out);
+        new CommandLine(this).setUsageHelpWidth(USAGE_WIDTH).usage(System.out);
     }
 
     public static void main(String[] args) {
+        Stderr.install();
         int code = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
         // after Ctrl-C the JVM is already shutting down: its stop hook ends it with this code
         org.gapscope.measure.StopSignal.exitWith(code);
@@ -36,6 +40,7 @@ public final class Main implements Runnable {
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         boolean debug = java.util.Arrays.asList(args).contains("--debug");
         CommandLine cl = new CommandLine(new Main());
+        cl.setUsageHelpWidth(USAGE_WIDTH);
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {

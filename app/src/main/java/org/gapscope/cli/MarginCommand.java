@@ -12,12 +12,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "margin", mixinStandardHelpOptions = true,
-        description = {"The margin s*(N, p) at which the simulated mean of P_N equals p",
-            "(docs/MATH.md section 7), next to P2 Corollary 1's ln(N-1) + ln M + ln(p/(1-p)), over a grid",
-            "of N and sigma. Common random numbers: for none/temperature/scalable the",
-            "distractors' log-sum-exp D_r does not depend on s, so they are simulated once",
-            "and mean_r 1/(1 + e^(D_r - c s)) = p is solved exactly by bisection; top-k",
-            "re-simulates per s. Flags smallN and maxDominates as for crowding."})
+        description = {"The margin s*(N, p) that keeps the simulated mean of P_N at p, next to Corollary 1.",
+            "Solved over a grid of N and sigma and printed next to P2 Corollary 1's ln(N-1) + ln M"
+                + " + ln(p/(1-p)) (docs/MATH.md section 7). Common random numbers: for none/temperature/scalable"
+                + " the distractors' log-sum-exp D_r does not depend on s, so they are simulated once and"
+                + " mean_r 1/(1 + e^(D_r - c s)) = p is solved exactly by bisection; top-k re-simulates per s."
+                + " Flags smallN and maxDominates as for crowding."})
 public final class MarginCommand implements Callable<Integer> {
     @Mixin
     Common common;

@@ -18,12 +18,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "positional", mixinStandardHelpOptions = true,
-        description = {"Positional attenuation (docs/MATH.md section 8, P2 Lemma 3):",
-            "f(Delta) = (1/m) sum_k cos(omega_k Delta) for the uniform, geometric",
-            "(sinusoidal) or RoPE frequency grid, with the bound 2/(Omega Delta), the",
-            "envelope (max |f| at and beyond Delta on the grid) and the Delta where |f|",
-            "exceeds the bound (finite-m revivals). With --lengths, Lemma 2: p(Delta) and",
-            "the share of position pairs in the last half/quarter/tenth of the window."})
+        description = {"Positional attenuation f(Delta) of sinusoidal encodings against its bound.",
+            "f(Delta) = (1/m) sum_k cos(omega_k Delta) for the uniform, geometric (sinusoidal) or RoPE"
+                + " frequency grid (P2 Lemma 3, docs/MATH.md section 8), with the bound 2/(Omega Delta), the"
+                + " envelope (max |f| at and beyond Delta on the grid) and the Delta where |f| exceeds the bound"
+                + " (finite-m revivals). With --lengths, Lemma 2: p(Delta) and the share of position pairs in the"
+                + " last half/quarter/tenth of the window."})
 public final class PositionalCommand implements Callable<Integer> {
     @Mixin
     Common common;
@@ -140,7 +140,7 @@ public final class PositionalCommand implements Callable<Integer> {
         Map<String, Object> top = new LinkedHashMap<>(r.header());
         List<Map<String, Object>> pts = new ArrayList<>();
         for (int i : shown(r.deltas().length, printMax)) {
-            pts.add(point(r, i));
+            pts.add(org.gapscope.measure.JsonValues.annotate(point(r, i)));
         }
         top.put("points", pts);
         top.put("revivals", intervals(r.revivals(), 1000));

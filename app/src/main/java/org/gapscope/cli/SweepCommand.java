@@ -19,23 +19,28 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "sweep", mixinStandardHelpOptions = true, description = "Long, resumable measurements over a grid.",
+@Command(name = "sweep", mixinStandardHelpOptions = true, description = "Long, resumable measurements over a grid (subcommand: gap).",
         subcommands = {SweepCommand.Gap.class})
 public final class SweepCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
+    /** Without a subcommand there is nothing to run: bad input (exit 2), one line. */
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand (one of: "
+                + String.join(", ", spec.subcommands().keySet().stream().filter(n -> !n.equals("help")).toList())
+                + "); see 'gapscope %s --help'".formatted("sweep"));
     }
 
     @Command(name = "gap", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Jensen gap Gamma (docs/MATH.md section 3) and the Theorem 4 gaps of the equal-weight mixture",
-                "(section 4) over a grid of V, H, tokens, logit laws, sigma, margin, rho, temperature and seeds.",
-                "Logits come from the counter-based generator (Philox), so each point is reproducible from its seed.",
-                "Writes points.csv, points.jsonl, manifest.json and PNG plots to --out; re-running the same command",
-                "on the same directory skips finished points (resume after Ctrl-C or a crash)."})
+            description = {"Jensen gap and the mixture's score gaps over a grid of generated logits.",
+                "Gamma (docs/MATH.md section 3) and the Theorem 4 gaps of the equal-weight mixture (section 4)"
+                    + " over a grid of V, H, tokens, logit laws, sigma, margin, rho, temperature and seeds. Logits"
+                    + " come from the counter-based generator (Philox, section 9), so each point is reproducible"
+                    + " from its seed.",
+                "Writes points.csv, points.jsonl, manifest.json and PNG plots to --out; re-running the same"
+                    + " command on the same directory skips finished points (resume after Ctrl-C or a crash)."})
     public static final class Gap implements Callable<Integer> {
         @Mixin
         Common common;
@@ -110,7 +115,7 @@ public final class SweepCommand implements Runnable {
             top.put("skipped", o.loop().skipped());
             top.put("interrupted", o.loop().interrupted());
             top.put("files", files(o));
-            top.put("points", o.rows());
+            top.put("points", Json.rows(o.rows()));
             return Json.write(top) + "\n";
         }
 

@@ -192,7 +192,7 @@ public final class Safetensors {
         try {
             root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new InputException(file + ": corrupt header (not JSON: " + oneLine(e.getOriginalMessage()) + ")");
+            throw new InputException(file + ": corrupt header (not JSON" + jsonProblem(e) + ")");
         }
         if (root == null || !root.isObject()) {
             throw new InputException(file + ": corrupt header (not a JSON object)");
@@ -320,5 +320,23 @@ public final class Safetensors {
                 }
             }
         }
+    }
+
+    /**
+     * The parser's complaint without the parser's internals: the first clause of its message (no source
+     * description, no location record) and the column in the header where it stopped.
+     */
+    static String jsonProblem(JsonProcessingException e) {
+        String m = oneLine(e.getOriginalMessage());
+        int cut = m.indexOf(" (start marker");
+        if (cut < 0) {
+            cut = m.indexOf("[Source");
+        }
+        if (cut >= 0) {
+            m = m.substring(0, cut).trim();
+        }
+        var loc = e.getLocation();
+        long col = loc == null ? -1 : loc.getColumnNr();
+        return (col > 0 ? " at character " + col : "") + (m.isEmpty() ? "" : ": " + m);
     }
 }

@@ -13,6 +13,9 @@ public final class TensorFiles {
      * one). Both are memory-mapped; F16/BF16 safetensors are converted to F32 off the heap.
      */
     public static Tensor read(Path file, String tensorName) {
+        if (java.nio.file.Files.isDirectory(file)) {
+            throw new InputException(file + ": is a directory, not a tensor file (expected .npy or .safetensors)");
+        }
         String n = file.getFileName().toString().toLowerCase();
         if (n.endsWith(".npy")) {
             if (tensorName != null) {

@@ -1,11 +1,8 @@
 package org.gapscope.measure;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -42,8 +39,9 @@ import org.gapscope.api.InputException;
  *
  * <p><b>Values.</b> Cells may be numbers, strings, booleans, {@code null} (written as JSON null and as an
  * empty CSV cell), or arrays/lists (written as JSON arrays; in CSV as a quoted JSON string). Non-finite
- * doubles are written as the strings {@code "NaN"}, {@code "Infinity"}, {@code "-Infinity"} in JSON and as
- * {@code NaN}, {@code Infinity}, {@code -Infinity} in CSV. Thread-safe.
+ * doubles are written as {@code null} in JSON, the row naming them in {@code nonFiniteValues}
+ * ({@link JsonValues}; restored as doubles when read back), and as {@code NaN}, {@code Infinity},
+ * {@code -Infinity} in CSV. Thread-safe.
  *
  * <p>Typical use (see {@link RunLoop} for the loop with progress and Ctrl-C):
  * <pre>{@code
@@ -59,11 +57,8 @@ import org.gapscope.api.InputException;
  * }</pre>
  */
 public final class PointLog implements AutoCloseable {
-    /** Compact JSON for points.jsonl; non-finite doubles as strings. */
-    static final ObjectMapper LINE = JsonMapper.builder()
-            .enable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
-            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-            .build();
+    /** Compact JSON for points.jsonl; non-finite doubles as null (see {@link JsonValues}). */
+    static final ObjectMapper LINE = JsonValues.LINE;
 
     public static final String JSONL = "points.jsonl";
     public static final String CSV = "points.csv";
@@ -119,7 +114,7 @@ public final class PointLog implements AutoCloseable {
             String line = new String(all, start, i - start, StandardCharsets.UTF_8);
             Map<String, Object> row;
             try {
-                row = LINE.readValue(line, new TypeReference<LinkedHashMap<String, Object>>() {});
+                row = JsonValues.restore(LINE.readValue(line, new TypeReference<LinkedHashMap<String, Object>>() {}));
             } catch (JsonProcessingException e) {
                 if (i + 1 < all.length) {
                     throw new InputException(jsonl + ": line " + (countLines(all, start) + 1)
@@ -302,7 +297,7 @@ public final class PointLog implements AutoCloseable {
                 }
             }
             keys.add(k);
-            lines.append(json(ordered)).append('\n');
+            lines.append(json(JsonValues.annotate(ordered))).append('\n');
             csvRows.append(csvRow(ordered));
         }
         String all = lines.toString();
@@ -315,7 +310,8 @@ public final class PointLog implements AutoCloseable {
             int start = 0;
             for (String k : keys) {
                 int end = all.indexOf('\n', start);
-                points.put(k, LINE.readValue(all.substring(start, end), new TypeReference<LinkedHashMap<String, Object>>() {}));
+                points.put(k, JsonValues.restore(LINE.readValue(all.substring(start, end),
+                        new TypeReference<LinkedHashMap<String, Object>>() {})));
                 start = end + 1;
             }
         } catch (IOException e) {
@@ -341,7 +337,7 @@ public final class PointLog implements AutoCloseable {
                 continue;
             }
             try {
-                rows.add(LINE.readValue(line, new TypeReference<LinkedHashMap<String, Object>>() {}));
+                rows.add(JsonValues.restore(LINE.readValue(line, new TypeReference<LinkedHashMap<String, Object>>() {})));
             } catch (JsonProcessingException e) {
                 break;
             }

@@ -2,12 +2,11 @@ package org.gapscope.measure;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -15,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.gapscope.api.Backend;
@@ -41,16 +42,25 @@ import org.gapscope.api.InputException;
  * booleans and lists of them.
  *
  * <p><b>Manifest.</b> {@code manifest.json} holds: {@code command}, {@code parameters}, {@code commandLine}
- * (the arguments as given), {@code backend}, {@code device}, {@code accumulation}, {@code versions}
- * (gapscope, Java, OS), {@code seeds}, {@code gitCommit}, {@code startTime} (first start, ISO-8601 UTC),
- * {@code resumedAt} (one entry per later start), {@code endTime}, {@code status} ({@code running},
+ * (the arguments as given at the first start; kept on resume), {@code backend}, {@code device},
+ * {@code accumulation}, {@code versions} (gapscope, Java, OS), {@code seeds}, {@code gitCommit},
+ * {@code startTime} (first start, ISO-8601 UTC), {@code resumes} (one entry per later start: its
+ * {@code time} and {@code commandLine}), {@code endTime}, {@code status} ({@code running},
  * {@code complete}, {@code interrupted} or {@code failed}), {@code points}, and whatever the command adds
  * with {@link #put}. It is rewritten atomically (temporary file, then rename) at open and at
  * {@link #finish}.
  *
+ * <p><b>Lock.</b> {@link #open} takes an exclusive lock on {@code DIR/.lock} ({@link FileChannel#tryLock})
+ * before it reads or writes anything else there, writes its process id into that file, and holds the lock
+ * until the process ends: two processes never write one run directory. The operating system drops the
+ * lock when the holder ends, however it ends (a crash or {@code kill -9} included), so a stale
+ * {@code .lock} file never blocks a resume. Within one JVM a later {@link #open} of the same directory
+ * reuses the lock (a JVM runs one command; tests run many in turn).
+ *
  * <p><b>Refusals</b> (all one line naming the directory): a path that exists and is not a directory, a
- * directory that cannot be created or written, a non-empty directory without a manifest (not a gapscope
- * run), a manifest that cannot be read, a manifest of a different command or parameters.
+ * directory that cannot be created or written, a directory locked by another process (with its pid), a
+ * non-empty directory without a manifest (not a gapscope run), a manifest that cannot be read, a manifest
+ * of a different command or parameters.
  *
  * <p>Use:
  * <pre>{@code
@@ -63,13 +73,16 @@ import org.gapscope.api.InputException;
  * }</pre>
  */
 public final class RunDirectory {
-    static final ObjectMapper PRETTY = JsonMapper.builder()
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .enable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
-            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-            .build();
+    static final ObjectMapper PRETTY = JsonValues.PRETTY;
 
     public static final String MANIFEST = "manifest.json";
+    /** The lock file of a run directory (hidden, so that it never makes a directory "not empty"). */
+    public static final String LOCK = ".lock";
+
+    /** Locks this JVM holds, by the directory's real path; their channels stay open until the JVM ends. */
+    private static final Map<Path, FileChannel> HELD = new ConcurrentHashMap<>();
+    /** The manifest's list of later starts: one {@code {"time", "commandLine"}} entry per resume. */
+    public static final String RESUMES = "resumes";
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
     private final Path dir;
@@ -123,6 +136,7 @@ public final class RunDirectory {
             throw new InputException(where + ": cannot be created: " + e.getMessage());
         }
         checkWritable(dir, where);
+        lock(dir, where);
         Object normalized = roundTrip(parameters);
         Path mf = dir.resolve(MANIFEST);
         Map<String, Object> manifest;
@@ -142,10 +156,12 @@ public final class RunDirectory {
                         + differences(manifest.get("parameters"), normalized) + "); choose another --out");
             }
             @SuppressWarnings("unchecked")
-            List<Object> resumes = manifest.get("resumedAt") instanceof List<?> l ? (List<Object>) l : new ArrayList<>();
-            resumes.add(Instant.now().toString());
-            manifest.put("resumedAt", resumes);
-            manifest.put("commandLine", List.copyOf(commandLine));
+            List<Object> resumes = manifest.get(RESUMES) instanceof List<?> l ? (List<Object>) l : new ArrayList<>();
+            Map<String, Object> resume = new LinkedHashMap<>();
+            resume.put("time", Instant.now().toString());
+            resume.put("commandLine", List.copyOf(commandLine));
+            resumes.add(resume);
+            manifest.put(RESUMES, resumes);
             manifest.put("status", "running");
             manifest.remove("endTime");
             resumed = true;
@@ -169,12 +185,117 @@ public final class RunDirectory {
             manifest.put("seeds", List.copyOf(seeds));
             manifest.put("gitCommit", gitCommit());
             manifest.put("startTime", Instant.now().toString());
-            manifest.put("resumedAt", new ArrayList<>());
+            manifest.put(RESUMES, new ArrayList<>());
             manifest.put("status", "running");
         }
         RunDirectory run = new RunDirectory(dir, manifest, resumed);
         run.writeManifest();
         return run;
+    }
+
+    /**
+     * The {@code parameters} of the run recorded in {@code dir}'s manifest, or null when there is no
+     * readable manifest (the caller then learns the details from {@link #open}).
+     */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> recordedParameters(Path dir) {
+        Path mf = dir.resolve(MANIFEST);
+        if (!Files.isRegularFile(mf)) {
+            return null;
+        }
+        try {
+            Map<String, Object> m = PRETTY.readValue(Files.readString(mf), new TypeReference<LinkedHashMap<String, Object>>() {});
+            return m.get("parameters") instanceof Map<?, ?> p ? (Map<String, Object>) p : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Starts a run over, when the user asked for it: takes the directory's lock, checks that the directory
+     * is empty or holds a run of {@code command} (anything else is refused as {@link #open} would), and
+     * deletes the manifest and the given files of the earlier run. The next {@link #open} then starts afresh.
+     */
+    public static void startOver(Path dir, String command, List<String> files) {
+        String where = "output directory " + dir;
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        lock(dir, where);
+        Path mf = dir.resolve(MANIFEST);
+        if (!Files.exists(mf)) {
+            return;
+        }
+        Object recorded;
+        try {
+            recorded = PRETTY.readValue(Files.readString(mf), new TypeReference<LinkedHashMap<String, Object>>() {}).get("command");
+        } catch (IOException e) {
+            throw new InputException(where + ": " + MANIFEST + " is unreadable or corrupt: " + Main1.oneLine(e.getMessage()));
+        }
+        if (!command.equals(recorded)) {
+            throw new InputException(where + ": belongs to a different command ('" + recorded + "', not '" + command
+                    + "'); choose another --out");
+        }
+        try {
+            for (String f : files) {
+                Files.deleteIfExists(dir.resolve(f));
+            }
+            Files.delete(mf);
+        } catch (IOException e) {
+            throw new InputException(where + ": cannot start over: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Takes (or, in this JVM, reuses) the exclusive lock of {@code dir}; refuses in one line naming the
+     * holder's pid when another process holds it.
+     */
+    static synchronized void lock(Path dir, String where) {
+        Path key;
+        try {
+            key = dir.toRealPath();
+        } catch (IOException e) {
+            throw new InputException(where + ": cannot be resolved: " + e.getMessage());
+        }
+        if (HELD.containsKey(key)) {
+            return;
+        }
+        FileChannel ch = null;
+        try {
+            ch = FileChannel.open(key.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            FileLock lock = ch.tryLock();
+            if (lock == null) {
+                String holder = readHolder(ch);
+                ch.close();
+                throw new InputException(where + ": in use by another gapscope process (pid " + holder
+                        + "); wait for it to end or choose another --out");
+            }
+            ch.truncate(0);
+            ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+            ch.force(false);
+            HELD.put(key, ch);
+        } catch (IOException e) {
+            closeQuietly(ch);
+            throw new InputException(where + ": cannot be locked (" + LOCK + "): " + e.getMessage());
+        }
+    }
+
+    private static String readHolder(FileChannel ch) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(64);
+        ch.read(b, 0);
+        String s = new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII).trim();
+        return s.matches("\\d+") ? s : "unknown";
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // nothing more to release
+            }
+        }
     }
 
     private static void checkWritable(Path dir, String where) {
@@ -315,7 +436,7 @@ public final class RunDirectory {
         writeJsonAtomically(file(MANIFEST), manifest);
     }
 
-    /** Writes any JSON value to {@code file} atomically (pretty-printed, non-finite doubles as strings). */
+    /** Writes any JSON value to {@code file} atomically (pretty-printed, non-finite doubles as null). */
     public static void writeJsonAtomically(Path file, Object value) {
         try {
             writeAtomically(file, (PRETTY.writeValueAsString(value) + "\n").getBytes(StandardCharsets.UTF_8));

@@ -1,6 +1,7 @@
 package org.gapscope.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -63,7 +64,17 @@ class CrowdingCliTest {
         assertEquals(4, mp.size());
         assertEquals(2 + Law.gumbel(0, 0.5).mean(), mp.get(0).get("s").asDouble(), 1e-15);
         assertEquals("topk:3", mp.get(1).get("mitigation").asText());
-        assertEquals("NaN", mp.get(1).get("meanField").asText());
+        // top-k has no mean field: JSON null, named in the row's nonFiniteValues; the CSV keeps NaN
+        assertTrue(mp.get(1).get("meanField").isNull(), mp.get(1).toString());
+        assertEquals("NaN", mp.get(1).get("nonFiniteValues").get("meanField").asText());
+        assertEquals("NaN", mp.get(1).get("nonFiniteValues").get("difference").asText());
+        assertFalse(mp.get(0).has("nonFiniteValues"));
+        Path runDir = Path.of(Json.MAPPER.readTree(m.out()).get("runDirectory").asText());
+        String line = Files.readAllLines(runDir.resolve("points.jsonl")).get(1);
+        assertTrue(Json.MAPPER.readTree(line).get("meanField").isNull(), line);
+        assertTrue(line.contains("\"meanField\":null") && line.endsWith("\"nonFiniteValues\":{\"meanField\":\"NaN\",\"difference\":\"NaN\"}}"), line);
+        String csv = Files.readAllLines(runDir.resolve("points.csv")).get(2);
+        assertTrue(csv.contains(",NaN,NaN,"), csv);
         CliTest.Run table = run("crowding", "--n", "10", "--reps", "5", "--backend", "reference", "--out", out());
         assertEquals(0, table.code(), table.err());
         assertTrue(table.out().contains("meanField"));
@@ -156,7 +167,7 @@ class CrowdingCliTest {
         assertEquals(Json.MAPPER.readTree(first.out()).get("points"), Json.MAPPER.readTree(again.out()).get("points"));
         assertEquals(4, Files.readAllLines(d.resolve("points.jsonl")).size());
         JsonNode manifest = Json.MAPPER.readTree(d.resolve("manifest.json").toFile());
-        assertEquals(1, manifest.get("resumedAt").size());
+        assertEquals(1, manifest.get("resumes").size());
         assertEquals("complete", manifest.get("status").asText());
 
         String m = out();
@@ -167,6 +178,20 @@ class CrowdingCliTest {
         CliTest.Run pos = run("positional", "--delta-max", "300", "--scan", "dense", "--backend", "reference", "--progress", "off",
                 "--out", p, "--format", "json");
         assertEquals(0, pos.code(), pos.err());
+        // --progress off hides progress, not the line naming the run directory
+        assertEquals("positional: run directory " + p, pos.err().strip());
+        assertTrue(first.err().contains("crowding: run directory " + o), first.err());
+        // positional writes points.* like every measuring command: one row per Delta
+        for (String f : List.of("points.jsonl", "manifest.json", "revivals.csv")) {
+            assertTrue(Files.size(Path.of(p, f)) > 0, f);
+        }
+        assertEquals(300, Files.readAllLines(Path.of(p, "points.jsonl")).size());
+        assertEquals("delta,f,bound,aboveBound,pDelta", Files.readAllLines(Path.of(p, "points.csv")).get(0));
+        CliTest.Run posAgain = run("positional", "--delta-max", "300", "--scan", "dense", "--backend", "reference",
+                "--progress", "off", "--out", p, "--format", "json");
+        assertEquals(0, posAgain.code(), posAgain.err());
+        assertEquals(pos.out(), posAgain.out(), "a resumed positional run prints the same");
+        assertEquals("positional: run directory " + p + " (resumed)", posAgain.err().strip());
         assertEquals(301, Files.readAllLines(Path.of(p, "points.csv")).size());
         assertTrue(Files.size(Path.of(p, "positional.png")) > 0);
         JsonNode pj = Json.MAPPER.readTree(pos.out());

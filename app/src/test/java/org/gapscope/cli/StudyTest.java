@@ -42,6 +42,6 @@ class StudyTest {
         assertEquals(0, again.code(), again.err());
         assertTrue(again.out().contains("sweep-gap") && again.out().contains(out.toString()), again.out());
         assertEquals(sweep, Files.readString(out.resolve("sweep-gap/points.jsonl")), "resumed, nothing recomputed");
-        assertEquals(1, Json.MAPPER.readTree(out.resolve("sweep-gap/manifest.json").toFile()).get("resumedAt").size());
+        assertEquals(1, Json.MAPPER.readTree(out.resolve("sweep-gap/manifest.json").toFile()).get("resumes").size());
     }
 }

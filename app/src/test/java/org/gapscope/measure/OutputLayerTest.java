@@ -101,7 +101,7 @@ class OutputLayerTest {
         assertTrue(Double.isNaN(PointLog.number(rows.get(3), "value")));
         Map<String, Object> m = RunDirectory.PRETTY.readValue(dir.resolve(RunDirectory.MANIFEST).toFile(), Map.class);
         assertEquals("complete", m.get("status"));
-        assertEquals(1, ((List<?>) m.get("resumedAt")).size());
+        assertEquals(1, ((List<?>) m.get("resumes")).size());
         assertEquals(List.of(1, 2), m.get("seeds"));
         assertTrue(m.containsKey("gitCommit") && m.containsKey("startTime") && m.containsKey("endTime")
                 && m.containsKey("versions") && m.containsKey("commandLine"));

@@ -53,7 +53,7 @@ class PointLogTest {
         assertEquals("\"[1,2]\"", PointLog.csvCell(List.of(1, 2)), "a list is JSON, quoted for its comma");
         assertEquals("[3]", PointLog.csvCell(List.of(3)), "a list without a comma needs no quotes");
         assertEquals("\"{\"\"a\"\":\"\"b\"\"}\"", PointLog.csvCell(Map.of("a", "b")));
-        assertEquals("\"[\"\"NaN\"\"]\"", PointLog.csvCell(List.of(Double.NaN)), "JSON writes NaN as a string");
+        assertEquals("[null]", PointLog.csvCell(List.of(Double.NaN)), "JSON has no NaN: a list cell holds null");
     }
 
     @Test
@@ -86,7 +86,7 @@ class PointLogTest {
                 + "4,x,,\n", csv);
         String jsonl = Files.readString(dir.resolve(PointLog.JSONL));
         assertEquals("{\"V\":1,\"law\":\"a\\\"b\",\"value\":0.5,\"note\":null}\n"
-                + "{\"V\":2,\"law\":\"line\\nbreak\",\"value\":\"Infinity\",\"note\":\"cr\\rhere\"}\n"
+                + "{\"V\":2,\"law\":\"line\\nbreak\",\"value\":null,\"note\":\"cr\\rhere\",\"nonFiniteValues\":{\"value\":\"Infinity\"}}\n"
                 + "{\"V\":3,\"law\":\",lead\",\"value\":[1.5,2.0],\"note\":true}\n"
                 + "{\"V\":4,\"law\":\"x\",\"value\":null,\"note\":null}\n", jsonl);
         run.finish("complete", 4);
@@ -100,7 +100,7 @@ class PointLogTest {
                 assertTrue(log.done(r), "resumed " + r);
             }
             Map<String, Object> back = log.get(rows.get(1));
-            assertEquals("Infinity", back.get("value"));
+            assertEquals(Double.POSITIVE_INFINITY, back.get("value"), "restored from nonFiniteValues");
             assertEquals(Double.POSITIVE_INFINITY, PointLog.number(back, "value"));
             assertEquals(0.5, PointLog.number(log.get(rows.get(0)), "value"));
             assertTrue(Double.isNaN(PointLog.number(log.get(rows.get(3)), "value")), "null is NaN");

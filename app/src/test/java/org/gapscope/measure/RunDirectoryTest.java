@@ -61,7 +61,7 @@ class RunDirectoryTest {
         assertEquals(RunDirectory.gitCommit(), commit);
         Instant start = Instant.parse((String) m.get("startTime"));
         assertTrue(!start.isBefore(before.minusMillis(1)) && !start.isAfter(Instant.now()), start + " vs " + before);
-        assertEquals(List.of(), m.get("resumedAt"));
+        assertEquals(List.of(), m.get("resumes"));
         assertEquals("running", m.get("status"));
         assertFalse(m.containsKey("endTime"));
         assertFalse(m.containsKey("points"));
@@ -87,11 +87,12 @@ class RunDirectoryTest {
         m = read(dir);
         assertEquals("running", m.get("status"));
         assertFalse(m.containsKey("endTime"));
-        assertEquals(List.of("sweep", "again"), m.get("commandLine"));
+        assertEquals(List.of("sweep", "gap", "--V", "10,100"), m.get("commandLine"), "the first command line stays");
         assertEquals(start.toString(), m.get("startTime"), "the first start stays");
-        List<?> resumes = (List<?>) m.get("resumedAt");
+        List<?> resumes = (List<?>) m.get("resumes");
         assertEquals(1, resumes.size());
-        String firstResume = (String) resumes.get(0);
+        assertEquals(List.of("sweep", "again"), ((Map<?, ?>) resumes.get(0)).get("commandLine"));
+        String firstResume = (String) ((Map<?, ?>) resumes.get(0)).get("time");
         assertFalse(Instant.parse(firstResume).isBefore(end1));
         assertEquals("first", m.get("note"), "entries of the first run stay");
         second.finish("interrupted", 2);
@@ -101,13 +102,14 @@ class RunDirectoryTest {
         assertTrue(third.resumed());
         third.finish("complete", 4);
         m = read(dir);
-        resumes = (List<?>) m.get("resumedAt");
+        resumes = (List<?>) m.get("resumes");
         assertEquals(2, resumes.size(), "resume history: " + resumes);
-        assertEquals(firstResume, resumes.get(0));
-        assertFalse(Instant.parse((String) resumes.get(1)).isBefore(Instant.parse(firstResume)));
+        assertEquals(firstResume, ((Map<?, ?>) resumes.get(0)).get("time"));
+        assertEquals(List.of("sweep", "third"), ((Map<?, ?>) resumes.get(1)).get("commandLine"));
+        assertFalse(Instant.parse((String) ((Map<?, ?>) resumes.get(1)).get("time")).isBefore(Instant.parse(firstResume)));
         assertEquals("complete", m.get("status"));
         assertEquals(4, m.get("points"));
-        assertEquals(List.of("sweep", "third"), m.get("commandLine"));
+        assertEquals(List.of("sweep", "gap", "--V", "10,100"), m.get("commandLine"));
         assertEquals("reference", m.get("backend"));
         assertEquals(start.toString(), m.get("startTime"));
     }
@@ -196,7 +198,7 @@ class RunDirectoryTest {
     void writeAtomicallyReplacesTheFileAndLeavesNoTemporary(@TempDir Path tmp) throws Exception {
         Path f = tmp.resolve("x.json");
         RunDirectory.writeJsonAtomically(f, Map.of("a", Double.NaN));
-        assertEquals("{\n  \"a\" : \"NaN\"\n}\n", Files.readString(f));
+        assertEquals("{\n  \"a\" : null\n}\n", Files.readString(f)); // JSON has no NaN
         RunDirectory.writeAtomically(f, new byte[] {'o', 'k'});
         assertEquals("ok", Files.readString(f));
         assertFalse(Files.exists(tmp.resolve("x.json.tmp")));

@@ -1,0 +1,141 @@
+package org.gapscope.measure;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.JsonSerializer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * gapscope's JSON conventions, in one place: JSON has no NaN or infinity, so a non-finite double (or
+ * float) is written as {@code null}, never as a string. A row that holds such values says which in
+ * {@value #NON_FINITE} (column to {@code "NaN"}, {@code "Infinity"} or {@code "-Infinity"}; the map's size
+ * is the row's count of non-finite values), so that null-because-not-finite is told apart from
+ * null-because-not-applicable and the exact value can be restored ({@link #restore}). CSV cells keep
+ * {@code NaN}, {@code Infinity}, {@code -Infinity}. Reading accepts the older files that held the strings.
+ */
+public final class JsonValues {
+    private JsonValues() {}
+
+    /** The key of a row's map of non-finite values. */
+    public static final String NON_FINITE = "nonFiniteValues";
+
+    /** Compact: one JSON object per line (points.jsonl). */
+    public static final ObjectMapper LINE = builder().build();
+
+    /** Indented (manifests, summaries, stdout). */
+    public static final ObjectMapper PRETTY = builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
+    private static JsonMapper.Builder builder() {
+        SimpleModule m = new SimpleModule("gapscope-non-finite-as-null");
+        JsonSerializer<Double> d = new JsonSerializer<>() {
+            @Override
+            public void serialize(Double v, JsonGenerator g, SerializerProvider p) throws IOException {
+                if (Double.isFinite(v)) {
+                    g.writeNumber(v);
+                } else {
+                    g.writeNull();
+                }
+            }
+        };
+        JsonSerializer<Float> f = new JsonSerializer<>() {
+            @Override
+            public void serialize(Float v, JsonGenerator g, SerializerProvider p) throws IOException {
+                if (Float.isFinite(v)) {
+                    g.writeNumber(v);
+                } else {
+                    g.writeNull();
+                }
+            }
+        };
+        JsonSerializer<double[]> da = new JsonSerializer<>() {
+            @Override
+            public void serialize(double[] v, JsonGenerator g, SerializerProvider p) throws IOException {
+                g.writeStartArray(v, v.length);
+                for (double x : v) {
+                    if (Double.isFinite(x)) {
+                        g.writeNumber(x);
+                    } else {
+                        g.writeNull();
+                    }
+                }
+                g.writeEndArray();
+            }
+        };
+        JsonSerializer<float[]> fa = new JsonSerializer<>() {
+            @Override
+            public void serialize(float[] v, JsonGenerator g, SerializerProvider p) throws IOException {
+                g.writeStartArray(v, v.length);
+                for (float x : v) {
+                    if (Float.isFinite(x)) {
+                        g.writeNumber(x);
+                    } else {
+                        g.writeNull();
+                    }
+                }
+                g.writeEndArray();
+            }
+        };
+        m.addSerializer(Double.class, d);
+        m.addSerializer(Double.TYPE, d);
+        m.addSerializer(Float.class, f);
+        m.addSerializer(Float.TYPE, f);
+        m.addSerializer(double[].class, da);
+        m.addSerializer(float[].class, fa);
+        return JsonMapper.builder().addModule(m).enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS);
+    }
+
+    /** "NaN", "Infinity" or "-Infinity" for a non-finite number, else null. */
+    static String nonFinite(Object v) {
+        if (v instanceof Double x && !Double.isFinite(x)) {
+            return x.toString();
+        }
+        if (v instanceof Float x && !Float.isFinite(x)) {
+            return Double.toString(x.doubleValue());
+        }
+        return null;
+    }
+
+    /**
+     * The row as written to JSON: the same entries (non-finite values become null when written) and, when
+     * any value is not finite, {@value #NON_FINITE} naming them, last.
+     */
+    public static Map<String, Object> annotate(Map<String, ?> row) {
+        Map<String, Object> out = new LinkedHashMap<>(row);
+        Map<String, Object> nf = new LinkedHashMap<>();
+        for (Map.Entry<String, ?> e : row.entrySet()) {
+            String s = nonFinite(e.getValue());
+            if (s != null) {
+                nf.put(e.getKey(), s);
+            }
+        }
+        out.remove(NON_FINITE);
+        if (!nf.isEmpty()) {
+            out.put(NON_FINITE, nf);
+        }
+        return out;
+    }
+
+    /** A row read back from JSON with its non-finite values restored as doubles and {@value #NON_FINITE} removed. */
+    public static Map<String, Object> restore(Map<String, Object> row) {
+        if (row.get(NON_FINITE) instanceof Map<?, ?> nf) {
+            row.remove(NON_FINITE);
+            for (Map.Entry<?, ?> e : nf.entrySet()) {
+                if (row.containsKey(String.valueOf(e.getKey())) && e.getValue() instanceof String s) {
+                    try {
+                        row.put(String.valueOf(e.getKey()), Double.parseDouble(s));
+                    } catch (NumberFormatException ignored) {
+                        // not a number: leave the cell as it is
+                    }
+                }
+            }
+        }
+        return row;
+    }
+}
