@@ -30,14 +30,17 @@ def main():
             if line and not line.startswith("#"):
                 k, _, reason = line.partition("|")
                 explained[k.strip()] = reason.strip()
-    lines, paths, unexplained, used = [], [], [], set()
+    lines, notes, paths, unexplained, used = [], [], [], [], set()
     for t in targets:
         xml = reports / t / "mutations.xml"
         muts = ET.parse(xml).getroot().findall("mutation")
         killed = sum(1 for m in muts if m.get("detected") == "true")
         total = len(muts)
         score = 100.0 * killed / total if total else 100.0
+        timed_out = sum(1 for m in muts if m.get("status") == "TIMED_OUT")
+        no_cov = sum(1 for m in muts if m.get("status") == "NO_COVERAGE")
         lines.append(f"{t} {killed}/{total} {score:.1f}%")
+        notes.append(f"{t}: {timed_out} of the killed timed out, {no_cov} not covered by any test")
         paths.append(f"{t}: {reports / t / 'index.html'} {xml}")
         for m in muts:
             if m.get("detected") == "true":
@@ -48,6 +51,7 @@ def main():
             else:
                 unexplained.append(f"{t} {m.get('status')} {k}")
     print("\n".join(lines))
+    print("\n".join(notes))
     print("reports:")
     print("\n".join(paths))
     if unexplained:

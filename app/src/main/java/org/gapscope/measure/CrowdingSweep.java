@@ -100,11 +100,7 @@ public record CrowdingSweep(List<Distribution> distributions, double[] values, b
             implements Sweep.Point {
         @Override
         public Map<String, Object> key() {
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("distribution", distribution.label());
-            p.put("mitigation", label(mitigation));
-            p.put("s", s);
-            p.put("n", n);
+            Map<String, Object> p = CrowdingSweep.key(distribution, mitigation, "s", s, n);
             if (margin != null) {
                 p.put("margin", margin);
             }
@@ -119,19 +115,12 @@ public record CrowdingSweep(List<Distribution> distributions, double[] values, b
         }
     }
 
-    @Override
-    public String command() {
-        return "crowding";
-    }
+    /** Command {@code crowding}, key {@link #KEYS}, columns {@link #COLUMNS}. */
+    public static final Layout LAYOUT = new Layout("crowding", KEYS, COLUMNS);
 
     @Override
-    public List<String> keyColumns() {
-        return KEYS;
-    }
-
-    @Override
-    public List<String> columns() {
-        return COLUMNS;
+    public Layout layout() {
+        return LAYOUT;
     }
 
     /** Laws outermost, then s, N, mitigations. */
@@ -149,6 +138,16 @@ public record CrowdingSweep(List<Distribution> distributions, double[] values, b
             }
         }
         return out;
+    }
+
+    /** The key columns of crowding and margin points: distribution, mitigation, {@code column} = value, n. */
+    static Map<String, Object> key(Distribution d, Mitigation m, String column, double value, long n) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("distribution", d.label());
+        p.put("mitigation", label(m));
+        p.put(column, value);
+        p.put("n", n);
+        return p;
     }
 
     @Override

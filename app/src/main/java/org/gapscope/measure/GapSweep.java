@@ -54,6 +54,9 @@ public final class GapSweep {
         COLUMNS = List.copyOf(c);
     }
 
+    /** Command {@code sweep gap}, key {@link #KEYS}, columns {@link #COLUMNS}. */
+    public static final Sweep.Layout LAYOUT = new Sweep.Layout("sweep gap", KEYS, COLUMNS);
+
     /** One grid point; margin and rho are null where the law does not use them. */
     public record Point(Law law, int vocab, int heads, int tokens, double sigma, Double margin, Double rho,
                         double temperature, long seed) implements Sweep.Point {
@@ -165,18 +168,8 @@ public final class GapSweep {
         }
 
         @Override
-        public String command() {
-            return "sweep gap";
-        }
-
-        @Override
-        public List<String> keyColumns() {
-            return KEYS;
-        }
-
-        @Override
-        public List<String> columns() {
-            return COLUMNS;
+        public Layout layout() {
+            return LAYOUT;
         }
 
         @Override

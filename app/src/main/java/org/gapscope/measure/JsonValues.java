@@ -26,6 +26,33 @@ public final class JsonValues {
     /** The key of a row's map of non-finite values. */
     public static final String NON_FINITE = "nonFiniteValues";
 
+    /** Doubles and floats, alone or in arrays: the number when finite, else null. */
+    // declared before the mappers, which the class initializer builds with it
+    private static final JsonSerializer<Object> NULL_IF_NOT_FINITE = new JsonSerializer<>() {
+        @Override
+        public void serialize(Object v, JsonGenerator g, SerializerProvider p) throws IOException {
+            if (v instanceof double[] a) {
+                g.writeStartArray(a, a.length);
+                for (double x : a) {
+                    serialize(x, g, p);
+                }
+                g.writeEndArray();
+            } else if (v instanceof float[] a) {
+                g.writeStartArray(a, a.length);
+                for (float x : a) {
+                    serialize(x, g, p);
+                }
+                g.writeEndArray();
+            } else if (nonFinite(v) != null) {
+                g.writeNull();
+            } else if (v instanceof Float x) {
+                g.writeNumber(x);
+            } else {
+                g.writeNumber((Double) v);
+            }
+        }
+    };
+
     /** Compact: one JSON object per line (points.jsonl). */
     public static final ObjectMapper LINE = builder().build();
 
@@ -34,60 +61,12 @@ public final class JsonValues {
 
     private static JsonMapper.Builder builder() {
         SimpleModule m = new SimpleModule("gapscope-non-finite-as-null");
-        JsonSerializer<Double> d = new JsonSerializer<>() {
-            @Override
-            public void serialize(Double v, JsonGenerator g, SerializerProvider p) throws IOException {
-                if (Double.isFinite(v)) {
-                    g.writeNumber(v);
-                } else {
-                    g.writeNull();
-                }
-            }
-        };
-        JsonSerializer<Float> f = new JsonSerializer<>() {
-            @Override
-            public void serialize(Float v, JsonGenerator g, SerializerProvider p) throws IOException {
-                if (Float.isFinite(v)) {
-                    g.writeNumber(v);
-                } else {
-                    g.writeNull();
-                }
-            }
-        };
-        JsonSerializer<double[]> da = new JsonSerializer<>() {
-            @Override
-            public void serialize(double[] v, JsonGenerator g, SerializerProvider p) throws IOException {
-                g.writeStartArray(v, v.length);
-                for (double x : v) {
-                    if (Double.isFinite(x)) {
-                        g.writeNumber(x);
-                    } else {
-                        g.writeNull();
-                    }
-                }
-                g.writeEndArray();
-            }
-        };
-        JsonSerializer<float[]> fa = new JsonSerializer<>() {
-            @Override
-            public void serialize(float[] v, JsonGenerator g, SerializerProvider p) throws IOException {
-                g.writeStartArray(v, v.length);
-                for (float x : v) {
-                    if (Float.isFinite(x)) {
-                        g.writeNumber(x);
-                    } else {
-                        g.writeNull();
-                    }
-                }
-                g.writeEndArray();
-            }
-        };
-        m.addSerializer(Double.class, d);
-        m.addSerializer(Double.TYPE, d);
-        m.addSerializer(Float.class, f);
-        m.addSerializer(Float.TYPE, f);
-        m.addSerializer(double[].class, da);
-        m.addSerializer(float[].class, fa);
+        m.addSerializer(Double.class, NULL_IF_NOT_FINITE);
+        m.addSerializer(Double.TYPE, NULL_IF_NOT_FINITE);
+        m.addSerializer(Float.class, NULL_IF_NOT_FINITE);
+        m.addSerializer(Float.TYPE, NULL_IF_NOT_FINITE);
+        m.addSerializer(double[].class, NULL_IF_NOT_FINITE);
+        m.addSerializer(float[].class, NULL_IF_NOT_FINITE);
         return JsonMapper.builder().addModule(m).enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS);
     }
 

@@ -54,11 +54,7 @@ public record MarginSweep(List<Distribution> distributions, List<Long> ns, doubl
             implements Sweep.Point {
         @Override
         public Map<String, Object> key() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("distribution", distribution.label());
-            m.put("mitigation", CrowdingSweep.label(mitigation));
-            m.put("p", p);
-            m.put("n", n);
+            Map<String, Object> m = CrowdingSweep.key(distribution, mitigation, "p", p, n);
             m.putAll(distribution.describe());
             return m;
         }
@@ -70,19 +66,12 @@ public record MarginSweep(List<Distribution> distributions, List<Long> ns, doubl
         }
     }
 
-    @Override
-    public String command() {
-        return "margin";
-    }
+    /** Command {@code margin}, key {@link #KEYS}, columns {@link #COLUMNS}. */
+    public static final Layout LAYOUT = new Layout("margin", KEYS, COLUMNS);
 
     @Override
-    public List<String> keyColumns() {
-        return KEYS;
-    }
-
-    @Override
-    public List<String> columns() {
-        return COLUMNS;
+    public Layout layout() {
+        return LAYOUT;
     }
 
     /** Laws outermost, then N, p, mitigations. */

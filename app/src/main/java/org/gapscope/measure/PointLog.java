@@ -229,6 +229,16 @@ public final class PointLog implements AutoCloseable {
         return points.get(key(point));
     }
 
+    /** Whether the point with this {@link #key} is recorded (a point's key computed once and reused). */
+    public synchronized boolean doneKey(String key) {
+        return points.containsKey(key);
+    }
+
+    /** The recorded row with this {@link #key}, or null. */
+    public synchronized Map<String, Object> getByKey(String key) {
+        return points.get(key);
+    }
+
     /** Every recorded row, in file order (earlier runs first). */
     public synchronized List<Map<String, Object>> rows() {
         return new ArrayList<>(points.values());
@@ -308,15 +318,47 @@ public final class PointLog implements AutoCloseable {
             writeFully(csvChannel, csvRows.toString().getBytes(StandardCharsets.UTF_8));
             csvChannel.force(false);
             int start = 0;
-            for (String k : keys) {
+            for (int i = 0; i < keys.size(); i++) {
                 int end = all.indexOf('\n', start);
-                points.put(k, JsonValues.restore(LINE.readValue(all.substring(start, end),
-                        new TypeReference<LinkedHashMap<String, Object>>() {})));
+                Map<String, Object> stored = readBackCheaply(rows.get(i));
+                if (stored == null) {
+                    stored = JsonValues.restore(LINE.readValue(all.substring(start, end),
+                            new TypeReference<LinkedHashMap<String, Object>>() {}));
+                }
+                points.put(keys.get(i), stored);
                 start = end + 1;
             }
         } catch (IOException e) {
             throw new InputException(jsonl.getParent() + ": cannot append a point: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The row as reading its JSON line back would give it, without parsing, for rows of plain cells:
+     * strings, booleans, nulls, doubles, floats (as the double their shortest text reads back to), and
+     * integers (Integer when they fit, else Long, as Jackson reads them); null for other cells (lists,
+     * maps, ...), whose line is then parsed.
+     */
+    private Map<String, Object> readBackCheaply(Map<String, Object> row) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (String c : columns) {
+            if (!row.containsKey(c)) {
+                continue;
+            }
+            Object v = row.get(c);
+            if (v == null || v instanceof String || v instanceof Boolean || v instanceof Double) {
+                out.put(c, v);
+            } else if (v instanceof Float x) {
+                out.put(c, Double.parseDouble(Float.toString(x)));
+            } else if (v instanceof Integer || v instanceof Short || v instanceof Byte) {
+                out.put(c, ((Number) v).intValue());
+            } else if (v instanceof Long x) {
+                out.put(c, x == x.intValue() ? (Object) x.intValue() : (Object) x);
+            } else {
+                return null;
+            }
+        }
+        return out;
     }
 
     @Override

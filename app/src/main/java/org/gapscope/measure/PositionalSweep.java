@@ -89,19 +89,12 @@ public record PositionalSweep(FrequencyGrid grid, double[] omegas, Map<String, O
         }
     }
 
-    @Override
-    public String command() {
-        return "positional";
-    }
+    /** Command {@code positional}, key {@link #KEYS}, columns {@link #COLUMNS}. */
+    public static final Layout LAYOUT = new Layout("positional", KEYS, COLUMNS);
 
     @Override
-    public List<String> keyColumns() {
-        return KEYS;
-    }
-
-    @Override
-    public List<String> columns() {
-        return COLUMNS;
+    public Layout layout() {
+        return LAYOUT;
     }
 
     @Override

@@ -80,6 +80,12 @@ public final class RunLoop {
      */
     public static <P extends Sweep.Point> Result run(Sweep<P> sweep, PointLog log, List<P> points, Backend backend,
                                                      Progress.Mode progress, StopSignal stop) {
+        return run(sweep, log, points, points.stream().map(p -> log.key(p.key())).toList(), backend, progress, stop);
+    }
+
+    /** As above, with the points' {@link PointLog#key}s computed by the caller (once per point for a whole run). */
+    static <P extends Sweep.Point> Result run(Sweep<P> sweep, PointLog log, List<P> points, List<String> keys,
+                                              Backend backend, Progress.Mode progress, StopSignal stop) {
         boolean[] done = new boolean[points.size()];
         int skipped = 0;
         double total = 0;
@@ -87,7 +93,7 @@ public final class RunLoop {
         for (int i = 0; i < points.size(); i++) {
             double w = points.get(i).size();
             total += w;
-            if (log.done(points.get(i).key())) {
+            if (log.doneKey(keys.get(i))) {
                 done[i] = true;
                 skipped++;
                 doneWeight += w;

@@ -2,7 +2,7 @@ package org.gapscope.measure;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.gapscope.api.Backend;
@@ -40,14 +40,32 @@ public interface Sweep<P extends Sweep.Point> {
         }
     }
 
-    /** The command name recorded in the manifest and printed in messages, e.g. {@code "sweep gap"}. */
-    String command();
+    /**
+     * A sweep's table.
+     *
+     * @param command    the command name recorded in the manifest and printed in messages, e.g. {@code "sweep gap"}
+     * @param keyColumns the columns that identify a point
+     * @param columns    every column of a row, in CSV order (key columns included)
+     */
+    record Layout(String command, List<String> keyColumns, List<String> columns) {}
 
-    /** The columns that identify a point. */
-    List<String> keyColumns();
+    /** The sweep's command and columns. */
+    Layout layout();
 
-    /** Every column of a row, in CSV order (key columns included). */
-    List<String> columns();
+    /** The command name, from {@link #layout()}. */
+    default String command() {
+        return layout().command();
+    }
+
+    /** The key columns, from {@link #layout()}. */
+    default List<String> keyColumns() {
+        return layout().keyColumns();
+    }
+
+    /** Every column, from {@link #layout()}. */
+    default List<String> columns() {
+        return layout().columns();
+    }
 
     /** The grid's points, in the order they are computed. */
     List<P> points();
@@ -139,18 +157,19 @@ public interface Sweep<P extends Sweep.Point> {
         List<P> points = points();
         run.put("gridPoints", points.size());
         try (PointLog log = run.points(keyColumns(), columns())) {
+            List<String> keys = points.stream().map(p -> log.key(p.key())).toList();
             RunLoop.Result r;
             try {
-                r = RunLoop.run(this, log, points, backend, progress, stop);
+                r = RunLoop.run(this, log, points, keys, backend, progress, stop);
             } catch (RuntimeException e) {
                 run.finish("failed", log.size());
                 throw e;
             }
             List<Map<String, Object>> rows = new ArrayList<>(points.size());
-            for (P p : points) {
-                Map<String, Object> row = log.get(p.key());
+            for (String k : keys) {
+                Map<String, Object> row = log.getByKey(k);
                 if (row != null) {
-                    rows.add(new LinkedHashMap<>(row));
+                    rows.add(Collections.unmodifiableMap(row));
                 }
             }
             List<String> files = rows.isEmpty() ? List.of() : plots(run, rows);

@@ -31,9 +31,7 @@ class SweepConventionsTest {
 
     /** The same sweep, raising the stop signal once the first batch is computed. */
     record StopAfterFirstBatch(PositionalSweep inner, StopSignal stop) implements Sweep<PositionalSweep.Point> {
-        public String command() { return inner.command(); }
-        public List<String> keyColumns() { return inner.keyColumns(); }
-        public List<String> columns() { return inner.columns(); }
+        public Layout layout() { return inner.layout(); }
         public List<PositionalSweep.Point> points() { return inner.points(); }
         public Map<String, Object> parameters(String b) { return inner.parameters(b); }
         public List<?> seeds() { return inner.seeds(); }

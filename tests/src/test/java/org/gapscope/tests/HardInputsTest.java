@@ -88,6 +88,16 @@ class HardInputsTest {
         many[39 * w + 2] = Double.POSITIVE_INFINITY;
         many[20 * w + 2] = Double.NEGATIVE_INFINITY;
         list.add(new Rows("40 rows", new long[] {40, w}, many, 0.9));
+        // one dominant logit among -900s, in rows longer than the grid backend's chunk (several strided
+        // chunks): a maximum taken over the wrong elements leaves exp(x/T - m) to overflow
+        int n = 2053;
+        double[] spikes = new double[4 * n];
+        java.util.Arrays.fill(spikes, -900);
+        int[] at = {2000, 1, 1027, n - 1};
+        for (int r = 0; r < 4; r++) {
+            spikes[r * n + at[r]] = 900;
+        }
+        list.add(new Rows("spikes", new long[] {4, n}, spikes, 0.8));
         return list;
     }
 
@@ -224,7 +234,7 @@ class HardInputsTest {
                 }
             }
             for (int y = 0; y < v; y++) {
-                extra[t * v + y] += 40 * t;
+                extra[t * v + y] += 120 * t; // up to 960: e^(L - m) overflows if the maximum leaves the extra logits out
             }
         }
         logits[(7 * h + 1) * v + 4] = Double.POSITIVE_INFINITY; // token 7: +inf, in a later batch
@@ -246,6 +256,26 @@ class HardInputsTest {
         close(w + " gamma", e.gamma(), a.gamma(), tolGamma);
         close(w + " gammaJ", e.gammaJ(), a.gammaJ(), tolGamma);
         close(w + " ledger", e.ledger(), a.ledger(), tolGamma);
+
+        // spikes: one logit of 900 among -900s per head and token, V over several strided chunks
+        int vs = 2053;
+        double[] spiky = new double[2 * h * vs];
+        java.util.Arrays.fill(spiky, -900);
+        double[] spikyExtra = new double[2 * vs];
+        for (int t = 0; t < 2; t++) {
+            for (int hh = 0; hh < h; hh++) {
+                spiky[(t * h + hh) * vs + (t == 0 ? 2000 - 17 * hh : 3 + 1000 * hh)] = 900;
+            }
+            spikyExtra[t * vs + 1500 + t] = 2900; // the aggregate's maximum sits in the extra logits
+        }
+        Tensor ls = tensor(dtype, spiky, 2, h, vs);
+        Tensor es = tensor(dtype, spikyExtra, 2, vs);
+        double tolS = lseTol(dtype, 900.0 * h + 2900);
+        GapResult se = REF.jensenGap(ls, es, null);
+        GapResult sa = b.jensenGap(ls, es, null);
+        close(w + " spikes logZHeads", se.logZHeads(), sa.logZHeads(), tolS);
+        close(w + " spikes logZ", se.logZ(), sa.logZ(), tolS);
+        close(w + " spikes gammaJ", se.gammaJ(), sa.gammaJ(), (h + 1) * tolS);
 
         // closed form: one head of zeros, extra row t = (t / 2) * (1, 0, 0, ...): log Z_t = log(e^(t/2) + V - 1)
         int vv = 5;
