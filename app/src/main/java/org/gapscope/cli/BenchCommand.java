@@ -35,12 +35,44 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Time an op on a backend: warm-up, repetitions, median and min, GB/s and G exp/s.",
-            "Ops: lse, softmax, gap, attention, crowding. Inputs are Gaussian (Philox, --seed), F32 unless"
-                + " --dtype f64. Timings are wall-clock of whole backend calls in this JVM; JMH (bench/) is the"
-                + " tool for fine detail."})
+            "Ops: lse, softmax, gap, attention, crowding, sweep-gap. Inputs are Gaussian (Philox, --seed), F32"
+                + " unless --dtype f64; sweep-gap draws its logits inside the op (--law, sigma 1, T 1) and reports"
+                + " logits/s. Timings are wall-clock of whole backend calls in this JVM; JMH (bench/) is the tool"
+                + " for fine detail."})
 public final class BenchCommand implements Callable<Integer> {
 
-    public enum Op { lse, softmax, gap, attention, crowding }
+    public enum Op {
+        lse, softmax, gap, attention, crowding, sweepGap("sweep-gap");
+
+        private final String cli;
+
+        Op() {
+            this.cli = null;
+        }
+
+        Op(String cli) {
+            this.cli = cli;
+        }
+
+        @Override
+        public String toString() {
+            return cli == null ? name() : cli;
+        }
+
+        /** The op named on the command line (its {@link #toString()}). */
+        static final class Converter implements picocli.CommandLine.ITypeConverter<Op> {
+            @Override
+            public Op convert(String value) {
+                for (Op o : values()) {
+                    if (o.toString().equals(value)) {
+                        return o;
+                    }
+                }
+                throw new picocli.CommandLine.TypeConversionException("expected one of lse, softmax, gap, attention,"
+                        + " crowding, sweep-gap, got '" + value + "'");
+            }
+        }
+    }
 
     public enum Dt { f32, f64 }
 
@@ -50,7 +82,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "OP", description = "lse, softmax, gap, attention or crowding.")
+    @Parameters(index = "0", paramLabel = "OP", converter = Op.Converter.class, description = "lse, softmax, gap, attention, crowding or sweep-gap.")
     Op op;
 
     @Option(names = "--batch", paramLabel = "B", description = "Rows (lse, softmax), tokens (gap) or batch (attention). Default: 64 for lse/softmax, 4 for gap, 1 for attention.")
@@ -73,6 +105,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--crowding-reps", paramLabel = "R", defaultValue = "1", description = "Monte Carlo repetitions per crowding call. Default: ${DEFAULT-VALUE}.")
     int crowdingReps;
+
+    @Option(names = "--law", paramLabel = "L", defaultValue = "gaussian",
+            description = "Logit law of sweep-gap: gaussian, identical, correlated (rho 0.5), agree, disagree (margin 4). Default: ${DEFAULT-VALUE}.")
+    org.gapscope.api.SweepLaw law;
 
     @Option(names = "--dtype", paramLabel = "T", defaultValue = "f32", description = "f32 or f64 input data. Default: ${DEFAULT-VALUE}.")
     Dt dtype;
@@ -156,6 +192,18 @@ public final class BenchCommand implements Callable<Integer> {
                 double scale = 1.0 / Math.sqrt(headDim);
                 work = be -> be.attention(q, k, v, scale, MaskAlignment.TOP_LEFT);
             }
+            case sweepGap -> {
+                int b = batch == null ? 4 : batch;
+                org.gapscope.api.SweepSpec sp = new org.gapscope.api.SweepSpec(law, heads, vocab, b, 1.0,
+                        law.usesMargin() ? 4.0 : 0, law.usesRho() ? 0.5 : 0, 1.0, seed);
+                shape.put("batch", b);
+                shape.put("heads", heads);
+                shape.put("vocab", vocab);
+                shape.put("law", law.name());
+                bytes = 0;
+                exps = sp.logits(); // logits drawn (each drawn twice: the second pass is the Brier score's)
+                work = be -> be.sweepGap(sp);
+            }
             default -> {
                 require(n >= 2, "--n must be >= 2");
                 require(crowdingReps >= 1, "--crowding-reps must be >= 1");
@@ -170,7 +218,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Timing t = time(backend, work, warmup, warmupMs, repetitions);
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("op", op.name());
+        out.put("op", op.toString());
         out.put("backend", backend.name());
         out.put("device", backend.device());
         out.put("dtype", dt.name());
@@ -187,6 +235,9 @@ public final class BenchCommand implements Callable<Integer> {
         out.put("gexpPerSec", exps / (t.medianMs() * 1e6));
         if (op == Op.crowding) {
             out.put("samplesPerSec", exps / (t.medianMs() * 1e-3));
+        }
+        if (op == Op.sweepGap) {
+            out.put("logitsPerSec", exps / (t.medianMs() * 1e-3));
         }
         out.put("cores", Runtime.getRuntime().availableProcessors());
         out.put("loadAverage", load);
@@ -213,6 +264,7 @@ public final class BenchCommand implements Callable<Integer> {
                 out.get("gbPerSec") == null ? "-" : out.get("gbPerSec"), out.get("gexpPerSec"),
                 b == null ? "-" : b.get("medianMs"), b == null ? "-" : out.get("speedupVsBaseline"));
         return t + (out.containsKey("samplesPerSec") ? "samples/s: " + Table.format(out.get("samplesPerSec")) + "\n" : "")
+                + (out.containsKey("logitsPerSec") ? "logits/s: " + Table.format(out.get("logitsPerSec")) + "\n" : "")
                 + "device: " + out.get("device") + ", load average at start: " + Table.format(out.get("loadAverage")) + "\n";
     }
 

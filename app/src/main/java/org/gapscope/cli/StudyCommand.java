@@ -19,7 +19,7 @@ import org.gapscope.measure.RunLoop;
 import org.gapscope.measure.StopSignal;
 import org.gapscope.measure.Study;
 import org.gapscope.measure.Sweep;
-import org.gapscope.measure.SweepLogits;
+import org.gapscope.api.SweepLaw;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -179,7 +179,7 @@ public final class StudyCommand implements Callable<Integer> {
     static final class GapSweepStep implements Study.Step {
         static GapSweep.Grid grid() {
             return new GapSweep.Grid(List.of(256, 1024, 4096, 16384, 65536, 262144), List.of(1, 2, 8, 32), List.of(4),
-                    List.of(SweepLogits.Law.gaussian), List.of(1.0), List.of(4.0), List.of(0.5), List.of(1.0),
+                    List.of(SweepLaw.gaussian), List.of(1.0), List.of(4.0), List.of(0.5), List.of(1.0),
                     List.of(1L, 2L));
         }
 

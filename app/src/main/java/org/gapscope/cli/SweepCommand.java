@@ -12,7 +12,7 @@ import org.gapscope.measure.PointLog;
 import org.gapscope.measure.Progress;
 import org.gapscope.measure.RunDirectory;
 import org.gapscope.measure.Sweep;
-import org.gapscope.measure.SweepLogits;
+import org.gapscope.api.SweepLaw;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -62,7 +62,7 @@ public final class SweepCommand implements Runnable {
 
         @Option(names = "--law", split = ",", paramLabel = "LAW", defaultValue = "gaussian",
                 description = "Logit laws: ${COMPLETION-CANDIDATES} (see sweep docs). Default: ${DEFAULT-VALUE}.")
-        List<SweepLogits.Law> laws;
+        List<SweepLaw> laws;
 
         @Option(names = "--sigma", split = ",", paramLabel = "S", defaultValue = "1",
                 description = "Standard deviation of the logits' noise. Default: ${DEFAULT-VALUE}.")

@@ -1,6 +1,5 @@
 package org.gapscope.measure;
 
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -9,23 +8,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.gapscope.api.Backend;
-import org.gapscope.api.DType;
-import org.gapscope.api.GapResult;
 import org.gapscope.api.InputException;
-import org.gapscope.api.MixtureGaps;
-import org.gapscope.api.Tensor;
-import org.gapscope.measure.SweepLogits.Law;
+import org.gapscope.api.SweepLaw;
+import org.gapscope.api.SweepLogits;
+import org.gapscope.api.SweepResult;
+import org.gapscope.api.SweepSpec;
 
 /**
  * {@code sweep gap}: the Jensen gap of logit summation (docs/MATH.md section 3) and the Theorem 4 score gaps
  * of the equal-weight mixture (section 4) over a grid of vocabulary sizes V, head counts H, tokens per
  * point B, logit laws (see {@link SweepLogits}), sigma, margin a, correlation rho, temperature T and seeds.
  *
- * <p>Per point the logits are generated in chunks of tokens (at most {@link #CHUNK_BYTES} of float32 per
- * chunk, at least one token), handed to {@link Backend#jensenGap} with the observed tokens y*, and each
- * token's H x V slice to {@link Backend#mixtureGaps} with beta_h = 1/H for the log and the Brier score.
- * Results are averaged over the point's tokens in token order (a fixed order, so a point's row is the
- * same bytes on every run of the same backend).
+ * <p>Per point, {@link Backend#sweepGap} draws the logits inside its kernels (never stored: memory
+ * O(H x chunks), so H V may far exceed 2^31) and returns per token Gamma, gammaJ, the ledger and the
+ * Theorem 4 log and Brier gaps with beta_h = 1/H. Results are averaged over the point's tokens in token
+ * order (a fixed order, so a point's row is the same bytes on every run of the same backend, apart from
+ * the timing columns).
  *
  * <p>Columns ({@link #COLUMNS}; the first nine are the key): {@code law, V, H, tokens, sigma, margin, rho,
  * T, seed} (margin / rho are null where the law does not use them), then {@code gamma} (mean over tokens
@@ -33,19 +31,16 @@ import org.gapscope.measure.SweepLogits.Law;
  * gap), {@code bound} = (H-1) ln V, {@code gammaRatio} = gamma / bound (NaN when H = 1 or V = 1),
  * {@code ledger} (mean of the ledger imbalance sum_h p_h - p_{H+1} at y*), {@code ledgerError}
  * (max over tokens of |ledger - Gamma|, which eq. 73 says is 0), {@code logGap} and {@code brierGap} (mean
- * Theorem 4 gaps Gamma_S = S(Pi, y*) - (1/H) sum_h S(pi^(h), y*)), {@code nonFinite} (NaN/inf logits seen).
+ * Theorem 4 gaps Gamma_S = S(Pi, y*) - (1/H) sum_h S(pi^(h), y*)), {@code nonFinite} (NaN/inf logits seen:
+ * always 0, {@link SweepSpec} refuses points whose logits could overflow float32), {@code seconds} (wall
+ * time of the point's backend call) and {@code logitsPerSec} = B H V / seconds.
  */
 public final class GapSweep {
     private GapSweep() {}
 
-    /** Float32 bytes of generated logits held at once per point (more tokens per backend call when small). */
-    public static final long CHUNK_BYTES = 64L << 20;
-    /** Working memory the mixture-gap op may need per logit of one token (the reference holds pi and log pi in FP64). */
-    public static final long MIXTURE_BYTES_PER_LOGIT = 16;
-
     public static final List<String> KEYS = List.of("law", "V", "H", "tokens", "sigma", "margin", "rho", "T", "seed");
     public static final List<String> RESULTS = List.of("gamma", "gammaMin", "gammaMax", "gammaJ", "bound", "gammaRatio",
-            "ledger", "ledgerError", "logGap", "brierGap", "nonFinite");
+            "ledger", "ledgerError", "logGap", "brierGap", "nonFinite", "seconds", "logitsPerSec");
     public static final List<String> COLUMNS;
 
     static {
@@ -58,7 +53,7 @@ public final class GapSweep {
     public static final Sweep.Layout LAYOUT = new Sweep.Layout("sweep gap", KEYS, COLUMNS);
 
     /** One grid point; margin and rho are null where the law does not use them. */
-    public record Point(Law law, int vocab, int heads, int tokens, double sigma, Double margin, Double rho,
+    public record Point(SweepLaw law, int vocab, int heads, int tokens, double sigma, Double margin, Double rho,
                         double temperature, long seed) implements Sweep.Point {
 
         /** B x H x V logits. */
@@ -83,16 +78,10 @@ public final class GapSweep {
             return m;
         }
 
-        /** Tokens generated per backend call. */
-        public int chunkTokens() {
-            long perToken = 4L * heads * vocab;
-            return (int) Math.max(1, Math.min(tokens, CHUNK_BYTES / perToken));
-        }
-
-        /** Bytes the point needs on the heap: the float32 chunk plus the mixture-gap working set of one token. */
-        public long memoryNeed() {
-            long logits = (long) heads * vocab;
-            return 4L * chunkTokens() * logits + MIXTURE_BYTES_PER_LOGIT * logits + 64L * vocab;
+        /** The point as the backend's sweep spec (checks every parameter: InputException names the bad one). */
+        public SweepSpec spec() {
+            return new SweepSpec(law, heads, vocab, tokens, sigma, margin == null ? 0 : margin, rho == null ? 0 : rho,
+                    temperature, seed);
         }
     }
 
@@ -100,7 +89,7 @@ public final class GapSweep {
      * The grid: the cartesian product of the lists, with margin only for agree/disagree and rho only for
      * correlated. Lists are de-duplicated, order kept.
      */
-    public record Grid(List<Integer> vocab, List<Integer> heads, List<Integer> tokens, List<Law> laws,
+    public record Grid(List<Integer> vocab, List<Integer> heads, List<Integer> tokens, List<SweepLaw> laws,
                        List<Double> sigma, List<Double> margin, List<Double> rho, List<Double> temperature,
                        List<Long> seeds) implements Sweep<GapSweep.Point> {
 
@@ -150,13 +139,8 @@ public final class GapSweep {
                     throw new InputException("--temperature: must be finite and > 0, got " + t);
                 }
             }
-            for (int v : vocab) {
-                for (int h : heads) {
-                    if ((long) h * v > Integer.MAX_VALUE - 8) {
-                        throw new InputException("grid: H x V = " + h + " x " + v + " = " + (long) h * v
-                                + " logits per token exceeds 2^31-1");
-                    }
-                }
+            for (GapSweep.Point p : expand(vocab, heads, tokens, laws, sigma, margin, rho, temperature, seeds)) {
+                p.spec(); // the checks of the backend's op, before anything is written
             }
         }
 
@@ -177,9 +161,14 @@ public final class GapSweep {
             return GapSweep.compute(p, backend);
         }
 
+        /** Refuses a backend without FP64 (one line, before the run directory is opened or written). */
         @Override
-        public void check() {
-            checkMemory(Runtime.getRuntime().maxMemory());
+        public RunDirectory open(java.nio.file.Path dir, Backend backend, List<String> commandLine) {
+            if (!backend.capabilities().fp64()) {
+                throw new InputException("--backend " + backend.name() + ": sweep gap needs FP64 and the device has none ("
+                        + backend.device() + "); use --backend cpu, or choose another --device");
+            }
+            return Sweep.super.open(dir, backend, commandLine);
         }
 
         @Override
@@ -190,8 +179,14 @@ public final class GapSweep {
         /** Every point, laws outermost, then sigma, margin/rho, T, H, V, tokens, seed. */
         @Override
         public List<GapSweep.Point> points() {
+            return expand(vocab, heads, tokens, laws, sigma, margin, rho, temperature, seeds);
+        }
+
+        private static List<GapSweep.Point> expand(List<Integer> vocab, List<Integer> heads, List<Integer> tokens,
+                                                   List<SweepLaw> laws, List<Double> sigma, List<Double> margin,
+                                                   List<Double> rho, List<Double> temperature, List<Long> seeds) {
             List<GapSweep.Point> out = new ArrayList<>();
-            for (Law law : laws) {
+            for (SweepLaw law : laws) {
                 List<Double> ms = law.usesMargin() ? margin : java.util.Collections.singletonList(null);
                 List<Double> rs = law.usesRho() ? rho : java.util.Collections.singletonList(null);
                 for (double s : sigma) {
@@ -232,42 +227,16 @@ public final class GapSweep {
             return m;
         }
 
-        /**
-         * Refuses, up front, a grid whose largest point needs more memory than the heap allows.
-         *
-         * @param maxHeap the heap limit in bytes ({@link Runtime#maxMemory()})
-         */
-        public void checkMemory(long maxHeap) {
-            GapSweep.Point worst = points().stream().max(java.util.Comparator.comparingLong(GapSweep.Point::memoryNeed)).orElseThrow();
-            long need = worst.memoryNeed();
-            if (need > maxHeap * 0.8) {
-                throw new InputException("grid: the point V=" + worst.vocab() + ", H=" + worst.heads() + " needs about "
-                        + mib(need) + " MiB (" + worst.chunkTokens() + " token(s) x H x V float32 logits + "
-                        + MIXTURE_BYTES_PER_LOGIT + " B per logit of one token for the mixture gaps) but the heap is "
-                        + mib(maxHeap) + " MiB; give Java more heap (e.g. GAPSCOPE_JAVA_OPTS=-Xmx" + suggestGiB(need)
-                        + "g) or use a smaller V or H");
-            }
-        }
-    }
-
-    static long mib(long bytes) {
-        return (bytes + (1 << 20) - 1) >> 20;
-    }
-
-    static long suggestGiB(long need) {
-        return Math.max(1, (long) Math.ceil(need / 0.8 / (1L << 30)) + 1);
     }
 
     /** Computes one point's results on {@code backend} (the columns of {@link #RESULTS}). */
     public static Map<String, Object> compute(Point p, Backend backend) {
+        SweepSpec spec = p.spec();
+        long t0 = System.nanoTime();
+        SweepResult g = backend.sweepGap(spec);
+        double seconds = (System.nanoTime() - t0) * 1e-9;
         int h = p.heads();
         int v = p.vocab();
-        int chunk = p.chunkTokens();
-        int perToken = h * v;
-        float[] buf = new float[chunk * perToken];
-        int[] targets = new int[chunk];
-        double[] beta = new double[h];
-        java.util.Arrays.fill(beta, 1.0 / h);
         double sumGamma = 0;
         double minGamma = Double.POSITIVE_INFINITY;
         double maxGamma = Double.NEGATIVE_INFINITY;
@@ -276,28 +245,16 @@ public final class GapSweep {
         double ledgerError = 0;
         double sumLog = 0;
         double sumBrier = 0;
-        long nonFinite = 0;
-        double margin = p.margin() == null ? 0 : p.margin();
-        double rho = p.rho() == null ? 0 : p.rho();
-        for (long b0 = 0; b0 < p.tokens(); b0 += chunk) {
-            int count = (int) Math.min(chunk, p.tokens() - b0);
-            SweepLogits.generate(p.law(), h, v, p.sigma(), margin, rho, p.temperature(), p.seed(), b0, count, buf, targets);
-            MemorySegment seg = MemorySegment.ofArray(buf);
-            Tensor logits = new Tensor(DType.F32, seg.asSlice(0, 4L * count * perToken), count, h, v);
-            GapResult g = backend.jensenGap(logits, null, java.util.Arrays.copyOf(targets, count));
-            for (int k = 0; k < count; k++) {
-                double gamma = g.gamma()[k];
-                sumGamma += gamma;
-                minGamma = Math.min(minGamma, gamma);
-                maxGamma = Math.max(maxGamma, gamma);
-                sumGammaJ += g.gammaJ()[k];
-                sumLedger += g.ledger()[k];
-                ledgerError = Math.max(ledgerError, Math.abs(g.ledger()[k] - gamma));
-                nonFinite += g.nonFinite()[k];
-                Tensor token = new Tensor(DType.F32, seg.asSlice(4L * k * perToken, 4L * perToken), h, v);
-                sumLog += backend.mixtureGaps(token, beta, targets[k], MixtureGaps.Score.LOG, Double.NaN).gap();
-                sumBrier += backend.mixtureGaps(token, beta, targets[k], MixtureGaps.Score.BRIER, Double.NaN).gap();
-            }
+        for (int k = 0; k < p.tokens(); k++) {
+            double gamma = g.gamma()[k];
+            sumGamma += gamma;
+            minGamma = Math.min(minGamma, gamma);
+            maxGamma = Math.max(maxGamma, gamma);
+            sumGammaJ += g.gammaJ()[k];
+            sumLedger += g.ledger()[k];
+            ledgerError = Math.max(ledgerError, Math.abs(g.ledger()[k] - gamma));
+            sumLog += g.logGap()[k];
+            sumBrier += g.brierGap()[k];
         }
         double n = p.tokens();
         double bound = (h - 1) * Math.log(v);
@@ -313,7 +270,9 @@ public final class GapSweep {
         r.put("ledgerError", ledgerError);
         r.put("logGap", sumLog / n);
         r.put("brierGap", sumBrier / n);
-        r.put("nonFinite", nonFinite);
+        r.put("nonFinite", 0L);
+        r.put("seconds", seconds);
+        r.put("logitsPerSec", spec.logits() / seconds);
         return r;
     }
 
@@ -324,7 +283,7 @@ public final class GapSweep {
 
     /** Rebuilds a point from its key map (as given to the RunLoop). */
     public static Point point(Map<String, ?> key) {
-        return new Point(Law.valueOf((String) key.get("law")), ((Number) key.get("V")).intValue(),
+        return new Point(SweepLaw.valueOf((String) key.get("law")), ((Number) key.get("V")).intValue(),
                 ((Number) key.get("H")).intValue(), ((Number) key.get("tokens")).intValue(),
                 ((Number) key.get("sigma")).doubleValue(),
                 key.get("margin") == null ? null : ((Number) key.get("margin")).doubleValue(),

@@ -26,7 +26,7 @@
  *   <li>{@link org.gapscope.measure.StopSignal}: Ctrl-C and SIGTERM finish the current point cleanly.</li>
  *   <li>{@link org.gapscope.measure.Plots}: XChart PNG line charts, log x axis, dashed reference curves.</li>
  *   <li>{@link org.gapscope.measure.Study}: the default study's steps ({@code gapscope study}).</li>
- *   <li>The sweeps: {@link org.gapscope.measure.GapSweep} with {@link org.gapscope.measure.SweepLogits}
+ *   <li>The sweeps: {@link org.gapscope.measure.GapSweep} with {@link org.gapscope.api.SweepLogits}
  *       ({@code sweep gap}), {@link org.gapscope.measure.CrowdingSweep} ({@code crowding}),
  *       {@link org.gapscope.measure.MarginSweep} ({@code margin}), {@link org.gapscope.measure.PositionalSweep}
  *       ({@code positional}).</li>

@@ -14,7 +14,7 @@ import org.gapscope.api.Tensor;
 import org.gapscope.io.Npy;
 import org.gapscope.io.Safetensors;
 import org.gapscope.measure.GapSweep;
-import org.gapscope.measure.SweepLogits;
+import org.gapscope.api.SweepLaw;
 import org.gapscope.reference.ReferenceBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,7 +59,7 @@ class SweepCliTest {
         JsonNode p = root.get("points").get(3); // V = 512, H = 4
         assertEquals(512, p.get("V").asInt());
         assertEquals(4, p.get("H").asInt());
-        Map<String, Object> expected = GapSweep.compute(new GapSweep.Point(SweepLogits.Law.gaussian, 512, 4, 2, 1.0,
+        Map<String, Object> expected = GapSweep.compute(new GapSweep.Point(SweepLaw.gaussian, 512, 4, 2, 1.0,
                 null, null, 1.0, 1), new ReferenceBackend());
         for (String k : List.of("gamma", "gammaJ", "ledger", "logGap", "brierGap", "gammaRatio")) {
             // JSON carries all 17 significant digits: exact
@@ -108,8 +108,10 @@ class SweepCliTest {
         assertOneLineError(run(sweep(fresh, "--law", "cauchy")), "--law", "cauchy");
         assertOneLineError(run(sweep(fresh, "--vocab", "ten")), "--vocab", "ten");
         assertOneLineError(run(sweep(fresh, "--progress", "loud")), "--progress");
-        // 262144 x 4096 logits per token: ~21 GB needed, refused up front with the number
-        assertOneLineError(run(sweep(fresh, "--vocab", "262144", "--heads", "4096")), "grid", "MiB", "heap");
+        // logits that overflow float32, and stream indices beyond 2^62: refused up front, naming the parameter
+        assertOneLineError(run(sweep(fresh, "--sigma", "1e300")), "--sigma", "overflow float32");
+        assertOneLineError(run(sweep(fresh, "--vocab", "1073741824", "--heads", "1048576", "--tokens", "16384")),
+                "--tokens x --heads x --vocab", "2^62");
         assertFalse(Files.exists(fresh), "a refused run writes nothing");
         Path file = dir.resolve("a-file");
         Files.writeString(file, "x");

@@ -100,6 +100,16 @@ public interface Backend {
      */
     MixtureGaps mixtureGaps(Tensor logits, double[] beta, int target, MixtureGaps.Score score, double c);
 
+    // ---- docs/MATH.md sections 3 and 4, fused over generated logits ------------------------------
+
+    /**
+     * A sweep point without materialized logits: the logits of {@code spec} (drawn as
+     * {@link SweepLogits} documents) are generated inside the reduction and never stored; per token the
+     * Jensen gap (as {@link #jensenGap} with targets y*) and the log and Brier gaps of the equal-weight
+     * mixture (as {@link #mixtureGaps} with beta_h = 1/H). Memory O(H x chunks), not O(B H V).
+     */
+    SweepResult sweepGap(SweepSpec spec);
+
     // ---- docs/MATH.md section 5 ------------------------------------------------------------
 
     /**

@@ -6,6 +6,7 @@ import org.gapscope.api.Capabilities;
 import org.gapscope.host.KernelBackend;
 import org.gapscope.api.CrowdingSpec;
 import org.gapscope.api.DType;
+import org.gapscope.api.SweepSpec;
 import org.gapscope.api.Tensor;
 import org.gapscope.kernels.Chunks;
 import org.gapscope.kernels.Laws;
@@ -237,4 +238,53 @@ public final class CpuBackend extends KernelBackend {
         });
     }
 
+
+    // ---- sweepGap ------------------------------------------------------------------------------
+
+    /** The sweep's first pass with the Vector API (draws in Gaussian pairs, see VectorPasses.normals). */
+    @Override
+    protected void sweepGapPartials(SweepSpec spec, long t0, int n, int chunks, int[] targets, double[] hm,
+                                    double[] hd, double[] hd2, double[] am, double[] ad, double[] mm, double[] md,
+                                    double[] lt) {
+        if (!VectorPasses.SWEEP_VECTOR) {
+            super.sweepGapPartials(spec, t0, n, chunks, targets, hm, hd, hd2, am, ad, mm, md, lt);
+            return;
+        }
+        int h = spec.heads();
+        int v = spec.vocab();
+        int law = spec.law().code;
+        double cs = Math.sqrt(spec.rho());
+        double ce = Math.sqrt(1 - spec.rho());
+        launcher.run(n * chunks, item -> {
+            int t = item / chunks;
+            int c = item % chunks;
+            long start = Chunks.start(v, chunks, c, Chunks.CONTIGUOUS);
+            int count = (int) Chunks.count(v, chunks, c, Chunks.CONTIGUOUS);
+            VectorPasses.sweepGapItem(law, t0 + t, h, v, start, count, targets[t], spec.seed(), spec.sigma(),
+                    spec.margin(), cs, ce, spec.temperature(), hm, hd, hd2, am, ad, mm, md, item, lt, t * h);
+        });
+    }
+
+    /** The sweep's second pass with the Vector API. */
+    @Override
+    protected void sweepGapBriers(SweepSpec spec, long t0, int n, int chunks, int[] targets, double[] logZHeads,
+                                  double[] mixSq) {
+        if (!VectorPasses.SWEEP_VECTOR) {
+            super.sweepGapBriers(spec, t0, n, chunks, targets, logZHeads, mixSq);
+            return;
+        }
+        int h = spec.heads();
+        int v = spec.vocab();
+        int law = spec.law().code;
+        double cs = Math.sqrt(spec.rho());
+        double ce = Math.sqrt(1 - spec.rho());
+        launcher.run(n * chunks, item -> {
+            int t = item / chunks;
+            int c = item % chunks;
+            long start = Chunks.start(v, chunks, c, Chunks.CONTIGUOUS);
+            int count = (int) Chunks.count(v, chunks, c, Chunks.CONTIGUOUS);
+            mixSq[item] = VectorPasses.sweepGapBrierItem(law, t0 + t, h, v, start, count, targets[t], spec.seed(),
+                    spec.sigma(), spec.margin(), cs, ce, spec.temperature(), logZHeads, t * h);
+        });
+    }
 }

@@ -17,6 +17,9 @@ import org.gapscope.api.InputException;
 import org.gapscope.api.MaskAlignment;
 import org.gapscope.api.Mitigation;
 import org.gapscope.api.MixtureGaps;
+import org.gapscope.api.SweepLogits;
+import org.gapscope.api.SweepResult;
+import org.gapscope.api.SweepSpec;
 import org.gapscope.api.Tensor;
 import org.gapscope.kernels.Attention;
 import org.gapscope.kernels.Chunks;
@@ -26,6 +29,7 @@ import org.gapscope.kernels.JensenGap;
 import org.gapscope.kernels.Laws;
 import org.gapscope.kernels.LogSumExp;
 import org.gapscope.kernels.Positional;
+import org.gapscope.kernels.SweepGap;
 import org.gapscope.reference.ReferenceBackend;
 import static org.gapscope.reference.ReferenceBackend.checkTemperature;
 import static org.gapscope.reference.ReferenceBackend.lastDim;
@@ -423,6 +427,92 @@ public class KernelBackend implements Backend {
     @Override
     public MixtureGaps mixtureGaps(Tensor logits, double[] beta, int target, MixtureGaps.Score score, double c) {
         return new ReferenceBackend().mixtureGaps(logits, beta, target, score, c);
+    }
+
+    // ---- sections 3 and 4, fused over generated logits ---------------------------------------------
+
+    /** Per-head chunk states held at once by {@link #sweepGap} (x 3 doubles: 24 MiB). */
+    public static final int SWEEP_STATES = 1 << 20;
+
+    /**
+     * Chunks per token of a sweep point: ceil(V / chunkLength), but at most max(64, 2^20 / H), so that
+     * the states of one token stay within {@link #SWEEP_STATES}; from the sizes alone.
+     */
+    public int sweepChunks(int heads, int v) {
+        int max = Math.max(64, SWEEP_STATES / heads);
+        return Math.min(chunks(v, chunkLength), max);
+    }
+
+    /**
+     * The fused sweep op: tokens in batches whose chunk states fit {@link #SWEEP_STATES}; per batch the
+     * first pass ({@link #sweepGapPartials}), the merge body on the host, the second pass
+     * ({@link #sweepGapBriers}), and the per-token numbers ({@link SweepResult#token}).
+     */
+    @Override
+    public SweepResult sweepGap(SweepSpec spec) {
+        int h = spec.heads();
+        int v = spec.vocab();
+        int chunks = sweepChunks(h, v);
+        int tokens = Math.toIntExact(spec.tokens());
+        int batch = (int) Math.max(1, Math.min(tokens, SWEEP_STATES / ((long) chunks * h)));
+        int[] allTargets = SweepLogits.targets(0, tokens, spec.seed(), v);
+        SweepResult r = SweepResult.empty(spec);
+        for (int t0 = 0; t0 < tokens; t0 += batch) {
+            int n = Math.min(batch, tokens - t0);
+            int items = n * chunks;
+            int[] targets = java.util.Arrays.copyOfRange(allTargets, t0, t0 + n);
+            double[] hm = new double[items * h];
+            double[] hd = new double[items * h];
+            double[] hd2 = new double[items * h];
+            double[] am = new double[items];
+            double[] ad = new double[items];
+            double[] mm = new double[items];
+            double[] md = new double[items];
+            double[] lt = new double[n * h];
+            sweepGapPartials(spec, t0, n, chunks, targets, hm, hd, hd2, am, ad, mm, md, lt);
+            double[] zh = new double[n * h];
+            double[] z = new double[n];
+            double[] zm = new double[n];
+            double[] norm2 = new double[n * h];
+            launcher.run(n, t -> SweepGap.sweepGapMerge(t, h, chunks, hm, hd, hd2, am, ad, mm, md, zh, z, zm, norm2));
+            double[] mixSq = new double[items];
+            sweepGapBriers(spec, t0, n, chunks, targets, zh, mixSq);
+            for (int t = 0; t < n; t++) {
+                double sq = 0;
+                for (int c = 0; c < chunks; c++) {
+                    sq += mixSq[t * chunks + c];
+                }
+                r.token(t0 + t, targets[t], zh, norm2, lt, t * h, z[t], zm[t], sq);
+            }
+        }
+        return r;
+    }
+
+    /** First pass of tokens [t0, t0 + n): the states of {@link SweepGap#sweepGapPartial} for every item. */
+    protected void sweepGapPartials(SweepSpec spec, long t0, int n, int chunks, int[] targets, double[] hm,
+                                    double[] hd, double[] hd2, double[] am, double[] ad, double[] mm, double[] md,
+                                    double[] lt) {
+        int items = n * chunks;
+        int[] scratch = new int[items * 4];
+        int law = spec.law().code;
+        double cs = Math.sqrt(spec.rho());
+        double ce = Math.sqrt(1 - spec.rho());
+        launcher.run(items, i -> SweepGap.sweepGapPartial(i, law, spec.heads(), spec.vocab(), chunks, layout, t0,
+                spec.seed(), spec.sigma(), spec.margin(), cs, ce, spec.temperature(), targets, scratch, hm, hd, hd2,
+                am, ad, mm, md, lt));
+    }
+
+    /** Second pass of tokens [t0, t0 + n): mixSq per item ({@link SweepGap#sweepGapBrier}), given log Z_h. */
+    protected void sweepGapBriers(SweepSpec spec, long t0, int n, int chunks, int[] targets, double[] logZHeads,
+                                  double[] mixSq) {
+        int items = n * chunks;
+        int[] scratch = new int[items * 4];
+        int law = spec.law().code;
+        double cs = Math.sqrt(spec.rho());
+        double ce = Math.sqrt(1 - spec.rho());
+        launcher.run(items, i -> SweepGap.sweepGapBrier(i, law, spec.heads(), spec.vocab(), chunks, layout, t0,
+                spec.seed(), spec.sigma(), spec.margin(), cs, ce, spec.temperature(), targets, scratch, logZHeads,
+                mixSq));
     }
 
     // ---- section 7 -----------------------------------------------------------------------------

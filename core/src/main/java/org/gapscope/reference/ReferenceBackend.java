@@ -12,8 +12,12 @@ import org.gapscope.api.InputException;
 import org.gapscope.api.MaskAlignment;
 import org.gapscope.api.Mitigation;
 import org.gapscope.api.MixtureGaps;
+import org.gapscope.api.SweepLogits;
+import org.gapscope.api.SweepResult;
+import org.gapscope.api.SweepSpec;
 import org.gapscope.api.Tensor;
 import org.gapscope.kernels.Laws;
+import org.gapscope.kernels.SweepGap;
 
 /**
  * The FP64 oracle: plain, readable loops in double precision, one element at a time. Every other
@@ -412,6 +416,80 @@ public final class ReferenceBackend implements Backend {
             s += a[i] * b[i];
         }
         return s;
+    }
+
+    // ---- sections 3 and 4, fused over generated logits ---------------------------------------------
+
+    /**
+     * The oracle of the fused sweep op: for each token, every y in order, the H logits of y
+     * ({@link SweepGap#logit}), folded into exact-order FP64 online states (per head: max, sum of exp,
+     * sum of exp^2; the aggregate and the mean logits), then a second pass over the same draws for
+     * sum_y (sum_h pi_h(y))^2. Memory O(H).
+     */
+    @Override
+    public SweepResult sweepGap(SweepSpec spec) {
+        int h = spec.heads();
+        int v = spec.vocab();
+        int law = spec.law().code;
+        double cs = Math.sqrt(spec.rho());
+        double ce = Math.sqrt(1 - spec.rho());
+        SweepResult r = SweepResult.empty(spec);
+        int[] scratch = new int[4];
+        double[] m = new double[h];
+        double[] d = new double[h];
+        double[] d2 = new double[h];
+        double[] lt = new double[h];
+        double[] zh = new double[h];
+        double[] norm2 = new double[h];
+        for (int t = 0; t < spec.tokens(); t++) {
+            int target = SweepLogits.target(t, spec.seed(), v);
+            java.util.Arrays.fill(m, Double.NEGATIVE_INFINITY);
+            java.util.Arrays.fill(d, 0);
+            java.util.Arrays.fill(d2, 0);
+            double aggM = Double.NEGATIVE_INFINITY;
+            double aggD = 0;
+            double meanM = Double.NEGATIVE_INFINITY;
+            double meanD = 0;
+            for (int y = 0; y < v; y++) {
+                double sum = 0;
+                for (int k = 0; k < h; k++) {
+                    double l = SweepGap.logit(law, t, k, h, v, y, target, spec.seed(), spec.sigma(), spec.margin(),
+                            cs, ce, spec.temperature(), scratch, 0);
+                    sum += l;
+                    if (y == target) {
+                        lt[k] = l;
+                    }
+                    double mNew = Math.max(m[k], l);
+                    double rescale = Math.exp(m[k] - mNew);
+                    double e = Math.exp(l - mNew);
+                    d[k] = d[k] * rescale + e;
+                    d2[k] = d2[k] * rescale * rescale + e * e;
+                    m[k] = mNew;
+                }
+                double mean = sum / h;
+                double mNew = Math.max(meanM, mean);
+                meanD = meanD * Math.exp(meanM - mNew) + Math.exp(mean - mNew);
+                meanM = mNew;
+                mNew = Math.max(aggM, sum);
+                aggD = aggD * Math.exp(aggM - mNew) + Math.exp(sum - mNew);
+                aggM = mNew;
+            }
+            for (int k = 0; k < h; k++) {
+                zh[k] = m[k] + Math.log(d[k]);
+                norm2[k] = d2[k] / (d[k] * d[k]);
+            }
+            double mixSq = 0;
+            for (int y = 0; y < v; y++) {
+                double s = 0;
+                for (int k = 0; k < h; k++) {
+                    s += Math.exp(SweepGap.logit(law, t, k, h, v, y, target, spec.seed(), spec.sigma(), spec.margin(),
+                            cs, ce, spec.temperature(), scratch, 0) - zh[k]);
+                }
+                mixSq += s * s;
+            }
+            r.token(t, target, zh, norm2, lt, 0, aggM + Math.log(aggD), meanM + Math.log(meanD), mixSq);
+        }
+        return r;
     }
 
     // ---- section 7 -----------------------------------------------------------------------------

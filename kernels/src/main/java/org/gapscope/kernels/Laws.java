@@ -79,4 +79,24 @@ public final class Laws {
         }
         return x;
     }
+
+    /**
+     * The standard normal of (index, rep): exactly {@code draw(index, rep, seed, GAUSSIAN, 0, 1, 0, ...)}
+     * (r cos or r sin of the pair's block; 0 + 1 r x = r x, as r &gt; 0 and cos, sin are never exactly 0),
+     * without the other laws' code: a body small enough for TornadoVM to inline twice into another.
+     */
+    public static double normal(long index, int rep, long seed, int[] scratch, int off) {
+        long ctr = index >> 1;
+        Philox.block((int) ctr, (int) (ctr >> 32), rep, 0, (int) seed, (int) (seed >> 32), scratch, off);
+        double u1 = Philox.uniform(scratch[off], scratch[off + 1]);
+        double u2 = Philox.uniform(scratch[off + 2], scratch[off + 3]);
+        double r = Math.sqrt(-2.0 * Math.log(u1));
+        double x = 0.0;
+        if ((index & 1L) == 0L) {
+            x = r * Math.cos(TWO_PI * u2);
+        } else {
+            x = r * Math.sin(TWO_PI * u2);
+        }
+        return x;
+    }
 }

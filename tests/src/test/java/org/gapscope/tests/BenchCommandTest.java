@@ -40,7 +40,8 @@ class BenchCommandTest {
             {"bench", "softmax", "--backend", "cpu", "--batch", "2", "--vocab", "1000"},
             {"bench", "gap", "--backend", "cpu", "--batch", "1", "--heads", "3", "--vocab", "1000"},
             {"bench", "attention", "--backend", "cpu", "--heads", "2", "--seq", "33", "--head-dim", "8"},
-            {"bench", "crowding", "--backend", "cpu", "--n", "10000"}};
+            {"bench", "crowding", "--backend", "cpu", "--n", "10000"},
+            {"bench", "sweep-gap", "--backend", "cpu", "--batch", "2", "--heads", "3", "--vocab", "1001", "--law", "correlated"}};
         for (String[] c : cases) {
             JsonNode j = bench(c);
             for (String key : new String[] {"medianMs", "minMs", "gexpPerSec"}) {
@@ -51,6 +52,10 @@ class BenchCommandTest {
             assertTrue(j.get("minMs").asDouble() <= j.get("medianMs").asDouble(), j.toString());
         }
         assertTrue(bench(cases[4]).get("samplesPerSec").asDouble() > 0);
+        JsonNode sweep = bench(cases[5]);
+        assertEquals(2 * 3 * 1001 / (sweep.get("medianMs").asDouble() * 1e-3), sweep.get("logitsPerSec").asDouble(), 1e-6
+                * sweep.get("logitsPerSec").asDouble());
+        assertEquals("correlated", sweep.get("shape").get("law").asText());
     }
 
     @Test
@@ -69,6 +74,9 @@ class BenchCommandTest {
         assertEquals(1, r.err().strip().lines().count(), r.err());
         Run u = run("bench", "nosuchop");
         assertEquals(Main.EXIT_INPUT, u.code());
+        Run s = run("bench", "sweep-gap", "--heads", "0");
+        assertEquals(Main.EXIT_INPUT, s.code());
+        assertTrue(s.err().startsWith("gapscope bench: --heads") || s.err().contains("--heads"), s.err());
         Run b = run("bench", "lse", "--backend", "nosuch");
         assertEquals(Main.EXIT_INPUT, b.code());
         assertTrue(b.err().contains("unknown backend"), b.err());

@@ -20,6 +20,10 @@ import org.gapscope.api.Law;
 import org.gapscope.api.MaskAlignment;
 import org.gapscope.api.Mitigation;
 import org.gapscope.api.MixtureGaps;
+import org.gapscope.api.SweepLaw;
+import org.gapscope.api.SweepLogits;
+import org.gapscope.api.SweepResult;
+import org.gapscope.api.SweepSpec;
 import org.gapscope.api.Tensor;
 import org.gapscope.kernels.Laws;
 import org.gapscope.reference.ReferenceBackend;
@@ -198,6 +202,7 @@ class EquivalenceTest {
             tests.add(DynamicTest.dynamicTest("crowding (every law, mitigation, N = 1 .. 300001)",
                     () -> crowding(backend)));
             tests.add(DynamicTest.dynamicTest("positional tiny / odd / large", () -> positional(backend)));
+            tests.add(DynamicTest.dynamicTest("sweepGap (every law; tiny, odd and multi-chunk shapes)", () -> sweepGap(backend)));
             perBackend.add(DynamicContainer.dynamicContainer(backend.name(), tests));
         }
         assertFalse(perBackend.isEmpty(), "no backend besides reference is registered");
@@ -381,6 +386,84 @@ class EquivalenceTest {
         for (int s = 0; s < 3; s++) {
             close(backend.name() + " positional m=" + omegas[s].length, REF.positional(omegas[s], deltas[s]),
                     backend.positional(omegas[s], deltas[s]), POSITIONAL_TOL);
+        }
+    }
+
+    // ---- sweepGap: the fused op against the materialized path ----------------------------------------
+
+    /** Shapes {B, H, V}: tiny; odd V (Gaussian pairs straddle heads and tokens); several chunks on every backend. */
+    static final int[][] SWEEP_SHAPES = {{1, 1, 1}, {2, 3, 37}, {3, 5, 1031}, {2, 7, 10001}, {1, 32, 8192}};
+
+    static List<SweepSpec> sweepSpecs() {
+        List<SweepSpec> specs = new ArrayList<>();
+        for (SweepLaw law : SweepLaw.values()) {
+            for (int[] s : SWEEP_SHAPES) {
+                specs.add(new SweepSpec(law, s[1], s[2], s[0], 1.3, law.usesMargin() ? 3.0 : 0, law.usesRho() ? 0.6 : 0,
+                        0.7, 17 + s[2]));
+            }
+        }
+        return specs;
+    }
+
+    @Test
+    void theReferenceSweepGapIsTheMaterializedPath() {
+        for (SweepSpec spec : sweepSpecs()) {
+            sweepGapAgainstMaterialized(REF, spec);
+        }
+    }
+
+    static void sweepGap(Backend backend) {
+        for (SweepSpec spec : sweepSpecs()) {
+            sweepGapAgainstMaterialized(backend, spec);
+        }
+    }
+
+    /**
+     * The fused op on {@code backend} against the materialized path: {@link SweepLogits#generate}, then the
+     * reference's jensenGap and mixtureGaps (beta_h = 1/H) per token. Both see the same float32 logits
+     * (a vector log/cos/sin within an ulp of java.lang.Math can move a logit by one float32 ulp, 6e-8 |l|,
+     * which moves a log Z by less than 6e-8 max|l|: inside lseTol). Tolerances from the F32 LSE bound
+     * with max|l| = (8.6 sigma + |a|) / T: log Z_h: tolHead = lseTol(F32, max|l|); log Z of the aggregate
+     * (|L| &le; H max|l|): tolAgg = lseTol(F32, H max|l|); Gamma, gammaJ and the ledger add H log Z_h and one
+     * aggregate: H tolHead + tolAgg. The log gap is log Pi(y*) - mean_h log pi_h(y*), each log pi_h(y*) off
+     * by tolHead and log Pi(y*) (a weighted mean of the pi_h(y*)) by tolHead: 2 tolHead. The Brier gap
+     * 2 Pi(y*) - ||Pi||^2 - mean_h (2 pi_h(y*) - ||pi_h||^2): each pi is off by relative tolHead, each square
+     * by 2 tolHead, so 2 tolHead times the sum of the terms' magnitudes.
+     */
+    static void sweepGapAgainstMaterialized(Backend backend, SweepSpec spec) {
+        int b = (int) spec.tokens();
+        int h = spec.heads();
+        int v = spec.vocab();
+        float[] x = new float[b * h * v];
+        int[] targets = new int[b];
+        SweepLogits.generate(spec, 0, b, x, targets);
+        Tensor l = Tensor.of(x, b, h, v);
+        GapResult e = REF.jensenGap(l, null, targets);
+        SweepResult a = backend.sweepGap(spec);
+        String w = backend.name() + " sweepGap " + spec;
+        assertArrayEquals(targets, a.targets(), w + " targets");
+        double tolHead = lseTol(DType.F32, spec.maxAbsLogit());
+        double tolAgg = lseTol(DType.F32, h * spec.maxAbsLogit());
+        double tolGamma = h * tolHead + tolAgg;
+        close(w + " logZHeads", e.logZHeads(), a.logZHeads(), tolHead);
+        close(w + " logZ", e.logZ(), a.logZ(), tolAgg);
+        close(w + " gamma", e.gamma(), a.gamma(), tolGamma);
+        close(w + " gammaJ", e.gammaJ(), a.gammaJ(), tolGamma);
+        close(w + " ledger", e.ledger(), a.ledger(), tolGamma);
+        double[] beta = new double[h];
+        java.util.Arrays.fill(beta, 1.0 / h);
+        for (int t = 0; t < b; t++) {
+            Tensor tok = Tensor.of(java.util.Arrays.copyOfRange(x, t * h * v, (t + 1) * h * v), h, v);
+            MixtureGaps log = REF.mixtureGaps(tok, beta, targets[t], MixtureGaps.Score.LOG, Double.NaN);
+            MixtureGaps brier = REF.mixtureGaps(tok, beta, targets[t], MixtureGaps.Score.BRIER, Double.NaN);
+            close(w + " logGap[" + t + "]", log.gap(), a.logGap()[t], 2 * tolHead);
+            double mixAt = Math.exp(log.mixture());
+            double size = 2 * mixAt + (2 * mixAt - brier.mixture());
+            for (int k = 0; k < h; k++) {
+                double piAt = Math.exp(log.heads()[k]);
+                size += (2 * piAt + (2 * piAt - brier.heads()[k])) / h;
+            }
+            close(w + " brierGap[" + t + "]", brier.gap(), a.brierGap()[t], 2 * tolHead * size + 1e-15);
         }
     }
 }

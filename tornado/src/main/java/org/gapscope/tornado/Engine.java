@@ -16,6 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
 import org.gapscope.api.DType;
 import org.gapscope.api.DeviceInfo;
 import org.gapscope.api.InputException;
+import org.gapscope.api.SweepSpec;
 import org.gapscope.api.Tensor;
 import org.gapscope.kernels.Chunks;
 import org.gapscope.tornado.Plans;
@@ -438,5 +439,56 @@ final class Engine {
             bad[r] = s != 0.0;
         }
         return bad;
+    }
+
+    // ---- sweepGap -----------------------------------------------------------------------------------
+
+    /** Chunks per token of a sweep point on this device: as the host's rule, with this device's chunk length. */
+    int sweepChunks(int heads, int v) {
+        return Math.min(chunks(v), Math.max(64, org.gapscope.host.KernelBackend.SWEEP_STATES / heads));
+    }
+
+    private static void sweepParameters(Plans.Sweep p, SweepSpec spec, long t0, int[] targets) {
+        p.p[0] = spec.sigma();
+        p.p[1] = spec.margin();
+        p.p[2] = Math.sqrt(spec.rho());
+        p.p[3] = Math.sqrt(1 - spec.rho());
+        p.p[4] = spec.temperature();
+        p.ip[0] = spec.law().code;
+        p.lp[0] = spec.seed();
+        p.lp[1] = t0;
+        System.arraycopy(targets, 0, p.targets, 0, p.targets.length);
+    }
+
+    /** The sweep's first pass on the device; out = {hm, hd, hd2, am, ad, mm, md, lt} (the states come back). */
+    synchronized void sweepGapPartials(SweepSpec spec, long t0, int n, int chunks, int[] targets, double[][] out) {
+        if (fp32) {
+            throw needsFp64("sweepGap");
+        }
+        int h = spec.heads();
+        int v = spec.vocab();
+        Plans.Sweep p = plan("sweepGap " + n + " " + h + " " + v + " " + chunks + " " + layout,
+                () -> Plans.Sweep.partial(device, n, h, v, chunks, layout, local));
+        sweepParameters(p, spec, t0, targets);
+        run("sweepGap", p);
+        for (int k = 0; k < out.length; k++) {
+            System.arraycopy(p.out[k], 0, out[k], 0, out[k].length);
+        }
+    }
+
+    /** The sweep's second pass on the device. */
+    synchronized void sweepGapBriers(SweepSpec spec, long t0, int n, int chunks, int[] targets, double[] logZHeads,
+                                     double[] mixSq) {
+        if (fp32) {
+            throw needsFp64("sweepGap");
+        }
+        int h = spec.heads();
+        int v = spec.vocab();
+        Plans.Sweep p = plan("sweepGapBrier " + n + " " + h + " " + v + " " + chunks + " " + layout,
+                () -> Plans.Sweep.brier(device, n, h, v, chunks, layout, local));
+        sweepParameters(p, spec, t0, targets);
+        System.arraycopy(logZHeads, 0, p.out[0], 0, n * h);
+        run("sweepGap", p);
+        System.arraycopy(p.out[1], 0, mixSq, 0, mixSq.length);
     }
 }

@@ -409,4 +409,79 @@ public final class Plans {
             return new Pos(g, s, dev, omegas, deltas, f);
         }
     }
+
+    // ---- sweepGap -------------------------------------------------------------------------------
+
+    /**
+     * The sweep's two passes for {@code tokens} tokens: nothing goes to the device but the parameters and
+     * the observed tokens (and, for the second pass, log Z_h); only chunk states come back.
+     */
+    public static final class Sweep extends Plan {
+        /** {sigma, margin, cs, ce, T}. */
+        public final double[] p;
+        /** {law}. */
+        public final int[] ip;
+        /** {seed, firstToken}. */
+        public final long[] lp;
+        public final int[] targets;
+        public final double[][] out;
+
+        private Sweep(TaskGraph g, GridScheduler s, TornadoDevice dev, double[] p, int[] ip, long[] lp, int[] targets,
+                      double[]... out) {
+            super(g, s, dev);
+            this.p = p;
+            this.ip = ip;
+            this.lp = lp;
+            this.targets = targets;
+            this.out = out;
+        }
+
+        /** First pass: out = {headM, headD, headD2, aggM, aggD, meanM, meanD, targetLogits}. */
+        public static Sweep partial(TornadoDevice dev, int tokens, int heads, int v, int chunks, int layout, int local) {
+            String n = name("sweepGap");
+            int items = tokens * chunks;
+            double[] p = new double[5];
+            int[] ip = new int[1];
+            long[] lp = new long[2];
+            int[] targets = new int[tokens];
+            int[] scratch = new int[items * 4];
+            double[] hm = new double[items * heads];
+            double[] hd = new double[items * heads];
+            double[] hd2 = new double[items * heads];
+            double[] am = new double[items];
+            double[] ad = new double[items];
+            double[] mm = new double[items];
+            double[] md = new double[items];
+            double[] lt = new double[tokens * heads];
+            TaskGraph g = new TaskGraph(n).transferToDevice(DataTransferMode.EVERY_EXECUTION, p, ip, lp, targets)
+                    .transferToDevice(DataTransferMode.FIRST_EXECUTION, scratch, lt)
+                    .task("partial", Tasks::sweepGapPartial, p, ip, lp, targets, scratch, hm, hd, hd2, am, ad, mm, md, lt,
+                            global(items, local), items, heads, v, chunks, layout)
+                    .transferToHost(DataTransferMode.EVERY_EXECUTION, hm, hd, hd2, am, ad, mm, md, lt);
+            GridScheduler s = new GridScheduler();
+            grid(s, n, "partial", items, local);
+            return new Sweep(g, s, dev, p, ip, lp, targets, hm, hd, hd2, am, ad, mm, md, lt);
+        }
+
+        /** Second pass: out = {logZHeads (in), mixSq}. */
+        public static Sweep brier(TornadoDevice dev, int tokens, int heads, int v, int chunks, int layout, int local) {
+            String n = name("sweepGapBrier");
+            int items = tokens * chunks;
+            double[] p = new double[5];
+            int[] ip = new int[1];
+            long[] lp = new long[2];
+            int[] targets = new int[tokens];
+            int[] scratch = new int[items * 4];
+            double[] zh = new double[tokens * heads];
+            double[] mixSq = new double[items];
+            TaskGraph g = new TaskGraph(n).transferToDevice(DataTransferMode.EVERY_EXECUTION, p, ip, lp, targets, zh)
+                    .transferToDevice(DataTransferMode.FIRST_EXECUTION, scratch)
+                    .task("brier", Tasks::sweepGapBrier, p, ip, lp, targets, scratch, zh, mixSq, global(items, local),
+                            items, heads, v, chunks, layout)
+                    .transferToHost(DataTransferMode.EVERY_EXECUTION, mixSq);
+            GridScheduler s = new GridScheduler();
+            grid(s, n, "brier", items, local);
+            return new Sweep(g, s, dev, p, ip, lp, targets, zh, mixSq);
+        }
+    }
 }

@@ -6,6 +6,7 @@ import org.gapscope.kernels.Crowding;
 import org.gapscope.kernels.JensenGap;
 import org.gapscope.kernels.LogSumExp;
 import org.gapscope.kernels.Positional;
+import org.gapscope.kernels.SweepGap;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
@@ -259,6 +260,35 @@ public final class Tasks {
         for (@Parallel int item = 0; item < grid; item++) {
             if (item < items) { // grid >= the count: see the class comment
                 Positional.positional(item, omegas, m, deltas, f);
+            }
+        }
+    }
+
+    // ---- sweepGap ----------------------------------------------------------------------------------
+
+    /**
+     * The sweep's first pass: p = {sigma, margin, cs, ce, T}, ip = {law}, lp = {seed, firstToken};
+     * targets[t] = y* of the launch's token t; scratch holds 4 ints per work-item (the Philox block).
+     */
+    public static void sweepGapPartial(double[] p, int[] ip, long[] lp, int[] targets, int[] scratch, double[] headM,
+                                       double[] headD, double[] headD2, double[] aggM, double[] aggD, double[] meanM,
+                                       double[] meanD, double[] targetLogits, int grid, int items, int heads, int v,
+                                       int chunks, int layout) {
+        for (@Parallel int item = 0; item < grid; item++) {
+            if (item < items) { // grid >= the count: see the class comment
+                SweepGap.sweepGapPartial(item, ip[0], heads, v, chunks, layout, lp[1], lp[0], p[0], p[1], p[2], p[3],
+                        p[4], targets, scratch, headM, headD, headD2, aggM, aggD, meanM, meanD, targetLogits);
+            }
+        }
+    }
+
+    /** The sweep's second pass (parameters as {@link #sweepGapPartial}), given log Z_h. */
+    public static void sweepGapBrier(double[] p, int[] ip, long[] lp, int[] targets, int[] scratch, double[] logZHeads,
+                                     double[] mixSq, int grid, int items, int heads, int v, int chunks, int layout) {
+        for (@Parallel int item = 0; item < grid; item++) {
+            if (item < items) { // grid >= the count: see the class comment
+                SweepGap.sweepGapBrier(item, ip[0], heads, v, chunks, layout, lp[1], lp[0], p[0], p[1], p[2], p[3],
+                        p[4], targets, scratch, logZHeads, mixSq);
             }
         }
     }

@@ -8,6 +8,7 @@ import org.gapscope.api.Capabilities;
 import org.gapscope.api.CrowdingSpec;
 import org.gapscope.api.DeviceInfo;
 import org.gapscope.api.InputException;
+import org.gapscope.api.SweepSpec;
 import org.gapscope.api.Tensor;
 import org.gapscope.host.KernelBackend;
 import org.gapscope.kernels.Chunks;
@@ -199,5 +200,23 @@ public final class TornadoBackend extends KernelBackend {
             return new double[0];
         }
         return engine().positional(omegas, deltas);
+    }
+
+    @Override
+    public int sweepChunks(int heads, int v) {
+        return engine().sweepChunks(heads, v);
+    }
+
+    @Override
+    protected void sweepGapPartials(SweepSpec spec, long t0, int n, int chunks, int[] targets, double[] hm,
+                                    double[] hd, double[] hd2, double[] am, double[] ad, double[] mm, double[] md,
+                                    double[] lt) {
+        engine().sweepGapPartials(spec, t0, n, chunks, targets, new double[][] {hm, hd, hd2, am, ad, mm, md, lt});
+    }
+
+    @Override
+    protected void sweepGapBriers(SweepSpec spec, long t0, int n, int chunks, int[] targets, double[] logZHeads,
+                                  double[] mixSq) {
+        engine().sweepGapBriers(spec, t0, n, chunks, targets, logZHeads, mixSq);
     }
 }

@@ -1,0 +1,64 @@
+package org.gapscope.api;
+
+/**
+ * One sweep point for {@link Backend#sweepGap}: B tokens of H heads over a vocabulary of V, logits
+ * drawn with {@link SweepLogits}' stream convention and law. margin applies to agree/disagree, rho to
+ * correlated (pass 0 where unused).
+ *
+ * <p>Checked here, before anything runs, each with one line naming the parameter: H, V, B &ge; 1;
+ * B H V &le; 2^62 (stream indices are longs); sigma finite and &ge; 0; margin finite; rho in [0, 1];
+ * T finite and &gt; 0; and every logit finite in float32: |l| &le; (8.6 sigma + |a|) / T &lt; 10^37
+ * (8.6 bounds |N(0,1)| of the generator: sqrt(-2 ln u) with u &ge; 2^-53).
+ */
+public record SweepSpec(SweepLaw law, int heads, int vocab, long tokens, double sigma, double margin, double rho,
+                        double temperature, long seed) {
+
+    /** Largest |N(0, 1)| the generator can draw: sqrt(-2 ln(2^-53)) = 8.57. */
+    public static final double MAX_NORMAL = 8.6;
+
+    public SweepSpec {
+        if (law == null) {
+            throw new InputException("--law: missing");
+        }
+        if (heads < 1) {
+            throw new InputException("--heads: must be >= 1, got " + heads);
+        }
+        if (vocab < 1) {
+            throw new InputException("--vocab: must be >= 1, got " + vocab);
+        }
+        if (tokens < 1) {
+            throw new InputException("--tokens: must be >= 1, got " + tokens);
+        }
+        if (!(sigma >= 0) || Double.isInfinite(sigma)) {
+            throw new InputException("--sigma: must be finite and >= 0, got " + sigma);
+        }
+        if (!Double.isFinite(margin)) {
+            throw new InputException("--margin: must be finite, got " + margin);
+        }
+        if (!(rho >= 0 && rho <= 1)) {
+            throw new InputException("--rho: correlation must be in [0, 1], got " + rho);
+        }
+        if (!(temperature > 0) || Double.isInfinite(temperature)) {
+            throw new InputException("--temperature: must be finite and > 0, got " + temperature);
+        }
+        if ((double) tokens * heads * vocab > 0x1p62) {
+            throw new InputException("--tokens x --heads x --vocab: B x H x V = " + tokens + " x " + heads + " x " + vocab
+                    + " exceeds 2^62 (the generator's stream index)");
+        }
+        if ((MAX_NORMAL * sigma + Math.abs(margin)) / temperature > 1e37) {
+            throw new InputException("--sigma: logits up to (8.6 sigma + |a|) / T = "
+                    + (MAX_NORMAL * sigma + Math.abs(margin)) / temperature + " overflow float32; use a smaller sigma"
+                    + " or margin, or a larger temperature");
+        }
+    }
+
+    /** Logits of the point: B H V. */
+    public double logits() {
+        return (double) tokens * heads * vocab;
+    }
+
+    /** Largest |logit| the point can draw: (8.6 sigma + |a|) / T. */
+    public double maxAbsLogit() {
+        return (MAX_NORMAL * sigma + Math.abs(margin)) / temperature;
+    }
+}

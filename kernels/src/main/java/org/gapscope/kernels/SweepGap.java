@@ -1,0 +1,205 @@
+package org.gapscope.kernels;
+
+/**
+ * Bodies of the fused sweep op {@code sweepGap} (MATH.md sections 3 and 4): the per-head logits of a
+ * sweep point are drawn from Philox inside the reduction and never stored. Work-item
+ * {@code item = t * chunks + c} draws, for every y of chunk c (layout: {@link Chunks}) of token
+ * {@code firstToken + t}, the H logits l^(h)_y ({@link #logit}), and folds them, in one pass, into
+ * <ul>
+ *   <li>every head's state (m, d, d2): m = max l, d = sum exp(l - m), d2 = sum exp(2 (l - m)), so that
+ *       log Z_h = M + log D and ||pi_h||^2 = sum_y pi_h(y)^2 = D2 / D^2;</li>
+ *   <li>the (m, d) states of the aggregate L = sum_h l^(h) (summed in FP64 in head order) and of the
+ *       mean logits L / H;</li>
+ *   <li>the logits at the observed token, l^(h)_{y*}, written by the one item whose chunk holds y*
+ *       (the ledger's y* terms, and pi_h(y*) of the Theorem 4 gaps).</li>
+ * </ul>
+ * A second pass ({@link #sweepGapBrier}) draws the same logits again, given log Z_h, for
+ * sum_y (sum_h pi_h(y))^2 = H^2 ||Pi||^2 of the equal-weight mixture (||Pi||^2 has cross terms between
+ * heads, so it needs the heads' normalisers first). Chunk states are merged in chunk order
+ * ({@link #sweepGapMerge}), so results do not depend on threads or devices.
+ *
+ * <p>Stream convention (README, "Random numbers"; key = the point's seed, counter = (index,
+ * repetition, stream 0), Gaussian draws in pairs as {@link Laws#draw}): head noise e(b, h, y) at index
+ * (b H + h) V + y, repetition {@link #REP_HEAD}; shared noise z(b, y) at index b V + y, repetition
+ * {@link #REP_SHARED}; the observed token y*(b) = floor(V u), u uniform, index b, repetition
+ * {@link #REP_TARGET}. Laws (before the temperature; computed in FP64, divided by T, rounded once to
+ * float32): {@link #GAUSSIAN} sigma e; {@link #IDENTICAL} sigma z; {@link #CORRELATED}
+ * sigma (sqrt(rho) z + sqrt(1 - rho) e); {@link #AGREE} sigma e + a [y = y*]; {@link #DISAGREE}
+ * sigma e + a [y = (y* + h) mod V].
+ *
+ * <p>Online updates in FP64: one exp per logit (two when the maximum moves); relative error of a
+ * chunk's d about count 2^-53.
+ */
+public final class SweepGap {
+    private SweepGap() {}
+
+    public static final int GAUSSIAN = 0;
+    public static final int IDENTICAL = 1;
+    public static final int CORRELATED = 2;
+    public static final int AGREE = 3;
+    public static final int DISAGREE = 4;
+
+    public static final int REP_HEAD = 0;
+    public static final int REP_SHARED = 1;
+    public static final int REP_TARGET = 2;
+
+    /**
+     * The logit l^(h)_y of token b, as float32. cs = sqrt(rho), ce = sqrt(1 - rho) (correlated law);
+     * target = y*(b).
+     */
+    public static float logit(int law, long b, int h, int heads, int v, long y, int target, long seed, double sigma,
+                              double margin, double cs, double ce, double temperature, int[] scratch, int off) {
+        long index = (b * heads + h) * v + y;
+        int rep = REP_HEAD;
+        if (law == IDENTICAL) {
+            index = b * v + y;
+            rep = REP_SHARED;
+        }
+        double e = Laws.normal(index, rep, seed, scratch, off);
+        double x = sigma * e;
+        if (law == CORRELATED) {
+            double z = Laws.normal(b * v + y, REP_SHARED, seed, scratch, off);
+            x = sigma * (cs * z + ce * e);
+        }
+        if (y == peak(law, h, v, target)) {
+            x = x + margin;
+        }
+        return (float) (x / temperature);
+    }
+
+    /** The token that head h's margin lifts: y* (agree), (y* + h) mod V (disagree), else -1 (none). */
+    public static long peak(int law, int h, int v, int target) {
+        long p = -1;
+        if (law == AGREE) {
+            p = target;
+        } else if (law == DISAGREE) {
+            p = (target + (long) h) % v;
+        }
+        return p;
+    }
+
+    /**
+     * First pass of item {@code item}: head states at [item * heads + h], aggregate and mean states at
+     * [item], l^(h)_{y*} at targetLogits[t * heads + h] (by the item whose chunk holds y*). targets[t]
+     * = y* of token firstToken + t; scratch[item * 4 .. + 3] holds the item's Philox block.
+     */
+    public static void sweepGapPartial(int item, int law, int heads, int v, int chunks, int layout, long firstToken,
+                                       long seed, double sigma, double margin, double cs, double ce,
+                                       double temperature, int[] targets, int[] scratch, double[] headM,
+                                       double[] headD, double[] headD2, double[] aggM, double[] aggD, double[] meanM,
+                                       double[] meanD, double[] targetLogits) {
+        int t = item / chunks;
+        int c = item % chunks;
+        long b = firstToken + t;
+        int target = targets[t];
+        long start = Chunks.start(v, chunks, c, layout);
+        long step = Chunks.step(chunks, layout);
+        long count = Chunks.count(v, chunks, c, layout);
+        int hb = item * heads;
+        for (int h = 0; h < heads; h++) {
+            headM[hb + h] = LogSumExp.LOWEST;
+            headD[hb + h] = 0.0;
+            headD2[hb + h] = 0.0;
+        }
+        aggM[item] = LogSumExp.LOWEST;
+        aggD[item] = 0.0;
+        meanM[item] = LogSumExp.LOWEST;
+        meanD[item] = 0.0;
+        for (long k = 0; k < count; k++) {
+            long y = start + k * step;
+            double sum = 0.0;
+            for (int h = 0; h < heads; h++) {
+                double l = logit(law, b, h, heads, v, y, target, seed, sigma, margin, cs, ce, temperature, scratch,
+                        item * 4);
+                sum += l;
+                if (y == target) {
+                    targetLogits[t * heads + h] = l;
+                }
+                fold(headM, headD, headD2, hb + h, l);
+            }
+            fold(meanM, meanD, meanD, -1 - item, sum / heads);
+            fold(aggM, aggD, aggD, -1 - item, sum);
+        }
+    }
+
+    /**
+     * Online update of the state at slot i with x: m = max, d = sum exp(x - m), and d2 = sum exp(2 (x - m))
+     * when i &ge; 0; a negative i = -1 - slot updates (m, d) of that slot only (d2 ignored). One exp per
+     * value, two when the maximum moves.
+     */
+    static void fold(double[] m, double[] d, double[] d2, int i, double x) {
+        int j = i;
+        if (i < 0) {
+            j = -1 - i;
+        }
+        double mx = m[j];
+        if (x > mx) {
+            double r = Math.exp(mx - x);
+            d[j] = d[j] * r + 1.0;
+            if (i >= 0) {
+                d2[j] = d2[j] * (r * r) + 1.0;
+            }
+            m[j] = x;
+        } else {
+            double e = Math.exp(x - mx);
+            d[j] = d[j] + e;
+            if (i >= 0) {
+                d2[j] = d2[j] + e * e;
+            }
+        }
+    }
+
+    /**
+     * Merge for token t (index within the launch): {@link JensenGap#gapMerge} for log Z_h, log Z and
+     * log Z of the mean, and norm2Heads[t * heads + h] = ||pi_h||^2 = D2 / D^2 from the d2 states,
+     * merged in chunk order with the same maximum.
+     */
+    public static void sweepGapMerge(int t, int heads, int chunks, double[] headM, double[] headD, double[] headD2,
+                                     double[] aggM, double[] aggD, double[] meanM, double[] meanD, double[] logZHeads,
+                                     double[] logZ, double[] logZMean, double[] norm2Heads) {
+        JensenGap.gapMerge(t, heads, chunks, headM, headD, aggM, aggD, meanM, meanD, logZHeads, logZ, logZMean);
+        int first = t * chunks;
+        for (int h = 0; h < heads; h++) {
+            double mx = LogSumExp.LOWEST;
+            for (int c = 0; c < chunks; c++) {
+                mx = Math.max(mx, headM[(first + c) * heads + h]);
+            }
+            double s = 0.0;
+            double s2 = 0.0;
+            for (int c = 0; c < chunks; c++) {
+                double r = Math.exp(headM[(first + c) * heads + h] - mx);
+                s += headD[(first + c) * heads + h] * r;
+                s2 += headD2[(first + c) * heads + h] * (r * r);
+            }
+            norm2Heads[t * heads + h] = s2 / (s * s);
+        }
+    }
+
+    /**
+     * Second pass of item {@code item}: mixSq[item] = sum over the chunk's y of (sum_h exp(l^(h)_y -
+     * log Z_h))^2, given logZHeads[t * heads + h] from the merge.
+     */
+    public static void sweepGapBrier(int item, int law, int heads, int v, int chunks, int layout, long firstToken,
+                                     long seed, double sigma, double margin, double cs, double ce, double temperature,
+                                     int[] targets, int[] scratch, double[] logZHeads, double[] mixSq) {
+        int t = item / chunks;
+        int c = item % chunks;
+        long b = firstToken + t;
+        int target = targets[t];
+        long start = Chunks.start(v, chunks, c, layout);
+        long step = Chunks.step(chunks, layout);
+        long count = Chunks.count(v, chunks, c, layout);
+        double acc = 0.0;
+        for (long k = 0; k < count; k++) {
+            long y = start + k * step;
+            double s = 0.0;
+            for (int h = 0; h < heads; h++) {
+                double l = logit(law, b, h, heads, v, y, target, seed, sigma, margin, cs, ce, temperature, scratch,
+                        item * 4);
+                s += Math.exp(l - logZHeads[t * heads + h]);
+            }
+            acc += s * s;
+        }
+        mixSq[item] = acc;
+    }
+}
