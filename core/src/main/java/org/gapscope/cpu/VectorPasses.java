@@ -524,9 +524,9 @@ final class VectorPasses {
                 k1 += W1;
             }
             DoubleVector rad = VectorMath.log(uniform(x0, x1)).mul(-2.0).lanewise(VectorOperators.SQRT);
-            DoubleVector angle = uniform(x2, x3).mul(6.283185307179586);
-            DoubleVector c = rad.mul(VectorMath.cos(angle));
-            DoubleVector sn = rad.mul(VectorMath.sin(angle));
+            DoubleVector u2 = uniform(x2, x3);
+            DoubleVector c = rad.mul(VectorMath.cosTurns(u2));
+            DoubleVector sn = rad.mul(VectorMath.sinTurns(u2));
             if (oddStart) {
                 sn.intoArray(out, s);
                 c.intoArray(odd, s / 2);

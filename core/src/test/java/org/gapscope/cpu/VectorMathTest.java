@@ -188,4 +188,24 @@ class VectorMathTest {
             assertEquals(Math.abs(Math.rint(Math.sin(Math.PI * i / 16))), Math.abs(sinA[i]), 0.0);
         }
     }
+
+    /**
+     * The Vector API's own transcendental operators give JIT-dependent bits (see VectorMath): no cpu pass
+     * may use them, only VectorMath.
+     */
+    @Test
+    void noCpuPassUsesTheVectorApisTranscendentalOperators() throws java.io.IOException {
+        java.util.regex.Pattern banned = java.util.regex.Pattern.compile(
+                "VectorOperators\\.(EXP|EXPM1|LOG|LOG1P|LOG10|SIN|COS|TAN|ASIN|ACOS|ATAN|ATAN2|SINH|COSH|TANH|POW|HYPOT|CBRT)\\b");
+        try (var files = java.nio.file.Files.walk(java.nio.file.Path.of("src/main/java/org/gapscope/cpu"))) {
+            for (java.nio.file.Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                for (String line : java.nio.file.Files.readAllLines(f)) {
+                    String code = line.strip();
+                    if (!code.startsWith("*") && !code.startsWith("//") && !code.startsWith("/*")) {
+                        assertTrue(!banned.matcher(code).find(), f + ": " + code);
+                    }
+                }
+            }
+        }
+    }
 }
