@@ -51,9 +51,6 @@ public final class CrowdingCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (options.reps < 1) {
-            throw new org.gapscope.api.InputException("--reps: must be >= 1, got " + options.reps);
-        }
         Backend backend = common.selectBackend();
         boolean byMargin = score != null && score.margin != null;
         double[] values = score == null ? new double[] {5} : byMargin ? score.margin : score.s;

@@ -37,14 +37,6 @@ public final class MarginCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (options.reps < 1) {
-            throw new org.gapscope.api.InputException("--reps: must be >= 1, got " + options.reps);
-        }
-        for (double target : p) {
-            if (!(target > 0 && target < 1)) {
-                throw new org.gapscope.api.InputException("--p: the target probability must lie strictly between 0 and 1, got " + target);
-            }
-        }
         Backend backend = common.selectBackend();
         MarginSweep sweep = new MarginSweep(options.laws(), options.ns(), p, options.mitigations(), options.reps,
                 options.seed);

@@ -95,9 +95,22 @@ public record CrowdingSweep(List<Distribution> distributions, double[] values, b
         }
     }
 
+    /** A point of N scores, simulated with some repetitions (crowding and margin points). */
+    public interface Simulated extends Sweep.Point {
+        long n();
+
+        int reps();
+
+        /** N x repetitions draws (per simulation). */
+        @Override
+        default double size() {
+            return (double) n() * reps();
+        }
+    }
+
     /** One point: s is the relevant score (margin, when given, is what s was derived from). */
     public record Point(Distribution distribution, Mitigation mitigation, double s, Double margin, long n, int reps)
-            implements Sweep.Point {
+            implements Simulated {
         @Override
         public Map<String, Object> key() {
             Map<String, Object> p = CrowdingSweep.key(distribution, mitigation, "s", s, n);
@@ -106,12 +119,6 @@ public record CrowdingSweep(List<Distribution> distributions, double[] values, b
             }
             p.putAll(distribution.describe());
             return p;
-        }
-
-        /** N x repetitions draws. */
-        @Override
-        public double size() {
-            return (double) n * reps;
         }
     }
 

@@ -51,18 +51,12 @@ public record MarginSweep(List<Distribution> distributions, List<Long> ns, doubl
 
     /** One point. */
     public record Point(Distribution distribution, Mitigation mitigation, double p, long n, int reps)
-            implements Sweep.Point {
+            implements CrowdingSweep.Simulated {
         @Override
         public Map<String, Object> key() {
             Map<String, Object> m = CrowdingSweep.key(distribution, mitigation, "p", p, n);
             m.putAll(distribution.describe());
             return m;
-        }
-
-        /** N x repetitions draws per simulation. */
-        @Override
-        public double size() {
-            return (double) n * reps;
         }
     }
 

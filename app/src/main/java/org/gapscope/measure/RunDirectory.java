@@ -357,6 +357,11 @@ public final class RunDirectory {
         } catch (Exception ignored) {
             // keep the working directory
         }
+        return gitCommit(base);
+    }
+
+    /** The commit of the git working tree that holds {@code base} ("-dirty" if changed), or "unknown". */
+    static String gitCommit(Path base) {
         String head = git(base, "rev-parse", "HEAD");
         if (head == null) {
             return "unknown";

@@ -42,6 +42,8 @@ class PointLogTest {
         assertEquals("\"a\nb\"", PointLog.csvCell("a\nb"), "a newline");
         assertEquals("\"a\rb\"", PointLog.csvCell("a\rb"), "a carriage return");
         assertEquals("\",lead\"", PointLog.csvCell(",lead"), "a leading comma");
+        assertEquals("\"\nlead\"", PointLog.csvCell("\nlead"), "a leading newline");
+        assertEquals("\"\rlead\"", PointLog.csvCell("\rlead"), "a leading carriage return");
         assertEquals("\"trail,\"", PointLog.csvCell("trail,"), "a trailing comma");
         assertEquals("", PointLog.csvCell(""));
         assertEquals("1.5", PointLog.csvCell(1.5));
@@ -142,6 +144,33 @@ class PointLogTest {
     }
 
     @Test
+    void appendAllWritesWholeBatchesOrNothing(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("run");
+        RunDirectory run = RunDirectory.open(dir, "t", Map.of(), List.of(), List.of(), null);
+        try (PointLog log = run.points(KEYS, COLS)) {
+            log.appendAll(List.of());
+            assertEquals(0, log.size());
+            assertEquals("", Files.readString(dir.resolve(PointLog.JSONL)));
+            log.appendAll(List.of(row(1, "a", 0.5, null), row(2, "a", 1.5, "n"), row(1, "b", 2.5, null)));
+            assertEquals(3, log.size());
+            assertEquals(1.5, PointLog.number(log.get(row(2, "a", null, null)), "value"));
+            // a batch that repeats a key within itself, or a recorded key, writes nothing
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> log.appendAll(List.of(row(3, "a", 0.0, null), row(3, "a", 1.0, null))));
+            assertEquals("point [3,\"a\"] is already recorded", e.getMessage());
+            e = assertThrows(IllegalStateException.class,
+                    () -> log.appendAll(List.of(row(4, "a", 0.0, null), row(1, "b", 1.0, null))));
+            assertEquals("point [1,\"b\"] is already recorded", e.getMessage());
+            assertEquals(3, log.size());
+            assertFalse(log.done(row(3, "a", null, null)));
+            assertFalse(log.done(row(4, "a", null, null)));
+        }
+        run.finish("complete", 3);
+        assertEquals(3, Files.readAllLines(dir.resolve(PointLog.JSONL)).size());
+        assertEquals("V,law,value,note\n1,a,0.5,\n2,a,1.5,n\n1,b,2.5,\n", Files.readString(dir.resolve(PointLog.CSV)));
+    }
+
+    @Test
     void aCorruptLineThatIsNotTheLastIsRefused(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("run");
         RunDirectory run = RunDirectory.open(dir, "t", Map.of(), List.of(), List.of(), null);
@@ -168,6 +197,11 @@ class PointLogTest {
         Files.writeString(jsonl, String.join("\n", lines) + "\n");
         e = assertThrows(InputException.class, () -> new PointLog(dir, KEYS, COLS));
         assertEquals(jsonl + ": line 1 is corrupt (not JSON) and is not the last line; the run directory was edited",
+                e.getMessage());
+        // an empty line is not JSON either; its number counts the lines before it only
+        Files.writeString(jsonl, lines.get(1) + "\n\n" + lines.get(2) + "\n");
+        e = assertThrows(InputException.class, () -> new PointLog(dir, KEYS, COLS));
+        assertEquals(jsonl + ": line 2 is corrupt (not JSON) and is not the last line; the run directory was edited",
                 e.getMessage());
         // readRows stops at the first corrupt line and skips blank ones
         Files.writeString(jsonl, lines.get(1) + "\n\n" + lines.get(2) + "\ngarbage\n" + lines.get(3) + "\n");

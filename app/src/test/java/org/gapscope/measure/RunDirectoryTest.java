@@ -38,6 +38,10 @@ class RunDirectoryTest {
         Instant before = Instant.now();
         RunDirectory run = RunDirectory.open(dir, "sweep gap", params, List.of(7L, 8L), List.of("sweep", "gap", "--V", "10,100"), ref);
         assertFalse(run.resumed());
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(), files.map(f -> f.getFileName().toString())
+                    .filter(f -> f.startsWith(".write-probe")).toList(), "the write probe is deleted");
+        }
         assertEquals(dir, run.dir());
         assertEquals(dir.resolve("gamma.png"), run.file("gamma.png"));
         Map<String, Object> m = read(dir);
@@ -192,6 +196,30 @@ class RunDirectoryTest {
             assertNotEquals(a, b); // the clock moved on to the next second
         }
         assertTrue(RunDirectory.timestamped(tmp).getFileName().toString().matches("\\d{8}-\\d{6}(-\\d+)?"));
+    }
+
+    /** The commit of a scratch repository: unknown before git init, the hash, then -dirty. Needs git. */
+    @Test
+    void gitCommitIsTheHashDirtyOrUnknown(@TempDir Path tmp) throws Exception {
+        Path repo = tmp.resolve("repo");
+        Files.createDirectories(repo);
+        assertEquals("unknown", RunDirectory.gitCommit(repo));
+        org.junit.jupiter.api.Assumptions.assumeTrue(run(repo, "git", "init", "-q") == 0, "git is installed");
+        Files.writeString(repo.resolve("f.txt"), "one");
+        assertEquals(0, run(repo, "git", "add", "f.txt"));
+        assertEquals(0, run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "m"));
+        String clean = RunDirectory.gitCommit(repo);
+        assertTrue(clean.matches("[0-9a-f]{40}"), clean);
+        Files.writeString(repo.resolve("untracked.txt"), "x");
+        assertEquals(clean, RunDirectory.gitCommit(repo), "untracked files do not make it dirty");
+        Files.writeString(repo.resolve("f.txt"), "two");
+        assertEquals(clean + "-dirty", RunDirectory.gitCommit(repo));
+    }
+
+    static int run(Path dir, String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        return p.waitFor();
     }
 
     @Test

@@ -277,6 +277,15 @@ class HardInputsTest {
         close(w + " spikes logZ", se.logZ(), sa.logZ(), tolS);
         close(w + " spikes gammaJ", se.gammaJ(), sa.gammaJ(), (h + 1) * tolS);
 
+        // mixed dtypes: F32 logits with F64 extra logits and the reverse (the fast F32 pass must not read
+        // an F64 tensor as floats)
+        DType other = dtype == DType.F32 ? DType.F64 : DType.F32;
+        Tensor exOther = tensor(other, extra, tokens, v);
+        GapResult mixedE = REF.jensenGap(l, exOther, targets);
+        GapResult mixedA = b.jensenGap(l, exOther, targets);
+        close(w + " extra in " + other + " logZ", mixedE.logZ(), mixedA.logZ(), lseTol(DType.F32, maxAbs));
+        close(w + " extra in " + other + " gamma", mixedE.gamma(), mixedA.gamma(), (h + 1) * lseTol(DType.F32, maxAbs));
+
         // closed form: one head of zeros, extra row t = (t / 2) * (1, 0, 0, ...): log Z_t = log(e^(t/2) + V - 1)
         int vv = 5;
         double[] rows = new double[tokens * vv];
