@@ -132,10 +132,10 @@ public final class CrowdingOptions {
     public List<Mitigation> mitigations() {
         List<Mitigation> out = new ArrayList<>();
         for (String raw : mitigation) {
-            String t = raw.trim().toLowerCase();
+            String t = raw.trim();
             String[] kv = t.split(":", 2);
             try {
-                Mitigation m = switch (kv[0]) {
+                Mitigation m = switch (kv[0].toLowerCase()) {
                     case "none" -> Mitigation.NONE;
                     case "scalable" -> new Mitigation(Mitigation.Kind.SCALABLE, value(kv, t));
                     case "topk", "top-k" -> {
@@ -151,7 +151,8 @@ public final class CrowdingOptions {
                 };
                 out.add(m);
             } catch (NumberFormatException e) {
-                throw new InputException("--mitigation " + t + ": the value is not a number");
+                throw new InputException("--mitigation " + t + ": '" + kv[kv.length - 1]
+                        + "' is not a number (e.g. scalable:0.5, topk:16, temperature:2)");
             }
         }
         return out;

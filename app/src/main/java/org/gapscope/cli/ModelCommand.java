@@ -247,7 +247,8 @@ public final class ModelCommand implements Runnable {
     @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Times model gap on random weights of a real model's shape, generated in memory (no download):",
                 "gpt2-small or llama-3.2-1b (all layers share one random block). Prints median and min seconds and",
-                "the GFLOP/s of the per-head unembedding (2 V d P (H + 2) flops) over the whole call, with the load average."})
+                "the GFLOP/s of the per-head unembedding (2 V d P (H + 2) flops) over the whole call, per wall second and per",
+                "CPU-second of the process (meaningful on a shared machine), with the load average."})
     public static final class Bench implements Callable<Integer> {
         @Mixin
         Common common;
@@ -288,10 +289,14 @@ public final class ModelCommand implements Runnable {
                 gamma0 = ModelGap.run(backend, model, tokens, pos, null).gamma()[positions - 1];
             }
             double[] sec = new double[repetitions];
+            double[] cpu = new double[repetitions];
+            var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             for (int i = 0; i < repetitions; i++) {
+                long c0 = os instanceof com.sun.management.OperatingSystemMXBean o ? o.getProcessCpuTime() : -1;
                 long t0 = System.nanoTime();
                 gamma0 = ModelGap.run(backend, model, tokens, pos, null).gamma()[positions - 1];
                 sec[i] = (System.nanoTime() - t0) * 1e-9;
+                cpu[i] = os instanceof com.sun.management.OperatingSystemMXBean o ? (o.getProcessCpuTime() - c0) * 1e-9 : Double.NaN;
             }
             double loadAfter = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
             double[] sorted = sec.clone();
@@ -311,15 +316,20 @@ public final class ModelCommand implements Runnable {
             m.put("minSeconds", sorted[0]);
             m.put("unembeddingGflop", gflop);
             m.put("gflopPerSecond", gflop / median);
+            // CPU seconds the process used per call (all threads): on a shared machine, GFLOP per CPU-second
+            // is the rate a core delivers while it runs this job, whatever the other load
+            m.put("cpuSeconds", cpu);
+            m.put("gflopPerCpuSecond", gflop / java.util.Arrays.stream(cpu).min().orElse(Double.NaN));
             m.put("gammaLastPosition", gamma0);
             m.put("loadAverageBefore", loadBefore);
             m.put("loadAverageAfter", loadAfter);
             if (common.json()) {
                 spec.commandLine().getOut().print(Json.write(m) + "\n");
             } else {
-                Table t = new Table("shape", "backend", "T", "H", "V", "median s", "min s", "GFLOP", "GFLOP/s", "load before/after");
+                Table t = new Table("shape", "backend", "T", "H", "V", "median s", "min s", "GFLOP", "GFLOP/s", "GFLOP/cpu-s",
+                        "load before/after");
                 t.row(shape, backend.name(), positions, cfg.totalHeads(), cfg.vocab(), median, sorted[0], gflop, gflop / median,
-                        String.format("%.2f/%.2f", loadBefore, loadAfter));
+                        m.get("gflopPerCpuSecond"), String.format("%.2f/%.2f", loadBefore, loadAfter));
                 spec.commandLine().getOut().print(t);
             }
             return 0;

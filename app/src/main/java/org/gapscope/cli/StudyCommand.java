@@ -47,14 +47,21 @@ public final class StudyCommand implements Callable<Integer> {
             description = "auto (a bar on a terminal), lines or off. Default: ${DEFAULT-VALUE}.")
     String progress;
 
+    @Option(names = "--small", description = "A smaller Gamma sweep (V <= 262144, H <= 32), for slow or busy machines and the tests.")
+    boolean small;
+
     /**
      * The study's steps, in order. STUDY STEPS: add further steps here (the crowding curve of issue 4
      * goes after the sweep); each must take seconds, not minutes, on a 2-core laptop.
      */
     static List<Study.Step> steps() {
+        return steps(false);
+    }
+
+    static List<Study.Step> steps(boolean small) {
         List<Study.Step> steps = new ArrayList<>();
         steps.add(new MicroStep());
-        steps.add(new GapSweepStep());
+        steps.add(new GapSweepStep(small));
         steps.add(new CrowdingStudyStep());
         return steps;
     }
@@ -67,7 +74,7 @@ public final class StudyCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Progress.Mode mode = RunOptions.progressMode(progress);
         try (StopSignal stop = StopSignal.install()) {
-            List<Study.Step> steps = steps();
+            List<Study.Step> steps = steps(small);
             List<Study.Summary> s = Study.run(dir, steps, backend, args, mode, stop);
             double seconds = (System.nanoTime() - t0) / 1e9;
             boolean interrupted = s.size() < steps.size() || s.stream().anyMatch(Study.Summary::interrupted);
@@ -80,24 +87,59 @@ public final class StudyCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The summary for a terminal: at most {@link Main#USAGE_WIDTH} columns (the directory's path aside),
+     * one row per step with its headline result wrapped under the result column. What each step ran and
+     * every file it wrote are in summary.json and the step directories.
+     */
     static String table(Path dir, Backend backend, List<Study.Summary> steps, double seconds) {
         StringBuilder sb = new StringBuilder();
-        sb.append("gapscope study on ").append(backend.name()).append(" (").append(backend.device()).append(") in ")
-                .append(String.format("%.1f s", seconds)).append(", written to ").append(dir).append('\n');
-        Table t = new Table("step", "what", "result", "data");
+        sb.append("gapscope study on ").append(backend.name()).append(" (").append(backend.device()).append("), ")
+                .append(String.format("%.1f s", seconds)).append('\n');
+        sb.append("written to ").append(dir).append('\n');
+        int first = "step".length();
         for (Study.Summary s : steps) {
-            t.row(s.step() + (s.interrupted() ? " (interrupted)" : ""), s.what(), s.result(),
-                    s.files().isEmpty() ? "-" : s.files().get(0).toString());
+            first = Math.max(first, label(s).length());
         }
-        sb.append(t).append("all files:\n");
+        String indent = " ".repeat(first + 2);
+        sb.append(pad("step", first)).append("  result\n");
         for (Study.Summary s : steps) {
-            for (Path f : s.files()) {
-                sb.append("  ").append(f).append('\n');
+            List<String> lines = wrap(s.result(), Main.USAGE_WIDTH - indent.length());
+            for (int i = 0; i < lines.size(); i++) {
+                sb.append(i == 0 ? pad(label(s), first) + "  " : indent).append(lines.get(i)).append('\n');
             }
         }
-        sb.append("  ").append(dir.resolve("summary.json")).append('\n');
-        sb.append("  ").append(dir.resolve(RunDirectory.MANIFEST)).append('\n');
+        sb.append("details: summary.json and each step's directory (");
+        for (int i = 0; i < steps.size(); i++) {
+            sb.append(i == 0 ? "" : ", ").append(steps.get(i).step()).append('/');
+        }
+        sb.append(") under the path above\n");
         return sb.toString();
+    }
+
+    private static String label(Study.Summary s) {
+        return s.step() + (s.interrupted() ? " (interrupted)" : "");
+    }
+
+    private static String pad(String s, int width) {
+        return s + " ".repeat(Math.max(0, width - s.length()));
+    }
+
+    /** Greedy word wrap at {@code width} columns (a word longer than that gets a line of its own). */
+    static List<String> wrap(String text, int width) {
+        List<String> out = new ArrayList<>();
+        StringBuilder line = new StringBuilder();
+        for (String word : text.split(" ")) {
+            if (!line.isEmpty() && line.length() + 1 + word.length() > width) {
+                out.add(line.toString());
+                line.setLength(0);
+            }
+            line.append(line.isEmpty() ? "" : " ").append(word);
+        }
+        if (!line.isEmpty()) {
+            out.add(line.toString());
+        }
+        return out;
     }
 
     static String json(Path dir, Backend backend, List<Study.Summary> steps, double seconds) {
@@ -177,10 +219,26 @@ public final class StudyCommand implements Callable<Integer> {
 
     /** A small Gamma sweep: V = 256 .. 262144, H = 1, 2, 8, 32, i.i.d. Gaussian logits, 4 tokens, 2 seeds. */
     static final class GapSweepStep implements Study.Step {
-        static GapSweep.Grid grid() {
-            return new GapSweep.Grid(List.of(256, 1024, 4096, 16384, 65536, 262144), List.of(1, 2, 8, 32), List.of(4),
-                    List.of(SweepLaw.gaussian), List.of(1.0), List.of(4.0), List.of(0.5), List.of(1.0),
-                    List.of(1L, 2L));
+        final boolean small;
+
+        GapSweepStep(boolean small) {
+            this.small = small;
+        }
+
+        /**
+         * V = 4^4 .. 4^11 (256 .. 4194304), H = 1, 2, 8, 32, 128, 512, one token, seeds 1, 2: 7.6 G logits,
+         * drawn inside the kernels (about a minute at the cpu backend's speed on 2 cores); small: V up to
+         * 262144, H up to 32, 4 tokens (the study before the fused op).
+         */
+        GapSweep.Grid grid() {
+            if (small) {
+                return new GapSweep.Grid(List.of(256, 1024, 4096, 16384, 65536, 262144), List.of(1, 2, 8, 32), List.of(4),
+                        List.of(SweepLaw.gaussian), List.of(1.0), List.of(4.0), List.of(0.5), List.of(1.0),
+                        List.of(1L, 2L));
+            }
+            return new GapSweep.Grid(List.of(256, 1024, 4096, 16384, 65536, 262144, 1 << 20, 1 << 22),
+                    List.of(1, 2, 8, 32, 128, 512), List.of(1), List.of(SweepLaw.gaussian), List.of(1.0), List.of(4.0),
+                    List.of(0.5), List.of(1.0), List.of(1L, 2L));
         }
 
         @Override
@@ -205,7 +263,8 @@ public final class StudyCommand implements Callable<Integer> {
             List<Path> files = new ArrayList<>(List.of(o.run().file(PointLog.CSV), o.run().file(PointLog.JSONL)));
             o.plots().forEach(p -> files.add(o.run().file(p)));
             files.add(o.run().file(RunDirectory.MANIFEST));
-            return new Study.Summary(name(), o.rows().size() + " points: Gamma vs V (256..262144) for H = 1, 2, 8, 32",
+            return new Study.Summary(name(), o.rows().size() + (small ? " points: Gamma vs V (256..262144) for H = 1, 2, 8, 32"
+                    : " points: Gamma vs V (256..4194304) for H = 1, 2, 8, 32, 128, 512"),
                     String.format("Gamma/((H-1) ln V) within %.1f%% of 1; Gamma(H=32, V=262144) = %s", 100 * worst, Table.fmt(at32)),
                     files, o.loop().interrupted());
         }

@@ -261,9 +261,9 @@ public record CrowdingSweep(List<Distribution> distributions, double[] values, b
         rows.sort(Comparator.comparingDouble(r -> PointLog.number(r, "n")));
         double[] x = rows.stream().mapToDouble(r -> PointLog.number(r, xKey)).toArray();
         series.add(new Plots.Series(markersLabel + ", " + name, x,
-                rows.stream().mapToDouble(r -> PointLog.number(r, markersKey)).toArray(), false));
+                rows.stream().mapToDouble(r -> PointLog.number(r, markersKey)).toArray(), false, name));
         series.add(new Plots.Series(dashedLabel + ", " + name, x,
-                rows.stream().mapToDouble(r -> PointLog.number(r, dashedKey)).toArray(), true));
+                rows.stream().mapToDouble(r -> PointLog.number(r, dashedKey)).toArray(), true, name));
     }
 
     /** The {@code mitigation} column: none, scalable:C, topk:K, temperature:T. */

@@ -310,6 +310,8 @@ public final class GapSweep {
         // series label -> V -> [sum gamma, sum ratio, n]
         Map<String, TreeMap<Integer, double[]>> series = new LinkedHashMap<>();
         Map<Integer, TreeMap<Integer, Boolean>> boundV = new TreeMap<>();
+        Map<String, Integer> headsOf = new LinkedHashMap<>();
+        Map<Integer, String> firstOfH = new LinkedHashMap<>();
         for (Map<String, Object> r : rows) {
             StringBuilder label = new StringBuilder();
             for (String k : varying) {
@@ -321,6 +323,7 @@ public final class GapSweep {
             }
             int v = ((Number) r.get("V")).intValue();
             int h = ((Number) r.get("H")).intValue();
+            headsOf.put(label.toString(), h);
             double[] acc = series.computeIfAbsent(label.toString(), x -> new TreeMap<>()).computeIfAbsent(v, x -> new double[3]);
             acc[0] += PointLog.number(r, "gamma");
             acc[1] += PointLog.number(r, "gammaRatio");
@@ -334,6 +337,7 @@ public final class GapSweep {
             double[] g = e.getValue().values().stream().mapToDouble(a -> a[0] / a[2]).toArray();
             double[] q = e.getValue().values().stream().mapToDouble(a -> a[1] / a[2]).toArray();
             gamma.add(new Plots.Series(e.getKey(), x, g, false));
+            firstOfH.putIfAbsent(headsOf.get(e.getKey()), e.getKey());
             ratio.add(new Plots.Series(e.getKey(), x, q, false));
         }
         for (Map.Entry<Integer, TreeMap<Integer, Boolean>> e : boundV.entrySet()) {
@@ -346,7 +350,8 @@ public final class GapSweep {
             for (int i = 0; i < x.length; i++) {
                 y[i] = (h - 1) * Math.log(x[i]);
             }
-            gamma.add(new Plots.Series("(H-1) ln V, H=" + h, x, y, true));
+            // the bound of H in the colour of (the first) measured series with that H
+            gamma.add(new Plots.Series("(H-1) ln V, H=" + h, x, y, true, firstOfH.get(h)));
         }
         Plots.lineLogX(run.file(GAMMA_PNG), "Jensen gap of logit summation", "vocabulary size V", "Gamma (mean over tokens)", gamma);
         Plots.lineLogX(run.file(RATIO_PNG), "Gamma / ((H-1) ln V)", "vocabulary size V", "Gamma / ((H-1) ln V)", ratio);

@@ -145,6 +145,12 @@ class RunIntegrityTest {
             assertFalse(r.err().contains(internal), r.err());
         }
 
+        // the user's input is quoted as typed, not lower-cased
+        r = CliTest.run("crowding", "--n", "10", "--s", "1", "--reps", "2", "--mitigation", "none,scalable:C",
+                "--backend", "reference", "--out", dir.resolve("c").toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("scalable:C") && r.err().contains("'C' is not a number"), r.err());
+
         r = CliTest.run("bench", "lse", "--baseline", "foo", "--batch", "1", "--vocab", "8");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--baseline foo") && !r.err().contains("--backend foo"), r.err());

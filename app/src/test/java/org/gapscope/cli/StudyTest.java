@@ -17,7 +17,7 @@ class StudyTest {
     @Test
     void studyWritesEveryStepAndResumes() throws Exception {
         Path out = dir.resolve("study");
-        CliTest.Run r = CliTest.run("study", "--out", out.toString(), "--progress", "off", "--format", "json");
+        CliTest.Run r = CliTest.run("study", "--small", "--out", out.toString(), "--progress", "off", "--format", "json");
         assertEquals(0, r.code(), r.err());
         JsonNode root = Json.MAPPER.readTree(r.out());
         assertEquals(StudyCommand.steps().size(), root.get("steps").size());
@@ -38,9 +38,16 @@ class StudyTest {
         assertTrue(Files.size(out.resolve("crowding/crowding-gaussian_0.0_1.0.png")) > 0);
 
         String sweep = Files.readString(out.resolve("sweep-gap/points.jsonl"));
-        CliTest.Run again = CliTest.run("study", "--out", out.toString(), "--progress", "off");
+        CliTest.Run again = CliTest.run("study", "--small", "--out", out.toString(), "--progress", "off");
         assertEquals(0, again.code(), again.err());
         assertTrue(again.out().contains("sweep-gap") && again.out().contains(out.toString()), again.out());
+        for (String line : again.out().lines().toList()) {
+            assertTrue(line.length() <= Main.USAGE_WIDTH || line.contains(out.toString()), line.length() + ": " + line);
+        }
+        // the crowding step's mean-field claim says which rows it covers
+        String flat = again.out().replaceAll("\\s+", " ");
+        assertTrue(flat.contains("Plain-softmax rows with N >= 100 e^(sigma^2)")
+                && flat.contains("scalable-softmax rows are not covered"), again.out());
         assertEquals(sweep, Files.readString(out.resolve("sweep-gap/points.jsonl")), "resumed, nothing recomputed");
         assertEquals(1, Json.MAPPER.readTree(out.resolve("sweep-gap/manifest.json").toFile()).get("resumes").size());
     }

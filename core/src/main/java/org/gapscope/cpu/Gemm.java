@@ -12,9 +12,9 @@ import org.gapscope.reference.Matmul;
 /**
  * The cpu backend's matrix product: FP32 with the Vector API, register-tiled, over all cores.
  *
- * <p>B is cut into column panels of {@link #panelWidth()} = 3 vectors; each panel is packed into a
+ * <p>B is cut into column panels of {@link #panelWidth()} = NV = 4 vectors; each panel is packed into a
  * contiguous [K][width] block (zero-padded; transposing B when it is given as [N, K]) that stays in
- * the L2 cache while every quad of rows of A streams past it. The micro-kernel keeps a 4 x 3 tile of
+ * the L2 cache while every group of MR = 6 rows of A streams past it. The micro-kernel keeps a 6 x 4 tile of
  * vector accumulators in registers and adds, for k = 0, 1, ..., K - 1 in this order, the fused product
  * A[i, k] * B[k, j] (one FMA per entry and k). So every entry of C is the same sequential FMA chain,
  * whatever the vector width, panel order or number of threads: same bits on every run. Error of an
@@ -29,8 +29,8 @@ final class Gemm {
 
     static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    static final int MR = 4;
-    static final int NV = 3;
+    static final int MR = 6;
+    static final int NV = 4;
 
     private static final ThreadLocal<float[][]> PANEL = ThreadLocal.withInitial(() -> new float[1][0]);
 
@@ -63,7 +63,7 @@ final class Gemm {
         return c;
     }
 
-    /** Columns [j0, j0 + width) of C: pack that panel of B, then every quad of rows of A. */
+    /** Columns [j0, j0 + width) of C: pack that panel of B, then every group of MR rows of A. */
     private static void panel(MemorySegment as, Tensor b, boolean transposeB, MemorySegment cs, int m, int k, int n,
                               int j0, int width) {
         int cols = Math.min(width, n - j0);
@@ -117,55 +117,82 @@ final class Gemm {
         }
     }
 
-    /** Four rows of A (from element offset a0, row stride k) times the packed panel, into tile [4][width]. */
+    /** MR rows of A (from element offset a0, row stride k) times the packed panel, into tile [MR][width]. */
     private static void quad(MemorySegment as, long a0, int k, float[] bp, float[] tile, int lanes) {
         int width = NV * lanes;
-        FloatVector c00 = FloatVector.zero(FS), c01 = c00, c02 = c00;
-        FloatVector c10 = c00, c11 = c00, c12 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00;
-        FloatVector c30 = c00, c31 = c00, c32 = c00;
-        long r0 = a0 * 4;
-        long r1 = (a0 + k) * 4;
+        FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS), c02 = FloatVector.zero(FS), c03 = FloatVector.zero(FS), c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS), c12 = FloatVector.zero(FS), c13 = FloatVector.zero(FS), c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS), c22 = FloatVector.zero(FS), c23 = FloatVector.zero(FS), c30 = FloatVector.zero(FS), c31 = FloatVector.zero(FS), c32 = FloatVector.zero(FS), c33 = FloatVector.zero(FS), c40 = FloatVector.zero(FS), c41 = FloatVector.zero(FS), c42 = FloatVector.zero(FS), c43 = FloatVector.zero(FS), c50 = FloatVector.zero(FS), c51 = FloatVector.zero(FS), c52 = FloatVector.zero(FS), c53 = FloatVector.zero(FS);
+        long r0 = (a0 + 0L * k) * 4;
+        long r1 = (a0 + 1L * k) * 4;
         long r2 = (a0 + 2L * k) * 4;
         long r3 = (a0 + 3L * k) * 4;
+        long r4 = (a0 + 4L * k) * 4;
+        long r5 = (a0 + 5L * k) * 4;
         for (int kk = 0; kk < k; kk++) {
             int o = kk * width;
-            FloatVector b0 = FloatVector.fromArray(FS, bp, o);
-            FloatVector b1 = FloatVector.fromArray(FS, bp, o + lanes);
+            FloatVector b0 = FloatVector.fromArray(FS, bp, o + 0 * lanes);
+            FloatVector b1 = FloatVector.fromArray(FS, bp, o + 1 * lanes);
             FloatVector b2 = FloatVector.fromArray(FS, bp, o + 2 * lanes);
+            FloatVector b3 = FloatVector.fromArray(FS, bp, o + 3 * lanes);
             long ko = 4L * kk;
-            FloatVector x = FloatVector.broadcast(FS, as.get(KernelBackend.FLOAT, r0 + ko));
+            FloatVector x;
+            x = FloatVector.broadcast(FS, as.get(KernelBackend.FLOAT, r0 + ko));
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
             c02 = x.fma(b2, c02);
+            c03 = x.fma(b3, c03);
             x = FloatVector.broadcast(FS, as.get(KernelBackend.FLOAT, r1 + ko));
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
             c12 = x.fma(b2, c12);
+            c13 = x.fma(b3, c13);
             x = FloatVector.broadcast(FS, as.get(KernelBackend.FLOAT, r2 + ko));
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
             c22 = x.fma(b2, c22);
+            c23 = x.fma(b3, c23);
             x = FloatVector.broadcast(FS, as.get(KernelBackend.FLOAT, r3 + ko));
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
             c32 = x.fma(b2, c32);
+            c33 = x.fma(b3, c33);
+            x = FloatVector.broadcast(FS, as.get(KernelBackend.FLOAT, r4 + ko));
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            c42 = x.fma(b2, c42);
+            c43 = x.fma(b3, c43);
+            x = FloatVector.broadcast(FS, as.get(KernelBackend.FLOAT, r5 + ko));
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            c52 = x.fma(b2, c52);
+            c53 = x.fma(b3, c53);
         }
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, lanes);
-        c02.intoArray(tile, 2 * lanes);
-        c10.intoArray(tile, width);
-        c11.intoArray(tile, width + lanes);
-        c12.intoArray(tile, width + 2 * lanes);
-        c20.intoArray(tile, 2 * width);
-        c21.intoArray(tile, 2 * width + lanes);
+        c00.intoArray(tile, 0 * width + 0 * lanes);
+        c01.intoArray(tile, 0 * width + 1 * lanes);
+        c02.intoArray(tile, 0 * width + 2 * lanes);
+        c03.intoArray(tile, 0 * width + 3 * lanes);
+        c10.intoArray(tile, 1 * width + 0 * lanes);
+        c11.intoArray(tile, 1 * width + 1 * lanes);
+        c12.intoArray(tile, 1 * width + 2 * lanes);
+        c13.intoArray(tile, 1 * width + 3 * lanes);
+        c20.intoArray(tile, 2 * width + 0 * lanes);
+        c21.intoArray(tile, 2 * width + 1 * lanes);
         c22.intoArray(tile, 2 * width + 2 * lanes);
-        c30.intoArray(tile, 3 * width);
-        c31.intoArray(tile, 3 * width + lanes);
+        c23.intoArray(tile, 2 * width + 3 * lanes);
+        c30.intoArray(tile, 3 * width + 0 * lanes);
+        c31.intoArray(tile, 3 * width + 1 * lanes);
         c32.intoArray(tile, 3 * width + 2 * lanes);
+        c33.intoArray(tile, 3 * width + 3 * lanes);
+        c40.intoArray(tile, 4 * width + 0 * lanes);
+        c41.intoArray(tile, 4 * width + 1 * lanes);
+        c42.intoArray(tile, 4 * width + 2 * lanes);
+        c43.intoArray(tile, 4 * width + 3 * lanes);
+        c50.intoArray(tile, 5 * width + 0 * lanes);
+        c51.intoArray(tile, 5 * width + 1 * lanes);
+        c52.intoArray(tile, 5 * width + 2 * lanes);
+        c53.intoArray(tile, 5 * width + 3 * lanes);
     }
 
-    /** Fewer than four rows: the same FMA chain per entry, one row at a time. */
+    /** Fewer than MR rows: the same FMA chain per entry, one row at a time. */
     private static void rest(MemorySegment as, long a0, int k, int rows, float[] bp, float[] tile, int width) {
         int lanes = FS.length();
         for (int r = 0; r < rows; r++) {
