@@ -99,9 +99,9 @@ public final class ErrorBounds {
     }
 
     /**
-     * Crowding: the draws are Philox-identical on every backend; a vector log/sqrt/cos/sin/exp may
-     * differ from java.lang.Math by an ulp (4e-16 relative on |X| &le; 10: 4e-15 absolute per score and
-     * per exp term), and FP64 sums of N &le; 3e5 terms in another order differ by N u64 = 3e-11
+     * Crowding: the draws are Philox-identical on every backend; the cpu backend's log/sqrt/exp may
+     * differ from java.lang.Math by an ulp and its cos/sin of 2 pi u by 2 ulp (VectorMathTest): at most
+     * 4.4e-16 relative, so on |X| &le; 10 about 1e-14 absolute per score and per exp term, and FP64 sums of N &le; 3e5 terms in another order differ by N u64 = 3e-11
      * relative: 1e-9 on the LSE, and |dP| &le; P(1-P) |dLSE| &lt; 1e-9 on P.
      */
     public static final double CROWDING = 1e-9;

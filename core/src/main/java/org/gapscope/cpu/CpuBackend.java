@@ -15,11 +15,13 @@ import org.gapscope.kernels.LogSumExp;
 /**
  * The {@code cpu} backend: the kernel bodies' chunks and states over all cores (ForkJoin), with the
  * hot passes written with the Vector API ({@code jdk.incubator.vector}): the exp-sum of logSumExp,
- * the softmax/logSoftmax write, the fused Jensen-gap pass, the crowding draws, attention and the
- * positional sums. Merge passes, FP64 inputs of the row ops and Student-t draws run the kernel bodies
+ * the softmax/logSoftmax write, the fused Jensen-gap pass, the crowding draws and attention; the
+ * positional sums run over all cores with java.lang.Math.cos. Merge passes, FP64 inputs of the row ops and Student-t draws run the kernel bodies
  * themselves (over all cores). Chunks have a
  * fixed length (4096 logits, 65536 distractors) and are merged in chunk order, so results do not
- * depend on the number of threads: the same input (or seed) gives the same bits on every run.
+ * depend on the number of threads. Their exp, log, cos and sin ({@code VectorMath}) use only IEEE-exact
+ * vector operations, so they do not depend on the JIT's state either (interpreted, C1 or C2): the same
+ * input (or seed) gives the same bits on every run.
  *
  * <p>Error bounds (each stated and derived once in {@link org.gapscope.api.ErrorBounds}):
  * <ul>
@@ -31,7 +33,7 @@ import org.gapscope.kernels.LogSumExp;
  *       FP64 (exp in FP64): {@code ErrorBounds.gamma}.</li>
  *   <li>attention: FP64 (inputs widened), two passes per query (scores, then exp and P V):
  *       {@code ErrorBounds.attention}.</li>
- *   <li>crowding: FP64 draws (vector log/sqrt/cos/sin within 1 ulp of java.lang.Math) and FP64 (m, d)
+ *   <li>crowding: FP64 draws (VectorMath: log within 1 ulp of java.lang.Math, cos/sin of 2 pi u within 2 ulp) and FP64 (m, d)
  *       states per block of 256 draws: {@code ErrorBounds.CROWDING}; positional sums:
  *       {@code ErrorBounds.POSITIONAL}.</li>
  * </ul>
@@ -209,7 +211,7 @@ public final class CpuBackend extends KernelBackend {
 
     // ---- positional ----------------------------------------------------------------------------
 
-    /** The positional body's sums, eight offsets per vector (same order over k: FP64, vector cos). */
+    /** The positional body's sums in blocks of 1024 offsets over all cores (same order over k, Math.cos). */
     @Override
     public double[] positional(double[] omegas, double[] deltas) {
         if (omegas.length == 0 || deltas.length < 64) {
