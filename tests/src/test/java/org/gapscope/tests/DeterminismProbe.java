@@ -96,7 +96,17 @@ public final class DeterminismProbe {
         if (code != 0) {
             throw new IllegalStateException("sweep gap exited " + code + ": " + e);
         }
-        record("sweep-points", digest(Files.readString(out.resolve("points.jsonl"))));
+        // every value of the rows but the timing columns (seconds, logitsPerSec), which differ from run to run
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        StringBuilder rows = new StringBuilder();
+        for (String line : Files.readAllLines(out.resolve("points.jsonl"))) {
+            var row = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(line);
+            if (row.remove("seconds") == null || row.remove("logitsPerSec") == null) {
+                throw new IllegalStateException("a sweep row without its timing columns: " + line);
+            }
+            rows.append(row).append('\n');
+        }
+        record("sweep-points", digest(rows.toString()));
         StringBuilder res = new StringBuilder();
         for (Map.Entry<String, Set<String>> r : SEEN.entrySet()) {
             res.append("result ").append(r.getKey()).append(' ').append(String.join(",", r.getValue())).append('\n');
