@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 import org.gapscope.api.Backend;
-import org.gapscope.api.Backends;
 import org.gapscope.api.CrowdingSpec;
 import org.gapscope.api.DType;
 import org.gapscope.api.InputException;
@@ -296,9 +295,9 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** The baseline backend; errors name --baseline, the option the user gave. */
-    static Backend selectBaseline(String name) {
+    Backend selectBaseline(String name) {
         try {
-            return Backends.select(name);
+            return common.select(name);
         } catch (InputException e) {
             String m = e.getMessage();
             throw new InputException(m.startsWith("--backend ") ? "--baseline " + m.substring("--backend ".length()) : m, e);

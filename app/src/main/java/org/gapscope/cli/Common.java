@@ -1,6 +1,7 @@
 package org.gapscope.cli;
 
 import org.gapscope.api.Backend;
+import org.gapscope.api.BackendOptions;
 import org.gapscope.api.Backends;
 import picocli.CommandLine.Option;
 
@@ -19,15 +20,22 @@ public final class Common {
     @Option(names = "--debug", description = "Show stack traces of errors.")
     public boolean debug;
 
-    /** Sets -Dgapscope.tornado.device, which the tornado backend reads when it opens its device. */
     @Option(names = "--device", paramLabel = "ID",
             description = "Device of the tornado backend, DRIVER:DEVICE as 'gapscope devices' lists them (default 0:0).")
-    public void device(String id) {
-        System.setProperty("gapscope.tornado.device", id);
+    public String device;
+
+    /** What the options choose for every backend (the device), passed to the backend as a value. */
+    public BackendOptions options() {
+        return new BackendOptions(device);
     }
 
     public Backend selectBackend() {
-        return Backends.select(backend);
+        return select(backend);
+    }
+
+    /** The backend called {@code name} (or auto) with these options. */
+    public Backend select(String name) {
+        return Backends.select(name, options());
     }
 
     public boolean json() {

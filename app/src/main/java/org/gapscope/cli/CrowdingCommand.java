@@ -5,7 +5,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.gapscope.api.Backend;
+import org.gapscope.measure.Cluster;
 import org.gapscope.measure.CrowdingSweep;
+import org.gapscope.measure.Progress;
 import org.gapscope.measure.Sweep;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -24,6 +26,9 @@ import picocli.CommandLine.Spec;
 public final class CrowdingCommand implements Callable<Integer> {
     @Mixin
     Common common;
+
+    @Mixin
+    ClusterOption cluster;
 
     @Mixin
     CrowdingOptions options;
@@ -56,10 +61,13 @@ public final class CrowdingCommand implements Callable<Integer> {
         double[] values = score == null ? new double[] {5} : byMargin ? score.margin : score.s;
         CrowdingSweep sweep = new CrowdingSweep(options.laws(), values, byMargin, options.ns(), options.mitigations(),
                 options.reps, options.seed, batch);
-        return RunOptions.run(sweep, output.dir("crowding"), backend, spec, output.progressMode(), o -> {
-            Map<String, Object> top = summary(backend, options, o);
-            spec.commandLine().getOut().print(common.json() ? Json.write(top) + "\n" : table(o.rows(), backend));
-        });
+        Progress.Mode mode = output.progressMode();
+        try (Cluster c = cluster.open("crowding", output.out)) {
+            return RunOptions.run(sweep, output.dir("crowding"), backend, c, spec, mode, o -> {
+                Map<String, Object> top = summary(backend, options, o);
+                spec.commandLine().getOut().print(common.json() ? Json.write(top) + "\n" : table(o.rows(), backend));
+            });
+        }
     }
 
     /**

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.gapscope.api.Backend;
+import org.gapscope.api.BackendHint;
 import org.gapscope.api.Backends;
 import org.gapscope.api.DeviceInfo;
 import picocli.CommandLine.Command;
@@ -25,11 +26,12 @@ public final class DevicesCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<Map<String, Object>> list = new ArrayList<>();
-        String auto = Backends.all().stream().filter(Backend::available).map(Backend::name).findFirst().orElse("none");
+        List<Backend> backends = Backends.all(common.options());
+        String auto = backends.stream().filter(Backend::available).map(Backend::name).findFirst().orElse("none");
         Table t = new Table("backend", "available", "fp64", "parallelism", "device", "accumulation");
         Table dt = new Table("backend", "id", "driver", "name", "type", "memory GiB", "fp64", "selected");
         boolean anyDevices = false;
-        for (Backend b : Backends.all()) {
+        for (Backend b : backends) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", b.name());
             m.put("available", b.available());
@@ -66,14 +68,14 @@ public final class DevicesCommand implements Callable<Integer> {
             }
             list.add(m);
         }
-        if (list.stream().noneMatch(m -> "tornado".equals(m.get("name")))) {
+        for (BackendHint h : Backends.missing()) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", "tornado");
+            m.put("name", h.name());
             m.put("available", false);
             m.put("auto", false);
-            m.put("reason", "not in this build. " + Backends.TORNADO_ADVICE);
+            m.put("reason", "not in this build. " + h.advice());
             list.add(m);
-            t.row("tornado", "no", "-", "-", "not in this build: set TORNADOVM_HOME and use scripts/gapscope (README)", "-");
+            t.row(h.name(), "no", "-", "-", "not in this build: " + h.summary(), "-");
         }
         spec.commandLine().getOut().print(common.json() ? Json.write(Map.of("backends", list)) + "\n"
                 : t.toString() + (anyDevices ? "\ndevices:\n" + dt : ""));

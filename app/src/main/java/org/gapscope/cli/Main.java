@@ -20,6 +20,8 @@ public final class Main implements Runnable {
 
     public static final int EXIT_INPUT = 2;
     public static final int EXIT_BUG = 1;
+    /** A device backend could not run an op on its device (e.g. its compiler rejected a kernel). */
+    public static final int EXIT_DEVICE = 4;
     /** Help text is wrapped at this many columns. */
     public static final int USAGE_WIDTH = 100;
 
@@ -54,6 +56,19 @@ public final class Main implements Runnable {
             Throwable t = ex;
             while (!(t instanceof InputException) && t.getCause() != null && t.getCause() != t) {
                 t = t.getCause();
+            }
+            Throwable device = ex;
+            while (!(device instanceof org.gapscope.api.DeviceException) && device.getCause() != null
+                    && device.getCause() != device) {
+                device = device.getCause();
+            }
+            if (device instanceof org.gapscope.api.DeviceException d) {
+                err.println(commandName(c) + ": " + oneLine(d.getMessage()));
+                if (debug) {
+                    err.println(d.detail());
+                    ex.printStackTrace(err);
+                }
+                return EXIT_DEVICE;
             }
             if (t instanceof InputException) {
                 err.println(commandName(c) + ": " + oneLine(t.getMessage()));

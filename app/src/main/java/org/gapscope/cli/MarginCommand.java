@@ -23,6 +23,9 @@ public final class MarginCommand implements Callable<Integer> {
     Common common;
 
     @Mixin
+    ClusterOption cluster;
+
+    @Mixin
     CrowdingOptions options;
 
     @Spec
@@ -40,10 +43,13 @@ public final class MarginCommand implements Callable<Integer> {
         Backend backend = common.selectBackend();
         MarginSweep sweep = new MarginSweep(options.laws(), options.ns(), p, options.mitigations(), options.reps,
                 options.seed);
-        return RunOptions.run(sweep, output.dir("margin"), backend, spec, output.progressMode(), o -> {
-            Map<String, Object> top = CrowdingCommand.summary(backend, options, o);
-            spec.commandLine().getOut().print(common.json() ? Json.write(top) + "\n" : table(o.rows(), backend));
-        });
+        org.gapscope.measure.Progress.Mode mode = output.progressMode();
+        try (org.gapscope.measure.Cluster c = cluster.open("margin", output.out)) {
+            return RunOptions.run(sweep, output.dir("margin"), backend, c, spec, mode, o -> {
+                Map<String, Object> top = CrowdingCommand.summary(backend, options, o);
+                spec.commandLine().getOut().print(common.json() ? Json.write(top) + "\n" : table(o.rows(), backend));
+            });
+        }
     }
 
     static String table(List<Map<String, Object>> points, Backend backend) {

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import org.gapscope.api.Backend;
+import org.gapscope.measure.Cluster;
 import org.gapscope.measure.Progress;
 import org.gapscope.measure.RunDirectory;
 import org.gapscope.measure.StopSignal;
@@ -73,12 +74,30 @@ public final class RunOptions {
      */
     static <P extends Sweep.Point> int run(Sweep<P> sweep, Path dir, Backend backend, CommandSpec spec,
                                            Progress.Mode mode, java.util.function.Consumer<Sweep.Outcome> print) {
+        return run(sweep, dir, backend, null, spec, mode, print);
+    }
+
+    /**
+     * As above, with the points computed on {@code cluster} when it is not null ({@code --spark}). Points
+     * that failed on every attempt of the cluster were named one per line as they failed; then one line
+     * says how many, and the exit code is 1 (the other points are in the run directory; the same command
+     * retries the missing ones).
+     */
+    static <P extends Sweep.Point> int run(Sweep<P> sweep, Path dir, Backend backend, Cluster cluster, CommandSpec spec,
+                                           Progress.Mode mode, java.util.function.Consumer<Sweep.Outcome> print) {
         PrintWriter err = spec.commandLine().getErr();
         try (StopSignal stop = StopSignal.install()) {
             RunDirectory run = sweep.open(dir, backend, args(spec));
             announce(err, sweep.command(), run);
-            Sweep.Outcome o = sweep.run(run, backend, mode, stop);
+            Sweep.Outcome o = sweep.run(run, backend, cluster, mode, stop);
             int code = stopped(err, sweep.command(), o.rows().size(), o.gridPoints(), "points", run.dir(), o.interrupted());
+            if (code == 0 && o.loop().failed() > 0) {
+                err.println(sweep.command() + ": " + o.loop().failed() + " point(s) failed on every attempt (named above); "
+                        + o.rows().size() + " of " + o.gridPoints() + " points are in " + run.dir()
+                        + "; run the same command to compute the missing ones");
+                err.flush();
+                code = Main.EXIT_BUG;
+            }
             print.accept(o);
             spec.commandLine().getOut().flush();
             return code;

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.gapscope.api.Backend;
+import org.gapscope.measure.Cluster;
 import org.gapscope.measure.GapSweep;
 import org.gapscope.measure.PointLog;
 import org.gapscope.measure.Progress;
@@ -44,6 +45,9 @@ public final class SweepCommand implements Runnable {
     public static final class Gap implements Callable<Integer> {
         @Mixin
         Common common;
+
+        @Mixin
+        ClusterOption cluster;
 
         @Spec
         CommandSpec spec;
@@ -98,8 +102,11 @@ public final class SweepCommand implements Runnable {
             Backend backend = common.selectBackend();
             GapSweep.Grid grid = new GapSweep.Grid(vocab, heads, tokens, laws, sigma, margin, rho, temperature, seeds);
             Path dir = RunOptions.dir(out, "sweep gap");
-            return RunOptions.run(grid, dir, backend, spec, progressMode(progress), o ->
-                    spec.commandLine().getOut().print(common.json() ? json(o, backend) : table(o, backend)));
+            Progress.Mode mode = progressMode(progress);
+            try (Cluster c = cluster.open("sweep gap", out)) {
+                return RunOptions.run(grid, dir, backend, c, spec, mode, o ->
+                        spec.commandLine().getOut().print(common.json() ? json(o, backend) : table(o, backend)));
+            }
         }
 
         static Progress.Mode progressMode(String s) {

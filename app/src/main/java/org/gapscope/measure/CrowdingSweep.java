@@ -33,7 +33,7 @@ import org.gapscope.crowding.CrowdingSimulation;
  */
 public record CrowdingSweep(List<Distribution> distributions, double[] values, boolean byMargin, List<Long> ns,
                             List<Mitigation> mitigations, int reps, long seed, int batch)
-        implements Sweep<CrowdingSweep.Point> {
+        implements SplitSweep<CrowdingSweep.Point> {
 
     public static final List<String> KEYS = List.of("distribution", "mitigation", "s", "n");
 
@@ -56,7 +56,7 @@ public record CrowdingSweep(List<Distribution> distributions, double[] values, b
     }
 
     /** One distractor law with its scale (the sigma grid applies to the laws that have a scale). */
-    public record Distribution(String name, Law law, double sigma) {
+    public record Distribution(String name, Law law, double sigma) implements java.io.Serializable {
         /** The law's own parameter columns. */
         public Map<String, Object> describe() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -184,6 +184,61 @@ public record CrowdingSweep(List<Distribution> distributions, double[] values, b
     public Map<String, Object> compute(Point p, Backend backend, Progress.Mode progress) {
         return results(CrowdingSimulation.point(backend, p.n(), p.s(), p.distribution().law(), reps, seed,
                 p.mitigation(), batch, slowPointProgress(p.n(), progress)));
+    }
+
+    /**
+     * Draws (N x repetitions) from which a point spans a cluster (system property
+     * {@code gapscope.splitWork}, default 2^31, about a second of the cpu backend on one core).
+     */
+    public static final long SPLIT_WORK = 1L << 31;
+
+    /**
+     * On a cluster, a point of at least {@link #SPLIT_WORK} draws splits into ranges of whole batches of
+     * repetitions, at most one per task slot. Each range makes the same backend calls as the one-machine
+     * loop of {@link CrowdingSimulation#simulate} (same first repetition, same count), so the merged
+     * per-repetition values, and every statistic of them, are the one-machine bits.
+     */
+    @Override
+    public int ranges(Point p, int slots) {
+        int batches = (reps + batchSize() - 1) / batchSize();
+        boolean large = p.size() >= Long.getLong("gapscope.splitWork", SPLIT_WORK);
+        return large ? Math.max(1, Math.min(slots, batches)) : 1;
+    }
+
+    @Override
+    public java.io.Serializable range(Point p, int index, int ranges, Backend backend) {
+        int b = batchSize();
+        int batches = (reps + b - 1) / b;
+        int from = (int) Math.min(reps, (long) batches * index / ranges * b);
+        int to = (int) Math.min(reps, (long) batches * (index + 1) / ranges * b);
+        double[] values = new double[to - from];
+        for (int first = from; first < to; first += b) {
+            int count = Math.min(b, to - first);
+            org.gapscope.api.CrowdingResult r = backend.crowding(new org.gapscope.api.CrowdingSpec(p.n(), p.s(),
+                    p.distribution().law(), count, first, seed, p.mitigation()));
+            System.arraycopy(r.p(), 0, values, first - from, count);
+        }
+        return values;
+    }
+
+    @Override
+    public Map<String, Object> merge(Point p, List<java.io.Serializable> partials) {
+        double[] values = new double[reps];
+        int at = 0;
+        for (java.io.Serializable part : partials) {
+            double[] d = (double[]) part;
+            System.arraycopy(d, 0, values, at, d.length);
+            at += d.length;
+        }
+        if (at != reps) {
+            throw new IllegalStateException("the ranges hold " + at + " repetitions, not " + reps);
+        }
+        return results(CrowdingSimulation.summarize(p.n(), p.s(), p.distribution().law(), p.mitigation(), values));
+    }
+
+    /** Repetitions per backend call, as {@link CrowdingSimulation#simulate} uses them. */
+    private int batchSize() {
+        return Math.max(1, batch);
     }
 
     /**

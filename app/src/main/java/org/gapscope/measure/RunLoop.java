@@ -26,8 +26,13 @@ public final class RunLoop {
      * @param computed    points computed in this run
      * @param skipped     points already in the log (resumed)
      * @param interrupted whether a stop was requested before the grid was done
+     * @param failed      points that failed on every attempt of a {@link Cluster} (a local run throws instead)
      */
-    public record Result(int computed, int skipped, boolean interrupted) {}
+    public record Result(int computed, int skipped, boolean interrupted, int failed) {
+        public Result(int computed, int skipped, boolean interrupted) {
+            this(computed, skipped, interrupted, 0);
+        }
+    }
 
     /**
      * Runs the grid with its own Ctrl-C handling (a shutdown hook released when this returns). When the
@@ -133,5 +138,62 @@ public final class RunLoop {
             }
         }
         return new Result(computed, skipped, interrupted);
+    }
+
+    /**
+     * Runs a {@link Sweep}'s missing points on {@code cluster} (see {@link Cluster}); each finished point
+     * is appended to the log as it arrives. A point that fails on every attempt gets one line on stderr
+     * naming it and is left out (the others still land; {@link Result#failed()} counts it); when a failure
+     * is an input problem (e.g. an executor without the requested backend), the first such message is
+     * thrown as an {@link org.gapscope.api.InputException} after every other point has landed.
+     */
+    public static <P extends Sweep.Point> Result run(Sweep<P> sweep, PointLog log, List<P> points, Cluster cluster,
+                                                     String backendName, Progress.Mode progress, StopSignal stop) {
+        List<P> todo = new ArrayList<>();
+        double total = 0;
+        double doneWeight = 0;
+        for (P p : points) {
+            total += p.size();
+            if (log.done(p.key())) {
+                doneWeight += p.size();
+            } else {
+                todo.add(p);
+            }
+        }
+        int skipped = points.size() - todo.size();
+        int[] computed = {0};
+        int[] failed = {0};
+        String[] inputProblem = {null};
+        boolean interrupted;
+        String label = sweep.command();
+        try (Progress bar = Progress.start(label, points.size(), skipped, total, doneWeight, progress)) {
+            interrupted = cluster.run(sweep, todo, backendName, new Cluster.Sink<P>() {
+                @Override
+                public void done(P point, Map<String, Object> results) {
+                    Map<String, Object> row = new LinkedHashMap<>(point.key());
+                    row.putAll(results);
+                    log.append(row);
+                    computed[0]++;
+                    bar.step(1, point.size());
+                }
+
+                @Override
+                public void failed(P point, String message, boolean input) {
+                    failed[0]++;
+                    if (input) {
+                        if (inputProblem[0] == null) {
+                            inputProblem[0] = message;
+                        }
+                        return;
+                    }
+                    System.err.println(label + ": point " + point.key() + " failed on every attempt: " + message);
+                    System.err.flush();
+                }
+            }, stop);
+        }
+        if (inputProblem[0] != null) {
+            throw new org.gapscope.api.InputException(inputProblem[0]);
+        }
+        return new Result(computed[0], skipped, interrupted, failed[0]);
     }
 }

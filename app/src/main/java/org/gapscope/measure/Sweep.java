@@ -24,10 +24,10 @@ import org.gapscope.api.Backend;
  *
  * @param <P> the point type
  */
-public interface Sweep<P extends Sweep.Point> {
+public interface Sweep<P extends Sweep.Point> extends java.io.Serializable {
 
-    /** One grid point. */
-    interface Point {
+    /** One grid point (serializable, like the sweep, so that a {@link Cluster} can ship both to its executors). */
+    interface Point extends java.io.Serializable {
         /**
          * The point's row prefix: its key columns (what identifies it in a resumed run) and any further
          * parameter columns that follow from them, in column order.
@@ -154,13 +154,29 @@ public interface Sweep<P extends Sweep.Point> {
      * for the manifest and the plots.
      */
     default Outcome run(RunDirectory run, Backend backend, Progress.Mode progress, StopSignal stop) {
+        return run(run, backend, null, progress, stop);
+    }
+
+    /**
+     * As {@link #run(RunDirectory, Backend, Progress.Mode, StopSignal)}, with the points computed on
+     * {@code cluster} when it is not null: each executor computes its points on the backend of the same
+     * name ({@link Cluster#backend}), and this JVM appends them as they arrive. The manifest records the
+     * cluster but the run's identity does not include it (the points are the same bits), so a run started
+     * on one machine can be resumed on a cluster and the other way round. A point that failed on every
+     * attempt is left out and the manifest says {@code failed}.
+     */
+    default Outcome run(RunDirectory run, Backend backend, Cluster cluster, Progress.Mode progress, StopSignal stop) {
         List<P> points = points();
         run.put("gridPoints", points.size());
+        if (cluster != null) {
+            run.put("cluster", cluster.describe());
+        }
         try (PointLog log = run.points(keyColumns(), columns())) {
             List<String> keys = points.stream().map(p -> log.key(p.key())).toList();
             RunLoop.Result r;
             try {
-                r = RunLoop.run(this, log, points, keys, backend, progress, stop);
+                r = cluster == null ? RunLoop.run(this, log, points, keys, backend, progress, stop)
+                        : RunLoop.run(this, log, points, cluster, backend.name(), progress, stop);
             } catch (RuntimeException e) {
                 run.finish("failed", log.size());
                 throw e;
@@ -175,7 +191,7 @@ public interface Sweep<P extends Sweep.Point> {
             List<String> files = rows.isEmpty() ? List.of() : plots(run, rows);
             run.put("plots", files);
             summarize(run, rows);
-            run.finish(r.interrupted() ? "interrupted" : "complete", log.size());
+            run.finish(r.interrupted() ? "interrupted" : r.failed() > 0 ? "failed" : "complete", log.size());
             return new Outcome(run, rows, r, files, points.size());
         }
     }

@@ -30,6 +30,16 @@ class CliTest {
         return new Run(code, out.toString(), err.toString());
     }
 
+    /** --device is an options value handed to the backends, not a JVM-wide system property. */
+    @Test
+    void theDeviceOptionLeavesNoGlobalState() {
+        var before = new java.util.Properties();
+        before.putAll(System.getProperties());
+        Run r = run("devices", "--device", "1:0", "--format", "json");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(before, System.getProperties());
+    }
+
     @Test
     void gapPrintsTheContractKeysPerToken() throws Exception {
         double[] x = new double[2 * 3 * 7];

@@ -33,7 +33,11 @@ class SweepResumeTest {
 
     /** 40 points of ~0.5 M logits each: long enough to be killed in the middle on any machine. */
     static List<String> sweepArgs(Path out) {
-        return List.of("sweep", "gap", "--backend", "reference", "--vocab", "16384", "--heads", "8", "--tokens", "4",
+        return sweepArgs(out, "reference");
+    }
+
+    static List<String> sweepArgs(Path out, String backend) {
+        return List.of("sweep", "gap", "--backend", backend, "--vocab", "16384", "--heads", "8", "--tokens", "4",
                 "--law", "gaussian,correlated", "--seed", "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20",
                 "--progress", "off", "--format", "json", "--out", out.toString());
     }
@@ -79,10 +83,19 @@ class SweepResumeTest {
     }
 
     /** Every point exactly once and the same bytes as an uninterrupted run. */
-    static synchronized void assertCompleteAndEqualToFresh(Path dir, String beforeCrash) throws Exception {
-        Path fresh = shared.resolve("fresh");
+    static void assertCompleteAndEqualToFresh(Path dir, String beforeCrash) throws Exception {
+        assertCompleteAndEqualToFresh(dir, beforeCrash, "reference");
+    }
+
+    /**
+     * As above for a backend; the points are JSON numbers in Java's shortest round-trip form, so equal
+     * text is equal bits.
+     */
+    static synchronized void assertCompleteAndEqualToFresh(Path dir, String beforeCrash, String backend)
+            throws Exception {
+        Path fresh = shared.resolve("fresh-" + backend);
         if (!Files.exists(fresh.resolve("points.jsonl"))) {
-            runInProcess(sweepArgs(fresh));
+            runInProcess(sweepArgs(fresh, backend));
         }
         String jsonl = Files.readString(dir.resolve("points.jsonl"));
         List<String> rows = jsonl.lines().toList();
@@ -153,6 +166,22 @@ class SweepResumeTest {
         String before = Files.readString(dir.resolve("points.jsonl"));
         runInProcess(sweepArgs(dir));
         assertCompleteAndEqualToFresh(dir, before);
+    }
+
+    /**
+     * The cpu backend: the first 5 points come from a fresh JVM (interpreted and C1 code), the rest and the
+     * uninterrupted run from this warm one (C2): the files must still be identical, bit for bit.
+     */
+    @Test
+    void cpuHaltThenResumeEqualsAnUninterruptedRunExactly() throws Exception {
+        Path dir = tmp.resolve("halted-cpu");
+        Process p = start(sweepArgs(dir, "cpu"), "-Dgapscope.fault.haltAfterJsonl=5");
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(137, p.exitValue());
+        assertEquals(5, lines(dir.resolve("points.jsonl")));
+        String before = Files.readString(dir.resolve("points.jsonl"));
+        runInProcess(sweepArgs(dir, "cpu"));
+        assertCompleteAndEqualToFresh(dir, before, "cpu");
     }
 
     @Test

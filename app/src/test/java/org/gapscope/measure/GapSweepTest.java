@@ -15,6 +15,7 @@ import org.gapscope.api.Tensor;
 import org.gapscope.measure.GapSweep.Point;
 import org.gapscope.api.SweepLaw;
 import org.gapscope.api.SweepLogits;
+import org.gapscope.host.Fp64Rows;
 import org.gapscope.reference.ReferenceBackend;
 import org.junit.jupiter.api.Test;
 
@@ -83,7 +84,7 @@ class GapSweepTest {
                 row[y] = x[b * 4 * 400 + y];
                 scaled[y] = 4 * row[y];
             }
-            expected += (4 * ReferenceBackend.lse(row) - ReferenceBackend.lse(scaled)) / 2;
+            expected += (4 * Fp64Rows.lse(row) - Fp64Rows.lse(scaled)) / 2;
         }
         Map<String, Object> r = GapSweep.compute(p, REF);
         assertEquals(expected, num(r, "gamma"), 1e-12);

@@ -36,6 +36,14 @@ public interface Backend {
     }
 
     /**
+     * This backend with {@code options} applied (e.g. another device); backends without choices return
+     * themselves. {@link Backends} applies the caller's options before it asks {@link #available()}.
+     */
+    default Backend configured(BackendOptions options) {
+        return this;
+    }
+
+    /**
      * The devices this backend can choose from ({@code --device}), the one in use marked; empty for
      * backends that run on the host only.
      */
@@ -77,12 +85,10 @@ public interface Backend {
      * C = A B^T ({@code transposeB}: B is [N, K], the layout of a linear layer's weight and of an
      * unembedding) or C = A B (B is [K, N]); A is [M, K]; F32 or F64 operands. Each entry is one sum over
      * k in k order (no split of K), so it does not depend on blocking or threads. Writes into {@code out}
-     * ([M, N], any dtype) or, when null, a new tensor of {@link #matmulType()}. Default: FP64 loops on the
-     * host ({@link org.gapscope.reference.Matmul}).
+     * ([M, N], any dtype) or, when null, a new tensor of {@link #matmulType()}. Backends without a
+     * faster product inherit FP64 loops on the host (org.gapscope.host.BaseBackend).
      */
-    default Tensor matmul(Tensor a, Tensor b, boolean transposeB, Tensor out) {
-        return org.gapscope.reference.Matmul.fp64(a, b, transposeB, out);
-    }
+    Tensor matmul(Tensor a, Tensor b, boolean transposeB, Tensor out);
 
     // ---- docs/MATH.md section 3 ------------------------------------------------------------
 
@@ -116,9 +122,7 @@ public interface Backend {
      * alpha = P^+ Pi for P = [pi^(1) ... pi^(H)] (V x H, given as H rows of length V in {@code headProbs})
      * and the aggregate {@code aggregate} (length V). Small dense linear algebra on the host (EJML).
      */
-    default Attribution attribution(double[][] headProbs, double[] aggregate) {
-        return org.gapscope.reference.AttributionSolver.solve(headProbs, aggregate);
-    }
+    Attribution attribution(double[][] headProbs, double[] aggregate);
 
     // ---- docs/MATH.md section 7 ------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import org.gapscope.kernels.Laws;
  * A distractor law of the crowding simulation (docs/MATH.md section 7) with its parameters, mean and
  * M = E[e^X] in closed form (infinite where the moment generating function diverges at 1).
  */
-public record Law(Kind kind, double a, double b, double c) {
+public record Law(Kind kind, double a, double b, double c) implements java.io.Serializable {
 
     public enum Kind {
         GAUSSIAN(Laws.GAUSSIAN), GUMBEL(Laws.GUMBEL), UNIFORM(Laws.UNIFORM), EXPONENTIAL(Laws.EXPONENTIAL),

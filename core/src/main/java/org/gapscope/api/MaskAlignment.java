@@ -1,5 +1,7 @@
 package org.gapscope.api;
 
+import org.gapscope.kernels.Attention;
+
 /**
  * Where the causal diagonal sits when the number of queries Tq differs from the number of keys Tk.
  * Query i (0-based) may attend to key j when:
@@ -13,14 +15,21 @@ package org.gapscope.api;
  * of zeros (FlashAttention's convention).
  */
 public enum MaskAlignment {
-    TOP_LEFT, BOTTOM_RIGHT, NONE;
+    TOP_LEFT(Attention.TOP_LEFT), BOTTOM_RIGHT(Attention.BOTTOM_RIGHT), NONE(Attention.NONE);
 
-    /** The last key index (exclusive) query i may see. */
-    public long keyLimit(long i, long tq, long tk) {
-        return switch (this) {
-            case TOP_LEFT -> Math.min(tk, i + 1);
-            case BOTTOM_RIGHT -> Math.max(0, Math.min(tk, i + 1 + tk - tq));
-            case NONE -> tk;
-        };
+    private final int code;
+
+    MaskAlignment(int code) {
+        this.code = code;
+    }
+
+    /** The mask code the attention body takes ({@link Attention#TOP_LEFT}, ...). */
+    public int code() {
+        return code;
+    }
+
+    /** The number of keys query i may see (the attention body's {@link Attention#keyLimit}). */
+    public int keyLimit(int i, int tq, int tk) {
+        return Attention.keyLimit(i, tq, tk, code);
     }
 }

@@ -10,7 +10,7 @@ package org.gapscope.api;
  *   <li>{@link Kind#TEMPERATURE}: every score divided by {@code value}.</li>
  * </ul>
  */
-public record Mitigation(Kind kind, double value) {
+public record Mitigation(Kind kind, double value) implements java.io.Serializable {
     public enum Kind { NONE, SCALABLE, TOP_K, TEMPERATURE }
 
     public static final Mitigation NONE = new Mitigation(Kind.NONE, 0);

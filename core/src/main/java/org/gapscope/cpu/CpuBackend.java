@@ -15,26 +15,27 @@ import org.gapscope.kernels.LogSumExp;
 /**
  * The {@code cpu} backend: the kernel bodies' chunks and states over all cores (ForkJoin), with the
  * hot passes written with the Vector API ({@code jdk.incubator.vector}): the exp-sum of logSumExp,
- * the softmax/logSoftmax write, the fused Jensen-gap pass, the crowding draws, attention and the
- * positional sums. Merge passes, FP64 inputs of the row ops and Student-t draws run the kernel bodies
+ * the softmax/logSoftmax write, the fused Jensen-gap pass, the crowding draws and attention; the
+ * positional sums run over all cores with java.lang.Math.cos. Merge passes, FP64 inputs of the row ops and Student-t draws run the kernel bodies
  * themselves (over all cores). Chunks have a
  * fixed length (4096 logits, 65536 distractors) and are merged in chunk order, so results do not
- * depend on the number of threads: the same input (or seed) gives the same bits on every run.
+ * depend on the number of threads. Their exp, log, cos and sin ({@code VectorMath}) use only IEEE-exact
+ * vector operations, so they do not depend on the JIT's state either (interpreted, C1 or C2): the same
+ * input (or seed) gives the same bits on every run.
  *
- * <p>Error bounds (FP32 inputs; FP64 inputs run the FP64 bodies, error ~ n 2^-53):
+ * <p>Error bounds (each stated and derived once in {@link org.gapscope.api.ErrorBounds}):
  * <ul>
- *   <li>logSumExp: the maximum is exact; x/T - m and exp are FP32 (relative error ~ 2^-24 |x/T - m| per
- *       term, ~1e-7 for the terms that matter), each chunk of &le; 4096 terms is summed in 16 FP32 lanes
- *       (256 terms per lane: &le; 256 * 2^-24 = 1.5e-5 relative worst case, ~1e-6 typical) and folded
- *       into FP64. So |LSE error| &le; 2e-5 + 6e-8 |x/T|max. Softmax: exp(x/T - LSE) in FP64, relative
- *       error that of the LSE.</li>
+ *   <li>logSumExp of FP32 data: the maximum is exact; x/T - m and exp are FP32, each chunk of &le; 4096
+ *       terms is summed in {@link #floatLanes()} FP32 lanes and folded into FP64:
+ *       {@code ErrorBounds.lseF32(CHUNK / floatLanes(), max|x/T|)}. FP64 data runs the FP64 bodies:
+ *       {@code ErrorBounds.lseF64}. Softmax: exp(x/T - LSE) in FP64, relative error that of the LSE.</li>
  *   <li>jensenGap: each log Z_h as logSumExp; the head sum L and the aggregate's and mean's states in
- *       FP64 (exp in FP64). |Gamma error| &le; H * 2e-5.</li>
- *   <li>attention: FP64 (inputs widened), two passes per query (scores, then exp and P V): relative
- *       error ~ tk 2^-53, as the online body.</li>
- *   <li>crowding: FP64 draws (vector log/sqrt/cos/sin within 1 ulp of java.lang.Math, so scores agree with
- *       the reference to ~1e-15 relative) and FP64 (m, d) states per block of 256 draws: relative
- *       error of sum e^X ~ 1e-12 at N = 10^8.</li>
+ *       FP64 (exp in FP64): {@code ErrorBounds.gamma}.</li>
+ *   <li>attention: FP64 (inputs widened), two passes per query (scores, then exp and P V):
+ *       {@code ErrorBounds.attention}.</li>
+ *   <li>crowding: FP64 draws (VectorMath: log within 1 ulp of java.lang.Math, cos/sin of 2 pi u within 2 ulp) and FP64 (m, d)
+ *       states per block of 256 draws: {@code ErrorBounds.CROWDING}; positional sums:
+ *       {@code ErrorBounds.POSITIONAL}.</li>
  * </ul>
  */
 public final class CpuBackend extends KernelBackend {
@@ -43,6 +44,11 @@ public final class CpuBackend extends KernelBackend {
     public static final int CHUNK = 4096;
     /** Distractors per chunk of the crowding simulation. */
     public static final int CROWDING_CHUNK = 65536;
+
+    /** FP32 lanes of the vector passes on this JVM and CPU (16 with AVX-512, 8 with AVX2). */
+    public static int floatLanes() {
+        return VectorPasses.floatLanes();
+    }
 
     public CpuBackend() {
         super("cpu", PARALLEL, Chunks.CONTIGUOUS, CHUNK, CROWDING_CHUNK);
@@ -78,15 +84,17 @@ public final class CpuBackend extends KernelBackend {
 
     // ---- logSumExp -----------------------------------------------------------------------------
 
+    /** The exp-sum pass over FP32 chunks, each checked by {@link VectorScan} just before it. */
     @Override
-    protected void lseRows(Tensor x, int r0, int n, int v, double invT, double[] out) {
+    protected void lseRows(Tensor x, int r0, int n, int v, double invT, double[] out, boolean[] special) {
         if (x.dtype() != DType.F32) {
-            super.lseRows(x, r0, n, v, invT, out);
+            super.lseRows(x, r0, n, v, invT, out, special);
             return;
         }
         int chunks = chunks(v, CHUNK);
         double[] m = new double[n * chunks];
         double[] d = new double[n * chunks];
+        boolean[] finite = new boolean[n * chunks];
         MemorySegment seg = x.segment();
         float invTf = (float) invT;
         launcher.run(n * chunks, item -> {
@@ -95,8 +103,12 @@ public final class CpuBackend extends KernelBackend {
             long start = Chunks.start(v, chunks, c, Chunks.CONTIGUOUS);
             int count = (int) Chunks.count(v, chunks, c, Chunks.CONTIGUOUS);
             long off = ((long) (r0 + row) * v + start) * 4;
+            finite[item] = VectorScan.scaledFinite(seg, off, count, invTf);
             VectorPasses.expSum(seg, off, count, invTf, m, d, item);
         });
+        for (int item = 0; item < n * chunks; item++) {
+            special[r0 + item / chunks] |= !finite[item];
+        }
         double[] res = new double[n];
         launcher.run(n, r -> LogSumExp.lseMerge(r, chunks, m, d, res));
         System.arraycopy(res, 0, out, r0, n);
@@ -199,7 +211,7 @@ public final class CpuBackend extends KernelBackend {
 
     // ---- positional ----------------------------------------------------------------------------
 
-    /** The positional body's sums, eight offsets per vector (same order over k: FP64, vector cos). */
+    /** The positional body's sums in blocks of 1024 offsets over all cores (same order over k, Math.cos). */
     @Override
     public double[] positional(double[] omegas, double[] deltas) {
         if (omegas.length == 0 || deltas.length < 64) {

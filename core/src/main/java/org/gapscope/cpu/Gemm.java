@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 import org.gapscope.api.DType;
 import org.gapscope.api.Tensor;
 import org.gapscope.host.KernelBackend;
-import org.gapscope.reference.Matmul;
+import org.gapscope.api.Checks;
 
 /**
  * The cpu backend's matrix product: FP32 with the Vector API, register-tiled, over all cores.
@@ -39,7 +39,7 @@ final class Gemm {
     }
 
     static Tensor multiply(Tensor a, Tensor b, boolean transposeB, Tensor out, KernelBackend.Launcher launcher) {
-        int[] s = Matmul.shape(a, b, transposeB, out);
+        int[] s = Checks.matmul(a, b, transposeB, out);
         int m = s[0];
         int k = s[1];
         int n = s[2];

@@ -11,6 +11,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.gapscope.kernels.Laws;
 import org.gapscope.kernels.LogSumExp;
+import org.gapscope.kernels.Philox;
 import org.gapscope.kernels.SweepGap;
 
 /**
@@ -39,6 +40,10 @@ final class VectorPasses {
 
     static int doubleLanes() {
         return DS.length();
+    }
+
+    static int floatLanes() {
+        return FS.length();
     }
 
     static int vectorBits() {
@@ -185,10 +190,10 @@ final class VectorPasses {
     }
 
     static final long MASK32 = 0xFFFFFFFFL;
-    static final long M0 = 0xD2511F53L;
-    static final long M1 = 0xCD9E8D57L;
-    static final int W0 = 0x9E3779B9;
-    static final int W1 = 0xBB67AE85;
+    static final long M0 = Philox.M0 & MASK32;
+    static final long M1 = Philox.M1 & MASK32;
+    static final int W0 = Philox.W0;
+    static final int W1 = Philox.W1;
 
     /**
      * Draws distractors [start, start + count) of repetition rep in blocks and reduces them to (m, d).
@@ -253,9 +258,8 @@ final class VectorPasses {
                     DoubleVector u2 = uniform(x2, x3);
                     DoubleVector rad = VectorMath.log(u1).mul(-2.0).lanewise(VectorOperators.SQRT)
                             .mul(b);
-                    DoubleVector angle = u2.mul(6.283185307179586);
-                    DoubleVector xc = rad.mul(VectorMath.cos(angle)).add(a).mul(scale);
-                    DoubleVector xs = rad.mul(VectorMath.sin(angle)).add(a).mul(scale);
+                    DoubleVector xc = rad.mul(VectorMath.cosTurns(u2)).add(a).mul(scale);
+                    DoubleVector xs = rad.mul(VectorMath.sinTurns(u2)).add(a).mul(scale);
                     vmax = vmax.max(xc).max(xs);
                     xc.intoArray(buf, i);
                     xs.intoArray(buf, i + lanes);
@@ -426,20 +430,15 @@ final class VectorPasses {
         return nf;
     }
 
-    /** f[i] = (1/m) sum_k cos(omega_k delta_i) for i in [from, to), k in order, lanes over i. */
+    /**
+     * f[i] = (1/m) sum_k cos(omega_k delta_i) for i in [from, to), k in order. The arguments reach 10^6
+     * and beyond, where a vector cos would need a long range reduction; java.lang.Math.cos is one
+     * HotSpot stub used alike by the interpreter, C1 and C2, so every delta gets the same bits wherever it
+     * sits and however warm the JIT is.
+     */
     static void positionalBlock(double[] omegas, double[] deltas, int from, int to, double[] f) {
-        int lanes = DS.length();
         int m = omegas.length;
-        int i = from;
-        for (; i + lanes <= to; i += lanes) {
-            DoubleVector delta = DoubleVector.fromArray(DS, deltas, i);
-            DoubleVector acc = DoubleVector.zero(DS);
-            for (int k = 0; k < m; k++) {
-                acc = acc.add(VectorMath.cos(delta.mul(omegas[k])));
-            }
-            acc.div(m).intoArray(f, i);
-        }
-        for (; i < to; i++) {
+        for (int i = from; i < to; i++) {
             double s = 0.0;
             for (int k = 0; k < m; k++) {
                 s += Math.cos(omegas[k] * deltas[i]);
@@ -530,9 +529,9 @@ final class VectorPasses {
                 k1 += W1;
             }
             DoubleVector rad = VectorMath.log(uniform(x0, x1)).mul(-2.0).lanewise(VectorOperators.SQRT);
-            DoubleVector angle = uniform(x2, x3).mul(6.283185307179586);
-            DoubleVector c = rad.mul(VectorMath.cos(angle));
-            DoubleVector sn = rad.mul(VectorMath.sin(angle));
+            DoubleVector u2 = uniform(x2, x3);
+            DoubleVector c = rad.mul(VectorMath.cosTurns(u2));
+            DoubleVector sn = rad.mul(VectorMath.sinTurns(u2));
             if (oddStart) {
                 sn.intoArray(out, s);
                 c.intoArray(odd, s / 2);

@@ -7,8 +7,8 @@ import java.util.Arrays;
 import java.util.PriorityQueue;
 import java.util.stream.IntStream;
 import org.gapscope.api.AttentionResult;
-import org.gapscope.api.Backend;
 import org.gapscope.api.Capabilities;
+import org.gapscope.api.Checks;
 import org.gapscope.api.CrowdingResult;
 import org.gapscope.api.CrowdingSpec;
 import org.gapscope.api.DType;
@@ -16,7 +16,6 @@ import org.gapscope.api.GapResult;
 import org.gapscope.api.InputException;
 import org.gapscope.api.MaskAlignment;
 import org.gapscope.api.Mitigation;
-import org.gapscope.api.MixtureGaps;
 import org.gapscope.api.SweepLogits;
 import org.gapscope.api.SweepResult;
 import org.gapscope.api.SweepSpec;
@@ -30,22 +29,24 @@ import org.gapscope.kernels.Laws;
 import org.gapscope.kernels.LogSumExp;
 import org.gapscope.kernels.Positional;
 import org.gapscope.kernels.SweepGap;
-import org.gapscope.reference.ReferenceBackend;
-import static org.gapscope.reference.ReferenceBackend.checkTemperature;
-import static org.gapscope.reference.ReferenceBackend.lastDim;
 
 /**
  * A backend that runs the kernel bodies of {@code org.gapscope.kernels} over a grid of work-items:
- * the host part of every op (validation, copying rows into arrays, chunk counts, merge passes, the
- * NaN/+-inf conventions the bodies leave out) lives here once. A {@link Launcher} decides how the
+ * the host part of every op (copying rows into arrays, chunk counts, merge passes, the rows the bodies
+ * leave out) lives here once. A {@link Launcher} decides how the
  * work-items run (in order on one thread, or over all cores); the hot partial passes are protected
  * methods that a faster backend ({@link CpuBackend}) replaces with Vector API code that keeps the
  * same chunks and states, so the merge order, and with it every result, does not depend on the
  * number of threads.
  *
  * <p>Chunk counts depend only on the sizes (ceil(n / chunkLength)), never on the thread count.
+ *
+ * <p>Rows, heads and tokens whose <em>input</em> holds ±inf or NaN (or an x/T that overflows) take the
+ * special path: {@link Fp64Rows}, which states the conventions of docs/MATH.md section 1. The choice
+ * is made from the input while it is read, never from a result: a row whose input is finite and whose
+ * fast result is not is a bug in a pass, and is thrown as one ({@link #fastPathBug}), never recomputed.
  */
-public class KernelBackend implements Backend {
+public class KernelBackend extends BaseBackend {
 
     /** Runs a body for work-items 0..items-1 (in any order: every item writes its own slots). */
     @FunctionalInterface
@@ -70,44 +71,27 @@ public class KernelBackend implements Backend {
     /** Elements copied into arrays per batch on the body path (keeps arrays of ~32 MiB at most). */
     protected static final int BATCH_ELEMENTS = 1 << 22;
 
-    private final String name;
     protected final Launcher launcher;
+    /** The one decomposition of every pass; the three fields below are its components, for brevity. */
+    protected final Decomposition decomposition;
     protected final int layout;
     protected final int chunkLength;
     protected final int crowdingChunkLength;
     private int batchElements = BATCH_ELEMENTS;
 
-    /**
-     * @param layout              {@link Chunks#CONTIGUOUS} or {@link Chunks#STRIDED}
-     * @param chunkLength         elements per chunk of a vocabulary row (LSE, softmax, Gamma)
-     * @param crowdingChunkLength distractors per chunk of the crowding simulation
-     */
-    public KernelBackend(String name, Launcher launcher, int layout, int chunkLength, int crowdingChunkLength) {
-        this.name = name;
+    public KernelBackend(String name, Launcher launcher, Decomposition decomposition) {
+        super(name, "host CPU, kernel bodies on one thread",
+                new Capabilities(true, 1, false, "FP64 per chunk, chunk states merged in chunk order"), -1);
         this.launcher = launcher;
-        this.layout = layout;
-        this.chunkLength = chunkLength;
-        this.crowdingChunkLength = crowdingChunkLength;
+        this.decomposition = decomposition;
+        this.layout = decomposition.layout();
+        this.chunkLength = decomposition.chunk();
+        this.crowdingChunkLength = decomposition.crowdingChunk();
     }
 
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public String device() {
-        return "host CPU, kernel bodies on one thread";
-    }
-
-    @Override
-    public Capabilities capabilities() {
-        return new Capabilities(true, 1, false, "FP64 per chunk, chunk states merged in chunk order");
-    }
-
-    @Override
-    public int priority() {
-        return -1;
+    /** A host backend: {@link Decomposition#host(int, int, int)}. */
+    public KernelBackend(String name, Launcher launcher, int layout, int chunkLength, int crowdingChunkLength) {
+        this(name, launcher, Decomposition.host(layout, chunkLength, crowdingChunkLength));
     }
 
     /**
@@ -144,40 +128,85 @@ public class KernelBackend implements Backend {
 
     @Override
     public double[] logSumExp(Tensor x, double temperature) {
-        checkTemperature(temperature);
-        int v = lastDim(x, "logSumExp");
-        int rows = Math.toIntExact(x.size() / v);
+        Checks.temperature(temperature);
+        int v = Checks.lastDim(x, "logSumExp");
+        return lse(x, v, temperature, new boolean[Math.toIntExact(x.size() / v)]);
+    }
+
+    /**
+     * Every row's LSE: {@link #lseRows} for all rows, which also marks the special ones (from their
+     * input); those are replaced by {@link Fp64Rows#lse}, and every other row must come back finite.
+     */
+    private double[] lse(Tensor x, int v, double temperature, boolean[] special) {
+        int rows = special.length;
         double[] out = new double[rows];
         int batch = Math.max(1, batchElements / v);
         for (int r0 = 0; r0 < rows; r0 += batch) {
-            lseRows(x, r0, Math.min(batch, rows - r0), v, 1.0 / temperature, out);
+            lseRows(x, r0, Math.min(batch, rows - r0), v, 1.0 / temperature, out, special);
         }
         for (int r = 0; r < rows; r++) {
-            if (!Double.isFinite(out[r])) {
-                out[r] = ReferenceBackend.lse(x.toDoubles((long) r * v, v), 0, v, temperature);
+            if (special[r]) {
+                out[r] = Fp64Rows.lse(x.toDoubles((long) r * v, v), 0, v, temperature);
+            } else if (!Double.isFinite(out[r])) {
+                throw fastPathBug("logSumExp", "row", r, out[r]);
             }
         }
         return out;
     }
 
     /**
-     * LSE of rows [r0, r0 + n) into out[r0 ...]: partial states per chunk, then the merge body.
-     * Results of rows with non-finite inputs are recomputed by the caller.
+     * LSE of rows [r0, r0 + n) into out[r0 ...]: partial states per chunk, then the merge body. Sets
+     * special[r0 + r] for every row whose input holds a value x with x/T not finite (NaN, ±inf, or an
+     * overflow of x * invT); what this writes into out for those rows is ignored.
      */
-    protected void lseRows(Tensor x, int r0, int n, int v, double invT, double[] out) {
+    protected void lseRows(Tensor x, int r0, int n, int v, double invT, double[] out, boolean[] special) {
         int chunks = chunks(v, chunkLength);
         double[] m = new double[n * chunks];
         double[] d = new double[n * chunks];
         if (x.dtype() == DType.F32) {
             float[] a = x.toFloats((long) r0 * v, n * v);
+            for (int r = 0; r < n; r++) {
+                special[r0 + r] = !scaledFinite(a, r * v, v, invT);
+            }
             launcher.run(n * chunks, i -> LogSumExp.lsePartial(i, a, v, chunks, layout, invT, m, d));
         } else {
             double[] a = x.toDoubles((long) r0 * v, n * v);
+            for (int r = 0; r < n; r++) {
+                special[r0 + r] = !scaledFinite(a, r * v, v, invT);
+            }
             launcher.run(n * chunks, i -> LogSumExp.lsePartial(i, a, v, chunks, layout, invT, m, d));
         }
         double[] res = new double[n];
         launcher.run(n, r -> LogSumExp.lseMerge(r, chunks, m, d, res));
         System.arraycopy(res, 0, out, r0, n);
+    }
+
+    /** Whether x * scale is finite for every x of a[from, from + n) (in FP64, as the bodies compute it). */
+    protected static boolean scaledFinite(float[] a, int from, int n, double scale) {
+        for (int i = from; i < from + n; i++) {
+            if (!Double.isFinite(a[i] * scale)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    protected static boolean scaledFinite(double[] a, int from, int n, double scale) {
+        for (int i = from; i < from + n; i++) {
+            if (!Double.isFinite(a[i] * scale)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The error for a row, head or token whose input is finite but whose fast result is not: a pass is
+     * broken. Such a result is never replaced by a host recomputation, which would hide the broken pass.
+     */
+    protected final IllegalStateException fastPathBug(String op, String what, long index, double value) {
+        return new IllegalStateException(name() + " " + op + ": " + what + " " + index + " has finite input but its"
+                + " result is " + value + " (a bug in the backend's pass, not an input problem)");
     }
 
     @Override
@@ -191,9 +220,10 @@ public class KernelBackend implements Backend {
     }
 
     private Tensor rowwise(Tensor x, double temperature, int log) {
-        checkTemperature(temperature);
-        int v = lastDim(x, log == 1 ? "logSoftmax" : "softmax");
-        double[] lse = logSumExp(x, temperature);
+        Checks.temperature(temperature);
+        int v = Checks.lastDim(x, log == 1 ? "logSoftmax" : "softmax");
+        boolean[] special = new boolean[Math.toIntExact(x.size() / v)];
+        double[] lse = lse(x, v, temperature, special);
         int rows = lse.length;
         double invT = 1.0 / temperature;
         Tensor out = newF64(x.shape());
@@ -202,11 +232,11 @@ public class KernelBackend implements Backend {
             int n = Math.min(batch, rows - r0);
             softmaxRows(x, r0, n, v, invT, lse, log, out);
         }
+        double[] o = new double[v];
         for (int r = 0; r < rows; r++) {
-            if (lse[r] == Double.NEGATIVE_INFINITY) { // a row of only -inf has no distribution
-                for (long i = (long) r * v; i < (long) (r + 1) * v; i++) {
-                    out.set(i, Double.NaN);
-                }
+            if (special[r]) {
+                Fp64Rows.softmaxRow(x.toDoubles((long) r * v, v), temperature, log == 1, o);
+                MemorySegment.copy(o, 0, out.segment(), DOUBLE, (long) r * v * 8, v);
             }
         }
         return out;
@@ -214,7 +244,8 @@ public class KernelBackend implements Backend {
 
     /**
      * Writes softmax (log = 0) or log-softmax (log = 1) of rows [r0, r0 + n) into out, given every
-     * row's LSE of x/T: exp(x/T - LSE) or x/T - LSE, as the softmaxWrite body computes it.
+     * row's LSE of x/T: exp(x/T - LSE) or x/T - LSE, as the softmaxWrite body computes it. Rows
+     * that {@link #lseRows} marked special are written afterwards by {@link Fp64Rows#softmaxRow}.
      */
     protected void softmaxRows(Tensor x, int r0, int n, int v, double invT, double[] lse, int log, Tensor out) {
         int chunks = chunks(v, chunkLength);
@@ -232,27 +263,19 @@ public class KernelBackend implements Backend {
 
     // ---- section 2 -----------------------------------------------------------------------------
 
-    protected static int maskCode(MaskAlignment mask) {
-        return switch (mask) {
-            case TOP_LEFT -> Attention.TOP_LEFT;
-            case BOTTOM_RIGHT -> Attention.BOTTOM_RIGHT;
-            case NONE -> Attention.NONE;
-        };
-    }
-
     @Override
     public AttentionResult attention(Tensor q, Tensor k, Tensor v, double scale, MaskAlignment mask) {
-        long[] s = ReferenceBackend.attentionShape(q, k, v);
-        long heads = s[0];
-        int tq = Math.toIntExact(s[1]);
-        int tk = Math.toIntExact(s[2]);
-        int d = Math.toIntExact(s[3]);
-        int dv = Math.toIntExact(s[4]);
+        Checks.AttentionShape s = Checks.attention(q, k, v);
+        long heads = s.heads();
+        int tq = Math.toIntExact(s.tq());
+        int tk = Math.toIntExact(s.tk());
+        int d = Math.toIntExact(s.d());
+        int dv = Math.toIntExact(s.dv());
         long[] outShape = q.shape();
         outShape[outShape.length - 1] = dv;
         Tensor out = newF64(outShape);
         Tensor lseOut = newF64(Arrays.copyOf(q.shape(), q.rank() - 1));
-        int code = maskCode(mask);
+        int code = mask.code();
         long perHead = Math.max(1, Math.max((long) tq * Math.max(d, dv), (long) tk * Math.max(d, dv)));
         int batch = (int) Math.max(1, Math.min(heads, batchElements / perHead));
         for (long h0 = 0; h0 < heads; h0 += batch) {
@@ -264,15 +287,18 @@ public class KernelBackend implements Backend {
             double[] l = new double[nh * tq];
             attentionHeads(qa, ka, va, nh, tq, tk, d, dv, scale, code, o, l);
             for (int h = 0; h < nh; h++) {
-                if (!allFinite(qa, h * tq * d, tq * d) || !allFinite(ka, h * tk * d, tk * d)
-                        || !allFinite(va, h * tk * dv, tk * dv)) {
-                    HostOps.attentionHead(qa, ka, va, h, tq, tk, d, dv, scale, mask, o, l);
+                if (!Fp64Rows.allFinite(qa, h * tq * d, tq * d) || !Fp64Rows.allFinite(ka, h * tk * d, tk * d)
+                        || !Fp64Rows.allFinite(va, h * tk * dv, tk * dv)) {
+                    Fp64Rows.attentionHead(qa, ka, va, h, tq, tk, d, dv, scale, mask, o, l);
+                    continue;
                 }
-            }
-            for (int h = 0; h < nh; h++) {
                 for (int i = 0; i < tq; i++) {
-                    if (Attention.keyLimit(i, tq, tk, code) == 0) {
-                        l[h * tq + i] = Double.NEGATIVE_INFINITY;
+                    int item = h * tq + i;
+                    if (mask.keyLimit(i, tq, tk) == 0) {
+                        l[item] = Double.NEGATIVE_INFINITY; // the body writes 0: no infinity constants there
+                    } else if (!Double.isFinite(l[item]) || !Fp64Rows.allFinite(o, item * dv, dv)) {
+                        throw fastPathBug("attention", "query", h0 * tq + item,
+                                Double.isFinite(l[item]) ? Double.NaN : l[item]);
                     }
                 }
             }
@@ -288,23 +314,14 @@ public class KernelBackend implements Backend {
         launcher.run(nh * tq, i -> Attention.attention(i, q, k, v, tq, tk, d, dv, scale, mask, out, lse));
     }
 
-    protected static boolean allFinite(double[] a, int from, int n) {
-        for (int i = from; i < from + n; i++) {
-            if (!Double.isFinite(a[i])) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     // ---- section 3 -----------------------------------------------------------------------------
 
     @Override
     public GapResult jensenGap(Tensor logits, Tensor extra, int[] targets) {
-        int[] s = ReferenceBackend.gapShape(logits, extra, targets);
-        int b = s[0];
-        int h = s[1];
-        int v = s[2];
+        Checks.GapShape s = Checks.gap(logits, extra, targets);
+        int b = s.tokens();
+        int h = s.heads();
+        int v = s.vocab();
         double[] logZHeads = new double[b * h];
         double[] logZ = new double[b];
         double[] logZMean = new double[b];
@@ -313,40 +330,27 @@ public class KernelBackend implements Backend {
         for (int t0 = 0; t0 < b; t0 += batch) {
             gapTokens(logits, extra, t0, Math.min(batch, b - t0), h, v, logZHeads, logZ, logZMean, nonFinite);
         }
-        double[] gamma = new double[b];
-        double[] gammaJ = new double[b];
-        double[] ledger = targets == null ? null : new double[b];
         for (int t = 0; t < b; t++) {
             if (nonFinite[t] > 0) {
-                HostOps.gapToken(logits, extra, t, h, v, logZHeads, logZ, logZMean);
+                Fp64Rows.gapToken(logits, extra, t, h, v, logZHeads, logZ, logZMean);
+                continue;
             }
-            double sum = 0;
             for (int hh = 0; hh < h; hh++) {
-                sum += logZHeads[t * h + hh];
+                if (!Double.isFinite(logZHeads[t * h + hh])) {
+                    throw fastPathBug("jensenGap", "token", t, logZHeads[t * h + hh]);
+                }
             }
-            gamma[t] = sum - logZ[t];
-            gammaJ[t] = sum / h - logZMean[t];
-            if (targets != null) {
-                int y = targets[t];
-                double heads = 0;
-                double agg = 0;
-                for (int hh = 0; hh < h; hh++) {
-                    double l = logits.get(((long) t * h + hh) * v + y);
-                    heads += logZHeads[t * h + hh] - l;
-                    agg += l;
-                }
-                if (extra != null) {
-                    agg += extra.get((extra.rank() == 2 ? (long) t * v : 0) + y);
-                }
-                ledger[t] = heads - (logZ[t] - agg);
+            if (!Double.isFinite(logZ[t]) || !Double.isFinite(logZMean[t])) {
+                throw fastPathBug("jensenGap", "token", t, Double.isFinite(logZ[t]) ? logZMean[t] : logZ[t]);
             }
         }
-        return new GapResult(b, h, extra != null, logZHeads, logZ, gamma, gammaJ, ledger, nonFinite);
+        return Fp64Rows.gapResult(logits, extra, targets, s, logZHeads, logZ, logZMean, nonFinite);
     }
 
     /**
      * Tokens [t0, t0 + n): log Z_h into logZHeads, log Z and log Z of the mean logits, and the count of
-     * non-finite logits per token (tokens with a count &gt; 0 are recomputed on the host afterwards).
+     * non-finite logits per token, counted from the input (tokens with a count &gt; 0 take the special path,
+     * {@link Fp64Rows#gapToken}).
      */
     protected void gapTokens(Tensor logits, Tensor extra, int t0, int n, int h, int v, double[] logZHeads,
                              double[] logZ, double[] logZMean, long[] nonFinite) {
@@ -418,16 +422,7 @@ public class KernelBackend implements Backend {
         return c;
     }
 
-    // ---- section 4 -----------------------------------------------------------------------------
-
-    /**
-     * One token's score gaps: O(H V) host arithmetic with no hot path, so every backend shares the
-     * FP64 host code of the reference backend here.
-     */
-    @Override
-    public MixtureGaps mixtureGaps(Tensor logits, double[] beta, int target, MixtureGaps.Score score, double c) {
-        return new ReferenceBackend().mixtureGaps(logits, beta, target, score, c);
-    }
+    // ---- sections 4 and 5: mixtureGaps and attribution are BaseBackend's (shared host code) -----
 
     // ---- sections 3 and 4, fused over generated logits ---------------------------------------------
 
@@ -603,7 +598,7 @@ public class KernelBackend implements Backend {
             }
             int from = count == k ? 1 : 0; // the smallest of the k gives way to s
             double l = kept.length - from == 0 ? Double.NEGATIVE_INFINITY
-                    : ReferenceBackend.lse(kept, from, kept.length - from, 1.0);
+                    : Fp64Rows.lse(kept, from, kept.length - from, 1.0);
             lse[r] = l;
             p[r] = 1.0 / (1.0 + Math.exp(l - s));
         }
@@ -613,9 +608,7 @@ public class KernelBackend implements Backend {
 
     @Override
     public double[] positional(double[] omegas, double[] deltas) {
-        if (omegas.length == 0) {
-            throw new InputException("positional: no frequencies (m = 0)");
-        }
+        Checks.positional(omegas);
         double[] f = new double[deltas.length];
         launcher.run(deltas.length, i -> Positional.positional(i, omegas, omegas.length, deltas, f));
         return f;

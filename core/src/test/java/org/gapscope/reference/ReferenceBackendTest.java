@@ -16,6 +16,8 @@ import org.gapscope.api.MaskAlignment;
 import org.gapscope.api.Mitigation;
 import org.gapscope.api.MixtureGaps;
 import org.gapscope.api.Tensor;
+import org.gapscope.host.Fp64Rows;
+import org.gapscope.host.Mixture;
 import org.gapscope.kernels.Laws;
 import org.junit.jupiter.api.Test;
 
@@ -43,15 +45,15 @@ class ReferenceBackendTest {
     @Test
     void lseConventions() {
         double inf = Double.POSITIVE_INFINITY;
-        assertEquals(1e300 + Math.log(2), ReferenceBackend.lse(new double[] {1e300, 1e300}), 0.0);
-        assertEquals(-1e300 + Math.log(2), ReferenceBackend.lse(new double[] {-1e300, -1e300}), 1e285);
-        assertEquals(Math.log(3), ReferenceBackend.lse(new double[] {1e-300, -1e-300, 0}), EPS);
-        assertEquals(0.0, ReferenceBackend.lse(new double[] {0, -inf, -inf}), 0.0);
-        assertEquals(-inf, ReferenceBackend.lse(new double[] {-inf, -inf}), 0.0);
-        assertEquals(inf, ReferenceBackend.lse(new double[] {1, inf, -inf}), 0.0);
-        assertTrue(Double.isNaN(ReferenceBackend.lse(new double[] {1, inf, Double.NaN})));
+        assertEquals(1e300 + Math.log(2), Fp64Rows.lse(new double[] {1e300, 1e300}), 0.0);
+        assertEquals(-1e300 + Math.log(2), Fp64Rows.lse(new double[] {-1e300, -1e300}), 1e285);
+        assertEquals(Math.log(3), Fp64Rows.lse(new double[] {1e-300, -1e-300, 0}), EPS);
+        assertEquals(0.0, Fp64Rows.lse(new double[] {0, -inf, -inf}), 0.0);
+        assertEquals(-inf, Fp64Rows.lse(new double[] {-inf, -inf}), 0.0);
+        assertEquals(inf, Fp64Rows.lse(new double[] {1, inf, -inf}), 0.0);
+        assertTrue(Double.isNaN(Fp64Rows.lse(new double[] {1, inf, Double.NaN})));
         // 1000 equal entries: log 1000 exactly up to rounding
-        assertEquals(5 + Math.log(1000), ReferenceBackend.lse(filled(1000, 5)), EPS);
+        assertEquals(5 + Math.log(1000), Fp64Rows.lse(filled(1000, 5)), EPS);
     }
 
     static double[] filled(int n, double v) {
@@ -209,7 +211,7 @@ class ReferenceBackendTest {
                 mean[y] += x[hh * v + y] / h;
             }
         }
-        assertEquals(sumLogZ / h - ReferenceBackend.lse(mean), r.gammaJ()[0], EPS);
+        assertEquals(sumLogZ / h - Fp64Rows.lse(mean), r.gammaJ()[0], EPS);
         assertTrue(r.gammaJ()[0] >= -EPS, "Jensen: the averaged-logit gap is non-negative");
     }
 
@@ -317,7 +319,7 @@ class ReferenceBackendTest {
         // a target off the span: residual is orthogonal to both columns
         Attribution b = ref.attribution(p, new double[] {0.2, 0.6, 0.2});
         for (double[] col : p) {
-            assertEquals(0.0, ReferenceBackend.dot(col, b.residual()), 1e-12);
+            assertEquals(0.0, Mixture.dot(col, b.residual()), 1e-12);
         }
         assertTrue(b.residualNorm() > 0.1);
     }

@@ -45,16 +45,7 @@ public final class Crowding {
      */
     public static void crowdingMerge(int r, int chunks, double[] m, double[] d, double s, double[] p,
                                      double[] lseDistractors) {
-        int base = r * chunks;
-        double mx = LogSumExp.LOWEST;
-        for (int ch = 0; ch < chunks; ch++) {
-            mx = Math.max(mx, m[base + ch]);
-        }
-        double sum = 0.0;
-        for (int ch = 0; ch < chunks; ch++) {
-            sum += d[base + ch] * Math.exp(m[base + ch] - mx);
-        }
-        double l = mx + Math.log(sum);
+        double l = LogSumExp.mergeLse(r * chunks, chunks, 1, m, d);
         lseDistractors[r] = l;
         p[r] = 1.0 / (1.0 + Math.exp(l - s));
     }

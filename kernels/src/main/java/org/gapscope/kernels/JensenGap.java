@@ -151,29 +151,9 @@ public final class JensenGap {
                                 double[] logZMean) {
         int first = token * chunks;
         for (int h = 0; h < heads; h++) {
-            double mx = LogSumExp.LOWEST;
-            for (int c = 0; c < chunks; c++) {
-                mx = Math.max(mx, headM[(first + c) * heads + h]);
-            }
-            double s = 0.0;
-            for (int c = 0; c < chunks; c++) {
-                s += headD[(first + c) * heads + h] * Math.exp(headM[(first + c) * heads + h] - mx);
-            }
-            logZHeads[token * heads + h] = mx + Math.log(s);
+            logZHeads[token * heads + h] = LogSumExp.mergeLse(first * heads + h, chunks, heads, headM, headD);
         }
-        double am = LogSumExp.LOWEST;
-        double mm = LogSumExp.LOWEST;
-        for (int c = 0; c < chunks; c++) {
-            am = Math.max(am, aggM[first + c]);
-            mm = Math.max(mm, meanM[first + c]);
-        }
-        double ad = 0.0;
-        double md = 0.0;
-        for (int c = 0; c < chunks; c++) {
-            ad += aggD[first + c] * Math.exp(aggM[first + c] - am);
-            md += meanD[first + c] * Math.exp(meanM[first + c] - mm);
-        }
-        logZ[token] = am + Math.log(ad);
-        logZMean[token] = mm + Math.log(md);
+        logZ[token] = LogSumExp.mergeLse(first, chunks, 1, aggM, aggD);
+        logZMean[token] = LogSumExp.mergeLse(first, chunks, 1, meanM, meanD);
     }
 }

@@ -66,36 +66,49 @@ public final class LogSumExp {
     }
 
     /**
-     * Merges the chunk states of one state row into one state, in chunk order:
-     * M = max m_c, D = sum d_c exp(m_c - M); writes outM[row], outD[row]. States of row r are at
-     * [r * chunks, (r + 1) * chunks).
+     * The merge of (m, d) states, the one copy every merge pass calls: the states at
+     * first, first + stride, ..., first + (count - 1) * stride, taken in that (chunk) order, give
+     * M = max m_c and D = sum d_c exp(m_c - M); returns LSE = M + log D.
      */
-    public static void mergeStates(int row, int chunks, double[] m, double[] d, double[] outM, double[] outD) {
-        int base = row * chunks;
+    public static double mergeLse(int first, int count, int stride, double[] m, double[] d) {
         double mx = LOWEST;
-        for (int c = 0; c < chunks; c++) {
-            mx = Math.max(mx, m[base + c]);
+        for (int c = 0; c < count; c++) {
+            mx = Math.max(mx, m[first + c * stride]);
         }
         double s = 0.0;
-        for (int c = 0; c < chunks; c++) {
-            s += d[base + c] * Math.exp(m[base + c] - mx);
+        for (int c = 0; c < count; c++) {
+            s += d[first + c * stride] * Math.exp(m[first + c * stride] - mx);
         }
-        outM[row] = mx;
-        outD[row] = s;
+        return mx + Math.log(s);
     }
 
-    /** Merge pass of logSumExp: out[row] = M + log D over the row's chunk states. */
+    /** Merge pass of logSumExp: out[row] = M + log D over the row's chunk states [row * chunks, ...). */
     public static void lseMerge(int row, int chunks, double[] m, double[] d, double[] out) {
-        int base = row * chunks;
+        out[row] = mergeLse(row * chunks, chunks, 1, m, d);
+    }
+
+    // ---- the work-group form: one chunk per work-group, its work-items reading it with a stride ----
+
+    /**
+     * Work-item t of a work-group of {@code group} items that reduces the contiguous chunk
+     * x[base, base + count): the maximum of x * invT over its elements base + t, base + t + group, ...
+     * (neighbouring work-items read neighbouring elements). LOWEST when it has none.
+     */
+    public static double groupMax(int t, int group, float[] x, long base, long count, double invT) {
         double mx = LOWEST;
-        for (int c = 0; c < chunks; c++) {
-            mx = Math.max(mx, m[base + c]);
+        for (long k = t; k < count; k += group) {
+            mx = Math.max(mx, x[(int) (base + k)] * invT);
         }
+        return mx;
+    }
+
+    /** The same work-item's sum of exp(x * invT - top), top being the chunk's maximum. */
+    public static double groupExpSum(int t, int group, float[] x, long base, long count, double invT, double top) {
         double s = 0.0;
-        for (int c = 0; c < chunks; c++) {
-            s += d[base + c] * Math.exp(m[base + c] - mx);
+        for (long k = t; k < count; k += group) {
+            s += Math.exp(x[(int) (base + k)] * invT - top);
         }
-        out[row] = mx + Math.log(s);
+        return s;
     }
 
     /**

@@ -12,10 +12,11 @@ package org.gapscope.kernels;
 public final class Philox {
     private Philox() {}
 
-    static final int M0 = 0xD2511F53;
-    static final int M1 = 0xCD9E8D57;
-    static final int W0 = 0x9E3779B9;
-    static final int W1 = 0xBB67AE85;
+    /** The round multipliers and key increments of Philox-4x32 (Salmon et al. 2011). */
+    public static final int M0 = 0xD2511F53;
+    public static final int M1 = 0xCD9E8D57;
+    public static final int W0 = 0x9E3779B9;
+    public static final int W1 = 0xBB67AE85;
 
     /** Writes the four output words of Philox-4x32-10 for (counter, key) into out[off..off+3]. */
     public static void block(int c0, int c1, int c2, int c3, int k0, int k1, int[] out, int off) {

@@ -6,15 +6,24 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.lang.reflect.Method;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.gapscope.api.AttentionResult;
+import org.gapscope.api.Attribution;
 import org.gapscope.api.Backend;
 import org.gapscope.api.Backends;
 import org.gapscope.api.CrowdingResult;
 import org.gapscope.api.CrowdingSpec;
 import org.gapscope.api.DType;
+import org.gapscope.api.ErrorBounds;
 import org.gapscope.api.GapResult;
 import org.gapscope.api.Law;
 import org.gapscope.api.MaskAlignment;
@@ -25,6 +34,7 @@ import org.gapscope.api.SweepLogits;
 import org.gapscope.api.SweepResult;
 import org.gapscope.api.SweepSpec;
 import org.gapscope.api.Tensor;
+import org.gapscope.cpu.CpuBackend;
 import org.gapscope.kernels.Laws;
 import org.gapscope.reference.ReferenceBackend;
 import org.junit.jupiter.api.DynamicContainer;
@@ -39,8 +49,8 @@ import org.junit.jupiter.api.TestFactory;
  * here names one. Families: tiny (V = H = T = 1), odd (sizes that are no multiple of any vector
  * width or chunk), large (V = 262144), and rows with +-inf / NaN.
  *
- * <p>Tolerances follow from the accumulation schemes a backend may use (docs/MATH.md section 1),
- * per dtype; each is derived where it is defined below.
+ * <p>Tolerances are the error bounds of {@link ErrorBounds}, derived there from the accumulation
+ * schemes a backend may use (docs/MATH.md section 1), per dtype.
  */
 class EquivalenceTest {
 
@@ -62,44 +72,18 @@ class EquivalenceTest {
         assertEquals(accelerator ? "tornado" : "cpu", Backends.select("auto").name(), "auto picks the fastest");
     }
 
-    // ---- tolerances ------------------------------------------------------------------------------
+    // ---- tolerances: the bounds of ErrorBounds, where each is derived --------------------------------
+
+    /** FP32 terms per lane of the cpu backend's exp sums on this machine (4096-element chunks). */
+    static final int TERMS_PER_LANE = CpuBackend.CHUNK / CpuBackend.floatLanes();
 
     /**
-     * Absolute tolerance of an LSE (or log Z) of values with |x/T| &le; maxAbs.
-     * F32 data may be summed in FP32 (exp in FP32, blocks of &le; 4096 in 16 lanes, folded into FP64):
-     * exp's relative error 2 ulp = 1.2e-7; rounding x/T - m to FP32 costs 2^-24 |x/T - m| relative per
-     * term, which weighted by the terms is &le; 6e-8 ln V = 7.5e-7 at V = 262144; each lane adds at most
-     * 256 terms in FP32: 256 * 2^-24 = 1.5e-5 relative worst case. Sum &lt; 2e-5 in log D, plus the FP32
-     * rounding of x * (1/T): 6e-8 |x/T|. F64 data: FP64 sums of V terms, V 2^-53 = 3e-11 at V = 262144,
-     * plus 2^-53 |x/T| for x * (1/T) against x / T: 1e-10 + 1e-15 |x/T| leaves a margin of 3.
+     * Absolute tolerance of an LSE (or log Z) over v values with |x/T| &le; maxAbs: FP32 data may be
+     * summed in FP32 lanes ({@link ErrorBounds#lseF32}), FP64 data in FP64 ({@link ErrorBounds#lseF64}).
      */
-    static double lseTol(DType dtype, double maxAbs) {
-        return dtype == DType.F32 ? 2e-5 + 1.2e-7 * maxAbs : 1e-10 + 1e-15 * maxAbs;
+    static double lseTol(DType dtype, long v, double maxAbs) {
+        return ErrorBounds.lse(dtype, TERMS_PER_LANE, v, maxAbs);
     }
-
-    /**
-     * Attention: F32 inputs may be multiplied and accumulated in FP32: a dot product of d &le; 128 terms
-     * with |q_c k_c| &le; 1 errs by &le; 128 * 6e-8 = 8e-6, exp turns that into a relative error of the
-     * weights, so outputs with |v| &le; 4 and the LSE err by &lt; 4e-5: 1e-4. F64: FP64 with one rounding
-     * per key and rescale, tk * 2^-53 * 4 = 2e-13 at tk = 512: 1e-10.
-     */
-    static double attentionTol(DType dtype) {
-        return dtype == DType.F32 ? 1e-4 : 1e-10;
-    }
-
-    /**
-     * Crowding draws are Philox-identical; vector log/sqrt/cos/sin/exp may differ from java.lang.Math by an
-     * ulp (4e-16 relative on |X| &le; 10: 4e-15 absolute per score and per exp term), sums of N &le; 3e5
-     * terms in FP64 in another order differ by N 2^-53 = 3e-11 relative: 1e-9 on the LSE, and
-     * |dP| &le; P(1-P) |dLSE| &lt; 1e-9 on P.
-     */
-    static final double CROWDING_TOL = 1e-9;
-
-    /**
-     * Positional sums: FP64 in the same order over k; a vector cos may differ from java.lang.Math.cos
-     * by an ulp (1.1e-16 per term), so m = 64 terms differ by &lt; 64 * 2.2e-16 = 1.4e-14: 1e-12.
-     */
-    static final double POSITIONAL_TOL = 1e-12;
 
     // ---- data -----------------------------------------------------------------------------------
 
@@ -180,29 +164,101 @@ class EquivalenceTest {
 
     // ---- the harness ----------------------------------------------------------------------------------
 
+    /** Methods of {@link Backend} that describe or configure a backend: every other method is an op. */
+    static final Set<String> NOT_OPS = Set.of("name", "device", "capabilities", "priority", "available",
+            "unavailableReason", "devices", "configured", "matmulType");
+
+    static final List<String> FAMILIES = List.of("tiny", "odd", "large", "inf-nan");
+
+    /** The ops, read from the Backend interface itself. */
+    static Set<String> ops() {
+        return Arrays.stream(Backend.class.getMethods()).map(Method::getName).filter(n -> !NOT_OPS.contains(n))
+                .collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /** A check of one op: on one backend, the dynamic tests it consists of. */
+    interface Case {
+        List<DynamicTest> tests(Backend backend);
+    }
+
+    /** Per dtype and row family (the row ops). */
+    interface RowCheck {
+        void check(Backend backend, DType dtype, Rows rows) throws Throwable;
+    }
+
+    /** Per dtype and shape family. */
+    interface FamilyCheck {
+        void check(Backend backend, DType dtype, String family) throws Throwable;
+    }
+
+    static Case perRows(String op, RowCheck check) {
+        return backend -> {
+            List<DynamicTest> t = new ArrayList<>();
+            for (DType dtype : DTYPES) {
+                for (Rows rows : rowFamilies()) {
+                    t.add(DynamicTest.dynamicTest(op + " " + dtype + " " + rows.family(),
+                            () -> check.check(backend, dtype, rows)));
+                }
+            }
+            return t;
+        };
+    }
+
+    static Case perFamily(String op, FamilyCheck check) {
+        return backend -> {
+            List<DynamicTest> t = new ArrayList<>();
+            for (DType dtype : DTYPES) {
+                for (String family : FAMILIES) {
+                    t.add(DynamicTest.dynamicTest(op + " " + dtype + " " + family, () -> check.check(backend, dtype, family)));
+                }
+            }
+            return t;
+        };
+    }
+
+    /** The harness's cases, one per op of {@link Backend}, keyed by the op's name. */
+    static Map<String, Case> cases() {
+        Map<String, Case> m = new LinkedHashMap<>();
+        m.put("logSumExp", perRows("logSumExp", EquivalenceTest::logSumExp));
+        m.put("softmax", perRows("softmax", (b, dt, rows) -> softmax(b, dt, rows, false)));
+        m.put("logSoftmax", perRows("logSoftmax", (b, dt, rows) -> softmax(b, dt, rows, true)));
+        m.put("attention", perFamily("attention", EquivalenceTest::attention));
+        m.put("jensenGap", perFamily("jensenGap", EquivalenceTest::jensenGap));
+        m.put("mixtureGaps", perFamily("mixtureGaps", EquivalenceTest::mixtureGaps));
+        m.put("matmul", b -> List.of(DynamicTest.dynamicTest("matmul (both layouts of B, F32/F64, odd sizes)",
+                () -> MatmulEquivalenceTest.matmul(b))));
+        m.put("attribution", b -> List.of(DynamicTest.dynamicTest("attribution H = 1 / 3 / 5",
+                () -> attribution(b))));
+        m.put("crowding", b -> List.of(DynamicTest.dynamicTest("crowding (every law, mitigation, N = 1 .. 300001)",
+                () -> crowding(b))));
+        m.put("positional", b -> List.of(DynamicTest.dynamicTest("positional tiny / odd / large",
+                () -> positional(b))));
+        m.put("sweepGap", b -> List.of(DynamicTest.dynamicTest("sweepGap (every law; tiny, odd and multi-chunk shapes)",
+                () -> sweepGap(b))));
+        return m;
+    }
+
+    /**
+     * The op list is the interface's, not a list kept by hand (as EJML pairs its reference and fast
+     * classes by reflection): an op added to {@link Backend} without a case here fails this test, and so
+     * does a case for an op that is gone.
+     */
+    @Test
+    void everyOpOfTheBackendInterfaceHasACase() {
+        Set<String> ops = ops();
+        Set<String> cased = new TreeSet<>(cases().keySet());
+        assertEquals(ops, cased, ops.size() + " ops in Backend, " + cased.size() + " cases in the harness");
+        assertTrue(ops.contains("attribution") && ops.contains("logSumExp"), ops.toString());
+    }
+
     @TestFactory
     Stream<DynamicNode> everyOpOnEveryBackend() {
         List<DynamicNode> perBackend = new ArrayList<>();
         for (Backend backend : backendsUnderTest()) {
             List<DynamicNode> tests = new ArrayList<>();
-            for (DType dtype : DTYPES) {
-                for (Rows rows : rowFamilies()) {
-                    String tag = dtype + " " + rows.family();
-                    tests.add(DynamicTest.dynamicTest("logSumExp " + tag, () -> logSumExp(backend, dtype, rows)));
-                    tests.add(DynamicTest.dynamicTest("softmax " + tag, () -> softmax(backend, dtype, rows, false)));
-                    tests.add(DynamicTest.dynamicTest("logSoftmax " + tag, () -> softmax(backend, dtype, rows, true)));
-                }
-                for (String family : List.of("tiny", "odd", "large", "inf-nan")) {
-                    String tag = dtype + " " + family;
-                    tests.add(DynamicTest.dynamicTest("jensenGap " + tag, () -> jensenGap(backend, dtype, family)));
-                    tests.add(DynamicTest.dynamicTest("attention " + tag, () -> attention(backend, dtype, family)));
-                    tests.add(DynamicTest.dynamicTest("mixtureGaps " + tag, () -> mixtureGaps(backend, dtype, family)));
-                }
+            for (Case c : cases().values()) {
+                tests.addAll(c.tests(backend));
             }
-            tests.add(DynamicTest.dynamicTest("crowding (every law, mitigation, N = 1 .. 300001)",
-                    () -> crowding(backend)));
-            tests.add(DynamicTest.dynamicTest("positional tiny / odd / large", () -> positional(backend)));
-            tests.add(DynamicTest.dynamicTest("sweepGap (every law; tiny, odd and multi-chunk shapes)", () -> sweepGap(backend)));
             perBackend.add(DynamicContainer.dynamicContainer(backend.name(), tests));
         }
         assertFalse(perBackend.isEmpty(), "no backend besides reference is registered");
@@ -213,7 +269,7 @@ class EquivalenceTest {
         Tensor x = tensor(dtype, rows.values(), rows.shape());
         double[] expected = REF.logSumExp(x, rows.temperature());
         double[] actual = backend.logSumExp(x, rows.temperature());
-        close(backend.name() + " logSumExp", expected, actual, lseTol(dtype, maxAbs(rows.values()) / rows.temperature()));
+        close(backend.name() + " logSumExp", expected, actual, lseTol(dtype, rows.shape()[rows.shape().length - 1], maxAbs(rows.values()) / rows.temperature()));
     }
 
     /**
@@ -225,7 +281,7 @@ class EquivalenceTest {
         Tensor e = log ? REF.logSoftmax(x, rows.temperature()) : REF.softmax(x, rows.temperature());
         Tensor a = log ? backend.logSoftmax(x, rows.temperature()) : backend.softmax(x, rows.temperature());
         assertArrayEquals(x.shape(), a.shape(), "shape");
-        double tol = lseTol(dtype, maxAbs(rows.values()) / rows.temperature());
+        double tol = lseTol(dtype, rows.shape()[rows.shape().length - 1], maxAbs(rows.values()) / rows.temperature());
         for (long i = 0; i < x.size(); i++) {
             double ev = e.get(i);
             double t = log ? tol + 1e-15 * Math.abs(ev) : 1.01 * tol * Math.abs(ev) + 1e-300;
@@ -259,9 +315,9 @@ class EquivalenceTest {
         double maxAbs = maxAbs(logits) * h + maxAbs(extra);
         // log Z_h: one LSE each. log Z and log Z of the mean: an LSE of sums of H (+1) logits, summed in
         // FP64 by every scheme we allow (H 2^-53 |L|, far below lseTol). Gamma, gammaJ and the ledger
-        // add H such log Z_h: (H + 1) lseTol.
-        double tolZ = lseTol(dtype, maxAbs);
-        double tolGamma = (h + 1) * tolZ;
+        // add H such log Z_h: ErrorBounds.gamma.
+        double tolZ = lseTol(dtype, v, maxAbs);
+        double tolGamma = ErrorBounds.gamma(h, tolZ);
         for (int mode = 0; mode < 3; mode++) {
             Tensor ex = mode == 0 ? null : mode == 1 ? tensor(dtype, java.util.Arrays.copyOf(extra, v), v)
                     : tensor(dtype, extra, b, v);
@@ -295,7 +351,7 @@ class EquivalenceTest {
             case "tiny" -> { heads = 1; tq = 1; tk = 1; d = 1; dv = 1; }
             case "odd" -> { heads = 3; tq = 37; tk = 53; d = 13; dv = 7; }
             case "large" -> { heads = 1; tq = 512; tk = 512; d = 64; dv = 64; }
-            default -> { heads = 2; tq = 9; tk = 11; d = 5; dv = 3; }
+            default -> { heads = 3; tq = 9; tk = 11; d = 5; dv = 3; } // head 2 is finite: the fast path runs too
         }
         double[] q = gaussian(heads * tq * d, 1.0, 31);
         double[] k = gaussian(heads * tk * d, 1.0, 32);
@@ -308,7 +364,7 @@ class EquivalenceTest {
         Tensor tkT = tensor(dtype, k, heads, tk, d);
         Tensor tvT = tensor(dtype, vv, heads, tk, dv);
         double scale = 1.0 / Math.sqrt(d);
-        double tol = attentionTol(dtype);
+        double tol = ErrorBounds.attention(dtype);
         for (MaskAlignment mask : MaskAlignment.values()) {
             AttentionResult e = REF.attention(tqT, tkT, tvT, scale, mask);
             AttentionResult a = backend.attention(tqT, tkT, tvT, scale, mask);
@@ -320,7 +376,7 @@ class EquivalenceTest {
         }
     }
 
-    /** Shared FP64 host code for one token: identical arithmetic, so 1e-12 is FP64 rounding slack. */
+    /** Shared FP64 host code for one token: identical arithmetic ({@link ErrorBounds#SHARED_HOST}). */
     static void mixtureGaps(Backend backend, DType dtype, String family) {
         if (family.equals("inf-nan") || family.equals("large")) {
             return; // one token of host code: the odd and tiny families cover it
@@ -334,12 +390,38 @@ class EquivalenceTest {
             MixtureGaps e = REF.mixtureGaps(l, beta, 0, score, Double.NaN);
             MixtureGaps a = backend.mixtureGaps(l, beta, 0, score, Double.NaN);
             String w = backend.name() + " mixtureGaps " + score;
-            close(w + " mixture", e.mixture(), a.mixture(), 1e-12);
-            close(w + " gap", e.gap(), a.gap(), 1e-12);
-            close(w + " c", e.c(), a.c(), 1e-12);
-            close(w + " heads", e.heads(), a.heads(), 1e-12);
-            close(w + " contributions", e.contributions(), a.contributions(), 1e-12);
-            close(w + " divergences", e.divergences(), a.divergences(), 1e-12);
+            close(w + " mixture", e.mixture(), a.mixture(), ErrorBounds.SHARED_HOST);
+            close(w + " gap", e.gap(), a.gap(), ErrorBounds.SHARED_HOST);
+            close(w + " c", e.c(), a.c(), ErrorBounds.SHARED_HOST);
+            close(w + " heads", e.heads(), a.heads(), ErrorBounds.SHARED_HOST);
+            close(w + " contributions", e.contributions(), a.contributions(), ErrorBounds.SHARED_HOST);
+            close(w + " divergences", e.divergences(), a.divergences(), ErrorBounds.SHARED_HOST);
+        }
+    }
+
+    /**
+     * alpha = P^+ Pi of H head distributions (softmax of Gaussian rows) and their mean: host FP64 linear
+     * algebra in every backend (one SVD-based pseudoinverse): {@link ErrorBounds#SHARED_HOST}.
+     */
+    static void attribution(Backend backend) {
+        for (int h : new int[] {1, 3, 5}) {
+            int v = 17;
+            double[][] probs = new double[h][];
+            double[] aggregate = new double[v];
+            for (int j = 0; j < h; j++) {
+                probs[j] = REF.softmax(Tensor.of(gaussian(v, 1.5, 50 + j), v), 1.0).toDoubles();
+                for (int y = 0; y < v; y++) {
+                    aggregate[y] += probs[j][y] / h;
+                }
+            }
+            aggregate[0] += 0.01; // not in the span: a residual that is not zero
+            Attribution e = REF.attribution(probs, aggregate);
+            Attribution a = backend.attribution(probs, aggregate);
+            String w = backend.name() + " attribution H=" + h;
+            close(w + " alpha", e.alpha(), a.alpha(), ErrorBounds.SHARED_HOST);
+            close(w + " projection", e.projection(), a.projection(), ErrorBounds.SHARED_HOST);
+            close(w + " residual", e.residual(), a.residual(), ErrorBounds.SHARED_HOST);
+            close(w + " residualNorm", e.residualNorm(), a.residualNorm(), ErrorBounds.SHARED_HOST);
         }
     }
 
@@ -366,8 +448,8 @@ class EquivalenceTest {
             CrowdingResult e = REF.crowding(spec);
             CrowdingResult a = backend.crowding(spec);
             String w = backend.name() + " crowding " + spec;
-            close(w + " p", e.p(), a.p(), CROWDING_TOL);
-            close(w + " lse", e.logSumDistractors(), a.logSumDistractors(), CROWDING_TOL);
+            close(w + " p", e.p(), a.p(), ErrorBounds.CROWDING);
+            close(w + " lse", e.logSumDistractors(), a.logSumDistractors(), ErrorBounds.CROWDING);
         }
     }
 
@@ -385,7 +467,7 @@ class EquivalenceTest {
         }
         for (int s = 0; s < 3; s++) {
             close(backend.name() + " positional m=" + omegas[s].length, REF.positional(omegas[s], deltas[s]),
-                    backend.positional(omegas[s], deltas[s]), POSITIONAL_TOL);
+                    backend.positional(omegas[s], deltas[s]), ErrorBounds.POSITIONAL);
         }
     }
 
@@ -442,8 +524,8 @@ class EquivalenceTest {
         SweepResult a = backend.sweepGap(spec);
         String w = backend.name() + " sweepGap " + spec;
         assertArrayEquals(targets, a.targets(), w + " targets");
-        double tolHead = lseTol(DType.F32, spec.maxAbsLogit());
-        double tolAgg = lseTol(DType.F32, h * spec.maxAbsLogit());
+        double tolHead = lseTol(DType.F32, v, spec.maxAbsLogit());
+        double tolAgg = lseTol(DType.F32, v, h * spec.maxAbsLogit());
         double tolGamma = h * tolHead + tolAgg;
         close(w + " logZHeads", e.logZHeads(), a.logZHeads(), tolHead);
         close(w + " logZ", e.logZ(), a.logZ(), tolAgg);

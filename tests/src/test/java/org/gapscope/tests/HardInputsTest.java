@@ -17,6 +17,7 @@ import org.gapscope.api.Backend;
 import org.gapscope.api.CrowdingResult;
 import org.gapscope.api.CrowdingSpec;
 import org.gapscope.api.DType;
+import org.gapscope.api.ErrorBounds;
 import org.gapscope.api.GapResult;
 import org.gapscope.api.Law;
 import org.gapscope.api.MaskAlignment;
@@ -147,8 +148,8 @@ class HardInputsTest {
             String w = b.name() + " attention Tq > Tk " + mask;
             assertArrayEquals(new long[] {heads, tq, dv}, a.out().shape(), w + " out shape");
             assertArrayEquals(new long[] {heads, tq}, a.lse().shape(), w + " lse shape");
-            close(w + " lse", e.lse().toDoubles(), a.lse().toDoubles(), EquivalenceTest.attentionTol(dtype));
-            close(w + " out", e.out().toDoubles(), a.out().toDoubles(), EquivalenceTest.attentionTol(dtype));
+            close(w + " lse", e.lse().toDoubles(), a.lse().toDoubles(), ErrorBounds.attention(dtype));
+            close(w + " out", e.out().toDoubles(), a.out().toDoubles(), ErrorBounds.attention(dtype));
             for (int h = 0; h < heads; h++) {
                 for (int i = 0; i < tq; i++) {
                     boolean masked = mask == MaskAlignment.BOTTOM_RIGHT && i < tq - tk;
@@ -177,7 +178,7 @@ class HardInputsTest {
      * without the running maximum overflows. Every backend forms each score from the same input
      * values; a score of d products carries at most d 2^-24 (F32 arithmetic) or d 2^-53 (FP64) times
      * S = max sum_c |q_c k_c| scale, the LSE inherits that error, the weights twice it as a relative
-     * error, and outputs with |v| &le; 4 four times that: tol = attentionTol + 8 d u S.
+     * error, and outputs with |v| &le; 4 four times that: tol = ErrorBounds.attention + 8 d u S.
      */
     static void hugeScores(Backend b, DType dtype) {
         int heads = 2;
@@ -205,7 +206,7 @@ class HardInputsTest {
         }
         assertTrue(s > 1000, "scores reach the thousands: " + s);
         double u = dtype == DType.F32 ? 6e-8 : 1.2e-16;
-        double tol = EquivalenceTest.attentionTol(dtype) + 8 * d * u * s;
+        double tol = ErrorBounds.attention(dtype) + 8 * d * u * s;
         for (MaskAlignment mask : MaskAlignment.values()) {
             AttentionResult e = REF.attention(q, k, v, scale, mask);
             AttentionResult a = b.attention(q, k, v, scale, mask);
@@ -245,8 +246,8 @@ class HardInputsTest {
         Tensor l = tensor(dtype, logits, tokens, h, v);
         Tensor ex = tensor(dtype, extra, tokens, v);
         double maxAbs = EquivalenceTest.maxAbs(logits) * h + EquivalenceTest.maxAbs(extra);
-        double tolZ = lseTol(dtype, maxAbs);
-        double tolGamma = (h + 1) * tolZ;
+        double tolZ = lseTol(dtype, v, maxAbs);
+        double tolGamma = ErrorBounds.gamma(h, tolZ);
         GapResult e = REF.jensenGap(l, ex, targets);
         GapResult a = b.jensenGap(l, ex, targets);
         String w = b.name() + " jensenGap per-token extra";
@@ -270,12 +271,12 @@ class HardInputsTest {
         }
         Tensor ls = tensor(dtype, spiky, 2, h, vs);
         Tensor es = tensor(dtype, spikyExtra, 2, vs);
-        double tolS = lseTol(dtype, 900.0 * h + 2900);
+        double tolS = lseTol(dtype, vs, 900.0 * h + 2900);
         GapResult se = REF.jensenGap(ls, es, null);
         GapResult sa = b.jensenGap(ls, es, null);
         close(w + " spikes logZHeads", se.logZHeads(), sa.logZHeads(), tolS);
         close(w + " spikes logZ", se.logZ(), sa.logZ(), tolS);
-        close(w + " spikes gammaJ", se.gammaJ(), sa.gammaJ(), (h + 1) * tolS);
+        close(w + " spikes gammaJ", se.gammaJ(), sa.gammaJ(), ErrorBounds.gamma(h, tolS));
 
         // mixed dtypes: F32 logits with F64 extra logits and the reverse (the fast F32 pass must not read
         // an F64 tensor as floats)
@@ -283,8 +284,9 @@ class HardInputsTest {
         Tensor exOther = tensor(other, extra, tokens, v);
         GapResult mixedE = REF.jensenGap(l, exOther, targets);
         GapResult mixedA = b.jensenGap(l, exOther, targets);
-        close(w + " extra in " + other + " logZ", mixedE.logZ(), mixedA.logZ(), lseTol(DType.F32, maxAbs));
-        close(w + " extra in " + other + " gamma", mixedE.gamma(), mixedA.gamma(), (h + 1) * lseTol(DType.F32, maxAbs));
+        close(w + " extra in " + other + " logZ", mixedE.logZ(), mixedA.logZ(), lseTol(DType.F32, v, maxAbs));
+        close(w + " extra in " + other + " gamma", mixedE.gamma(), mixedA.gamma(),
+                ErrorBounds.gamma(h, lseTol(DType.F32, v, maxAbs)));
 
         // closed form: one head of zeros, extra row t = (t / 2) * (1, 0, 0, ...): log Z_t = log(e^(t/2) + V - 1)
         int vv = 5;
@@ -316,9 +318,9 @@ class HardInputsTest {
                 CrowdingSpec spec = new CrowdingSpec(n, s, ties, 2, 0, 9, new Mitigation(Mitigation.Kind.TOP_K, k));
                 CrowdingResult e = REF.crowding(spec);
                 CrowdingResult a = b.crowding(spec);
-                close(b.name() + " top-k ties " + spec + " p", e.p(), a.p(), EquivalenceTest.CROWDING_TOL);
+                close(b.name() + " top-k ties " + spec + " p", e.p(), a.p(), ErrorBounds.CROWDING);
                 close(b.name() + " top-k ties " + spec + " lse", e.logSumDistractors(), a.logSumDistractors(),
-                        EquivalenceTest.CROWDING_TOL);
+                        ErrorBounds.CROWDING);
                 for (double p : a.p()) {
                     assertEquals(1.0 / k, p, 1e-14, b.name() + " tied top-" + k + " keeps s");
                 }
@@ -338,10 +340,10 @@ class HardInputsTest {
                 CrowdingResult e = REF.crowding(spec);
                 CrowdingResult a = b.crowding(spec);
                 String w = b.name() + " top-" + k + " of N = " + n;
-                close(w + " p", e.p(), a.p(), EquivalenceTest.CROWDING_TOL);
-                close(w + " lse", e.logSumDistractors(), a.logSumDistractors(), EquivalenceTest.CROWDING_TOL);
+                close(w + " p", e.p(), a.p(), ErrorBounds.CROWDING);
+                close(w + " lse", e.logSumDistractors(), a.logSumDistractors(), ErrorBounds.CROWDING);
                 if (k >= n) {
-                    close(w + " is the plain softmax", pPlain, a.p(), EquivalenceTest.CROWDING_TOL);
+                    close(w + " is the plain softmax", pPlain, a.p(), ErrorBounds.CROWDING);
                 } else {
                     for (int r = 0; r < 2; r++) {
                         assertTrue(a.p()[r] > pPlain[r], w + ": dropping the smallest distractor raises p");

@@ -18,9 +18,8 @@ import org.gapscope.api.DeviceInfo;
 import org.gapscope.api.InputException;
 import org.gapscope.api.SweepSpec;
 import org.gapscope.api.Tensor;
+import org.gapscope.host.Decomposition;
 import org.gapscope.kernels.Chunks;
-import org.gapscope.tornado.Plans;
-import org.gapscope.tornado.Tasks;
 import uk.ac.manchester.tornado.api.TornadoBackend;
 import uk.ac.manchester.tornado.api.TornadoDeviceMap;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
@@ -58,9 +57,8 @@ final class Engine {
     final DeviceInfo info;
     final boolean accelerator;
     final int computeUnits;
-    final int layout;
-    final int chunk;
-    final int local;
+    /** Layout, chunk lengths and work-group size of every launch on this device (and of the host passes). */
+    final Decomposition decomposition;
     /** Work-group size of the KernelContext LSE (0: the @Parallel form): on by default on GPUs. */
     final int group;
     /** Elements per chunk (= per work-group) of the KernelContext LSE. */
@@ -72,7 +70,7 @@ final class Engine {
      */
     final boolean fp32;
     private final int maxPlans;
-    private final LinkedHashMap<String, Plans.Plan> plans = new LinkedHashMap<>(16, 0.75f, true);
+    private final LinkedHashMap<PlanKey, Plans.Plan> plans = new LinkedHashMap<>(16, 0.75f, true);
 
     private Engine(TornadoDevice device, DeviceInfo info) {
         this.device = device;
@@ -86,9 +84,10 @@ final class Engine {
         }
         this.computeUnits = Math.max(1, cu);
         String lay = System.getProperty("gapscope.tornado.layout", accelerator ? "strided" : "contiguous");
-        this.layout = lay.equalsIgnoreCase("strided") ? Chunks.STRIDED : Chunks.CONTIGUOUS;
-        this.chunk = Math.max(1, Integer.getInteger("gapscope.tornado.chunk", accelerator ? 1024 : 4096));
-        this.local = Math.max(1, Integer.getInteger("gapscope.tornado.local", accelerator ? 128 : 8));
+        this.decomposition = new Decomposition(lay.equalsIgnoreCase("strided") ? Chunks.STRIDED : Chunks.CONTIGUOUS,
+                Math.max(1, Integer.getInteger("gapscope.tornado.chunk", accelerator ? 1024 : 4096)),
+                Math.max(1, Integer.getInteger("gapscope.tornado.crowdingChunk", 16384)),
+                Math.max(1, Integer.getInteger("gapscope.tornado.local", accelerator ? 128 : 8)));
         this.maxPlans = Math.max(1, Integer.getInteger("gapscope.tornado.plans", 16));
         this.fp32 = !info.fp64() || Boolean.getBoolean("gapscope.tornado.fp32");
         int grp = Integer.getInteger("gapscope.tornado.group", 128);
@@ -155,21 +154,80 @@ final class Engine {
     // ---- plans and launches ------------------------------------------------------------------------
 
     /**
-     * The cached plan for {@code key} (its first word names the op), built on first use. A build that
-     * fails (TornadoVM cannot parse a task for the device) becomes a {@link TornadoFailure}.
+     * The identity of a cached plan: the op and every value that becomes a constant of its device code
+     * (shapes, chunk counts, layout, mode codes). The decomposition's work-group size is the same for
+     * every plan of an engine, so it is not part of a key.
+     */
+    interface PlanKey {
+        /** The op's name, as errors report it. */
+        String op();
+    }
+
+    record LseKey(boolean f32, int rows, int v, int chunks, int layout, int group) implements PlanKey {
+        public String op() {
+            return "logSumExp";
+        }
+    }
+
+    record LseF32Key(int rows, int v, int chunks, int layout) implements PlanKey {
+        public String op() {
+            return "logSumExp";
+        }
+    }
+
+    record SoftmaxKey(boolean f32, int rows, int v, int chunks, int layout, int log) implements PlanKey {
+        public String op() {
+            return log == 1 ? "logSoftmax" : "softmax";
+        }
+    }
+
+    record GapKey(boolean f32, int tokens, int heads, int v, int extraMode, int chunks, int layout) implements PlanKey {
+        public String op() {
+            return "jensenGap";
+        }
+    }
+
+    record AttentionKey(int heads, int tq, int tk, int d, int dv, int mask) implements PlanKey {
+        public String op() {
+            return "attention";
+        }
+    }
+
+    record CrowdingKey(int reps, long distractors, int chunks, int layout) implements PlanKey {
+        public String op() {
+            return "crowding";
+        }
+    }
+
+    /** The sweep's first pass (brier false) or its second (brier true). */
+    record SweepKey(boolean brier, int tokens, int heads, int v, int chunks, int layout) implements PlanKey {
+        public String op() {
+            return "sweepGap";
+        }
+    }
+
+    /** The frequencies are constants of the plan too: their hash here, their values checked on a hit. */
+    record PositionalKey(int m, int count, int omegasHash) implements PlanKey {
+        public String op() {
+            return "positional";
+        }
+    }
+
+    /**
+     * The cached plan for {@code key}, built on first use. A build that fails (TornadoVM cannot parse a
+     * task for the device) becomes a {@link TornadoFailure} naming the key's op.
      */
     @SuppressWarnings("unchecked")
-    synchronized <P extends Plans.Plan> P plan(String key, Supplier<P> build) {
+    synchronized <P extends Plans.Plan> P plan(PlanKey key, Supplier<P> build) {
         Plans.Plan p = plans.get(key);
         if (p == null) {
-            try {
-                p = build.get(); // TornadoVM sketches (parses) the tasks here: a bailout may come now
-            } catch (RuntimeException | Error e) {
-                throw new TornadoFailure(key.split(" ")[0], info, e);
-            }
+            // TornadoVM sketches (parses) the tasks here: a bailout may come now
+            Captured.Result<P> built = Captured.run(build);
+            rethrow(key.op(), built);
+            p = built.value();
             plans.put(key, p);
             while (plans.size() > maxPlans) {
-                Map.Entry<String, Plans.Plan> eldest = plans.entrySet().iterator().next();
+                Map.Entry<PlanKey, Plans.Plan> eldest = plans.entrySet().iterator().next();
                 plans.remove(eldest.getKey());
                 eldest.getValue().close();
             }
@@ -177,8 +235,21 @@ final class Engine {
         return (P) p;
     }
 
-    /** Executes a plan; a TornadoVM failure (bailout, compile error, device error) becomes a clear error. */
+    /**
+     * Executes a plan; a TornadoVM failure (bailout, compile error, device error) becomes a
+     * {@link TornadoFailure}. The first execution of a plan compiles its kernels: during it, what TornadoVM
+     * prints is captured ({@link Captured}), kept off stdout, and put into the failure's report.
+     */
     void run(String op, Plans.Plan p) {
+        if (!executed.contains(p)) {
+            Captured.Result<Boolean> r = Captured.run(() -> {
+                p.execute();
+                return Boolean.TRUE;
+            });
+            rethrow(op, r);
+            executed.add(p);
+            return;
+        }
         try {
             p.execute();
         } catch (RuntimeException | Error e) {
@@ -186,48 +257,67 @@ final class Engine {
         }
     }
 
+    /** Plans executed once already (their kernels are compiled). */
+    private final java.util.Set<Plans.Plan> executed =
+            java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
+
+    /** Turns a captured failure into a {@link TornadoFailure}; after a success, passes the printed text to stderr. */
+    private void rethrow(String op, Captured.Result<?> r) {
+        Throwable t = r.failure() != null ? r.failure() : r.error();
+        if (t != null) {
+            throw new TornadoFailure(op, info, t, r.printed());
+        }
+        if (!r.printed().isEmpty()) {
+            System.err.print(r.printed());
+            System.err.flush();
+        }
+    }
+
     int chunks(long n) {
-        return (int) Math.max(1, (n + chunk - 1) / chunk);
+        return (int) Math.max(1, (n + decomposition.chunk() - 1) / decomposition.chunk());
     }
 
     // ---- logSumExp ----------------------------------------------------------------------------------
 
     /**
-     * LSE of rows [r0, r0 + n) of x into out[r0 ...]; rows holding a non-finite value get NaN here (the
-     * caller recomputes them on the host: the device runs under fast math and cannot see NaN or inf).
+     * LSE of rows [r0, r0 + n) of x into out[r0 ...]; rows whose input holds a value with a non-finite
+     * x/T are marked in special (found while the rows are copied in: the device runs under fast math and
+     * cannot see NaN or inf), and the caller takes them on the host.
      */
-    synchronized void lseRows(Tensor x, int r0, int n, int v, double invT, double[] out) {
+    synchronized void lseRows(Tensor x, int r0, int n, int v, double invT, double[] out, boolean[] special) {
         if (fp32) {
-            lseRowsF32(x, r0, n, v, invT, out);
+            lseRowsF32(x, r0, n, v, invT, out, special);
             return;
         }
         boolean f32 = x.dtype() == DType.F32;
         int grp = f32 ? group : 0;
         int c = grp > 0 ? (int) Math.max(1, (v + groupChunk - 1L) / groupChunk) : chunks(v);
-        Plans.Lse p = plan("lse " + f32 + " " + n + " " + v + " " + c + " " + layout + " " + grp,
-                () -> Plans.Lse.build(device, f32, n, v, c, layout, local, grp));
-        boolean[] bad = f32 ? copyIn(x, (long) r0 * v, p.xf, n, v) : copyIn(x, (long) r0 * v, p.xd, n, v);
+        int layout = decomposition.layout();
+        Plans.Lse p = plan(new LseKey(f32, n, v, c, layout, grp),
+                () -> Plans.Lse.build(device, f32, n, v, c, layout, decomposition.local(), grp));
+        boolean[] bad = f32 ? copyIn(x, (long) r0 * v, p.xf, n, v, invT) : copyIn(x, (long) r0 * v, p.xd, n, v, invT);
         p.p[0] = invT;
         run("logSumExp", p);
-        for (int r = 0; r < n; r++) {
-            out[r0 + r] = bad[r] ? Double.NaN : p.out[r];
-        }
+        System.arraycopy(p.out, 0, out, r0, n);
+        System.arraycopy(bad, 0, special, r0, n);
     }
 
     /** FP64-less devices: compensated FP32 states on the device, M + log D on the host in FP64. */
-    private void lseRowsF32(Tensor x, int r0, int n, int v, double invT, double[] out) {
+    private void lseRowsF32(Tensor x, int r0, int n, int v, double invT, double[] out, boolean[] special) {
         if (x.dtype() != DType.F32) {
             throw needsFp64("logSumExp of F64 data");
         }
         int c = chunks(v);
-        Plans.LseF32 p = plan("lse32c " + n + " " + v + " " + c + " " + layout,
-                () -> Plans.LseF32.build(device, n, v, c, layout, local));
-        boolean[] bad = copyIn(x, (long) r0 * v, p.x, n, v);
+        int layout = decomposition.layout();
+        Plans.LseF32 p = plan(new LseF32Key(n, v, c, layout),
+                () -> Plans.LseF32.build(device, n, v, c, layout, decomposition.local()));
+        boolean[] bad = copyIn(x, (long) r0 * v, p.x, n, v, invT);
         p.p[0] = (float) invT;
         run("logSumExp", p);
         for (int r = 0; r < n; r++) {
-            out[r0 + r] = bad[r] ? Double.NaN : p.outM[r] + Math.log(p.outD[r]);
+            out[r0 + r] = p.outM[r] + Math.log(p.outD[r]);
         }
+        System.arraycopy(bad, 0, special, r0, n);
     }
 
     /** An op that has no FP32 form yet, on a device without FP64. */
@@ -250,9 +340,10 @@ final class Engine {
         }
         boolean f32 = x.dtype() == DType.F32;
         int c = chunks(v);
-        Plans.Softmax p = plan("softmax " + f32 + " " + n + " " + v + " " + c + " " + layout + " " + log,
-                () -> Plans.Softmax.build(device, f32, n, v, c, layout, log, local));
-        boolean[] bad = f32 ? copyIn(x, (long) r0 * v, p.xf, n, v) : copyIn(x, (long) r0 * v, p.xd, n, v);
+        int layout = decomposition.layout();
+        Plans.Softmax p = plan(new SoftmaxKey(f32, n, v, c, layout, log),
+                () -> Plans.Softmax.build(device, f32, n, v, c, layout, log, decomposition.local()));
+        boolean[] bad = f32 ? copyIn(x, (long) r0 * v, p.xf, n, v, invT) : copyIn(x, (long) r0 * v, p.xd, n, v, invT);
         p.p[0] = invT;
         for (int r = 0; r < n; r++) {
             double l = lse[r0 + r];
@@ -280,15 +371,16 @@ final class Engine {
         int extraMode = extra == null ? 0 : extra.rank() == 2 ? 2 : 1;
         int extraLen = extraMode == 0 ? 0 : extraMode == 2 ? n * v : v;
         int c = chunks(v);
-        Plans.Gap p = plan("gap " + f32 + " " + n + " " + h + " " + v + " " + extraMode + " " + c + " " + layout,
-                () -> Plans.Gap.build(device, f32, n, h, v, extraMode, extraLen, c, layout, local));
-        boolean[] badHeads = f32 ? copyIn(logits, (long) t0 * h * v, p.lf, n, h * v)
-                : copyIn(logits, (long) t0 * h * v, p.ld, n, h * v);
+        int layout = decomposition.layout();
+        Plans.Gap p = plan(new GapKey(f32, n, h, v, extraMode, c, layout),
+                () -> Plans.Gap.build(device, f32, n, h, v, extraMode, extraLen, c, layout, decomposition.local()));
+        boolean[] badHeads = f32 ? copyIn(logits, (long) t0 * h * v, p.lf, n, h * v, 1.0)
+                : copyIn(logits, (long) t0 * h * v, p.ld, n, h * v, 1.0);
         boolean[] badExtra = new boolean[n];
         if (extraMode != 0) {
             long from = extraMode == 2 ? (long) t0 * v : 0;
             int rows = extraMode == 2 ? n : 1;
-            boolean[] b = f32 ? copyIn(extra, from, p.ef, rows, v) : copyIn(extra, from, p.ed, rows, v);
+            boolean[] b = f32 ? copyIn(extra, from, p.ef, rows, v, 1.0) : copyIn(extra, from, p.ed, rows, v, 1.0);
             for (int t = 0; t < n; t++) {
                 badExtra[t] = b[extraMode == 2 ? t : 0];
             }
@@ -322,8 +414,8 @@ final class Engine {
         if (fp32) {
             throw needsFp64("attention");
         }
-        Plans.Attn p = plan("attention " + nh + " " + tq + " " + tk + " " + d + " " + dv + " " + mask,
-                () -> Plans.Attn.build(device, nh, tq, tk, d, dv, mask, local));
+        Plans.Attn p = plan(new AttentionKey(nh, tq, tk, d, dv, mask),
+                () -> Plans.Attn.build(device, nh, tq, tk, d, dv, mask, decomposition.local()));
         System.arraycopy(q, 0, p.q, 0, p.q.length);
         System.arraycopy(k, 0, p.k, 0, p.k.length);
         System.arraycopy(v, 0, p.v, 0, p.v.length);
@@ -340,8 +432,9 @@ final class Engine {
         if (fp32) {
             throw needsFp64("crowding");
         }
-        Plans.Crowd p = plan("crowding " + reps + " " + distractors + " " + chunks + " " + layout,
-                () -> Plans.Crowd.build(device, reps, distractors, chunks, layout, local));
+        int layout = decomposition.layout();
+        Plans.Crowd p = plan(new CrowdingKey(reps, distractors, chunks, layout),
+                () -> Plans.Crowd.build(device, reps, distractors, chunks, layout, decomposition.local()));
         p.p[0] = a;
         p.p[1] = b;
         p.p[2] = c;
@@ -361,7 +454,8 @@ final class Engine {
             throw needsFp64("positional");
         }
         double[] w = omegas.clone();
-        Plans.Pos p = plan("positional " + w.length + " " + deltas.length + " " + Arrays.hashCode(w),
+        int local = decomposition.local();
+        Plans.Pos p = plan(new PositionalKey(w.length, deltas.length, Arrays.hashCode(w)),
                 () -> Plans.Pos.build(device, w, deltas.length, local));
         if (!Arrays.equals(p.omegas, omegas)) { // a hash collision: a plan of its own, uncached
             try (Plans.Pos fresh = Plans.Pos.build(device, w, deltas.length, local)) {
@@ -380,14 +474,17 @@ final class Engine {
     // ---- host helpers ---------------------------------------------------------------------------------
 
     /**
-     * Copies rows [0, n) of length len from x (starting at element from) into a and returns which rows
-     * hold a NaN or an infinity (x * 0 is NaN exactly for those), in the same pass.
+     * Copies rows [0, n) of length len from x (starting at element from) into a and returns, in the same
+     * pass, which rows hold an x whose x * scale is NaN or infinite ((x * scale) * 0 is NaN exactly for
+     * those). The FP32 check is the stricter one: a product that overflows FP32 may still be finite in
+     * the device's FP64, and such a row is taken on the host all the same.
      */
-    static boolean[] copyIn(Tensor x, long from, float[] a, int n, int len) {
+    static boolean[] copyIn(Tensor x, long from, float[] a, int n, int len, double scale) {
         boolean[] bad = new boolean[n];
         MemorySegment seg = x.segment();
         boolean f32 = x.dtype() == DType.F32;
         int lanes = FS.length();
+        float sc = (float) scale;
         for (int r = 0; r < n; r++) {
             int base = r * len;
             if (f32) {
@@ -401,18 +498,18 @@ final class Engine {
             int bound = base + FS.loopBound(len);
             int i = base;
             for (; i < bound; i += lanes) {
-                acc = acc.add(FloatVector.fromArray(FS, a, i).mul(0f));
+                acc = acc.add(FloatVector.fromArray(FS, a, i).mul(sc).mul(0f));
             }
             float s = acc.reduceLanes(VectorOperators.ADD);
             for (; i < base + len; i++) {
-                s += a[i] * 0f;
+                s += a[i] * sc * 0f;
             }
             bad[r] = s != 0f;
         }
         return bad;
     }
 
-    static boolean[] copyIn(Tensor x, long from, double[] a, int n, int len) {
+    static boolean[] copyIn(Tensor x, long from, double[] a, int n, int len, double scale) {
         boolean[] bad = new boolean[n];
         MemorySegment seg = x.segment();
         boolean f64 = x.dtype() == DType.F64;
@@ -430,11 +527,11 @@ final class Engine {
             int bound = base + DS.loopBound(len);
             int i = base;
             for (; i < bound; i += lanes) {
-                acc = acc.add(DoubleVector.fromArray(DS, a, i).mul(0.0));
+                acc = acc.add(DoubleVector.fromArray(DS, a, i).mul(scale).mul(0.0));
             }
             double s = acc.reduceLanes(VectorOperators.ADD);
             for (; i < base + len; i++) {
-                s += a[i] * 0.0;
+                s += a[i] * scale * 0.0;
             }
             bad[r] = s != 0.0;
         }
@@ -467,8 +564,9 @@ final class Engine {
         }
         int h = spec.heads();
         int v = spec.vocab();
-        Plans.Sweep p = plan("sweepGap " + n + " " + h + " " + v + " " + chunks + " " + layout,
-                () -> Plans.Sweep.partial(device, n, h, v, chunks, layout, local));
+        int layout = decomposition.layout();
+        Plans.Sweep p = plan(new SweepKey(false, n, h, v, chunks, layout),
+                () -> Plans.Sweep.partial(device, n, h, v, chunks, layout, decomposition.local()));
         sweepParameters(p, spec, t0, targets);
         run("sweepGap", p);
         for (int k = 0; k < out.length; k++) {
@@ -484,8 +582,9 @@ final class Engine {
         }
         int h = spec.heads();
         int v = spec.vocab();
-        Plans.Sweep p = plan("sweepGapBrier " + n + " " + h + " " + v + " " + chunks + " " + layout,
-                () -> Plans.Sweep.brier(device, n, h, v, chunks, layout, local));
+        int layout = decomposition.layout();
+        Plans.Sweep p = plan(new SweepKey(true, n, h, v, chunks, layout),
+                () -> Plans.Sweep.brier(device, n, h, v, chunks, layout, decomposition.local()));
         sweepParameters(p, spec, t0, targets);
         System.arraycopy(logZHeads, 0, p.out[0], 0, n * h);
         run("sweepGap", p);

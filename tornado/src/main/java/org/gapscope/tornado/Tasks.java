@@ -120,7 +120,10 @@ public final class Tasks {
      * (a power of two, at most {@link #MAX_GROUP}) per chunk; the chunk is contiguous in its row and
      * its work-items read it with stride {@code group} (neighbours read neighbours: coalesced). The
      * group's maximum and then its sum of exp(x/T - max) are reduced in local memory by a tree, and
-     * work-item 0 writes the chunk's (m, d) state, laid out as lsePartialF32's. Sums in FP64.
+     * work-item 0 writes the chunk's (m, d) state, laid out as lsePartialF32's. Sums in FP64. Each work-item's
+     * strided pass is a kernel body (LogSumExp.groupMax, groupExpSum); the local array, the tree steps
+     * and the barriers stay here: with the tree steps in a helper that takes the local array, TornadoVM
+     * 5.2.1 (OpenCL, PoCL) compiled wrong results (TornadoBackendTest runs this form on the device).
      */
     public static void lsePartialGroupF32(KernelContext kc, float[] x, double[] p, double[] m, double[] d, int v,
                                           int chunks, int group) {
@@ -132,11 +135,7 @@ public final class Tasks {
         long base = (long) row * v + Chunks.start(v, chunks, c, Chunks.CONTIGUOUS);
         long count = Chunks.count(v, chunks, c, Chunks.CONTIGUOUS);
         double invT = p[0];
-        double mx = LogSumExp.LOWEST;
-        for (long k = t; k < count; k += group) {
-            mx = Math.max(mx, x[(int) (base + k)] * invT);
-        }
-        local[t] = mx;
+        local[t] = LogSumExp.groupMax(t, group, x, base, count, invT);
         for (int stride = group / 2; stride > 0; stride = stride / 2) {
             kc.localBarrier();
             if (t < stride) {
@@ -146,11 +145,7 @@ public final class Tasks {
         kc.localBarrier();
         double top = local[0];
         kc.localBarrier();
-        double s = 0.0;
-        for (long k = t; k < count; k += group) {
-            s += Math.exp(x[(int) (base + k)] * invT - top);
-        }
-        local[t] = s;
+        local[t] = LogSumExp.groupExpSum(t, group, x, base, count, invT, top);
         for (int stride = group / 2; stride > 0; stride = stride / 2) {
             kc.localBarrier();
             if (t < stride) {

@@ -3,27 +3,31 @@ package org.gapscope.tornado;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.gapscope.api.Backends;
+import org.gapscope.api.BackendOptions;
 import org.gapscope.api.Capabilities;
+import org.gapscope.api.Checks;
 import org.gapscope.api.CrowdingSpec;
 import org.gapscope.api.DeviceInfo;
 import org.gapscope.api.InputException;
 import org.gapscope.api.SweepSpec;
 import org.gapscope.api.Tensor;
+import org.gapscope.host.Decomposition;
 import org.gapscope.host.KernelBackend;
+import org.gapscope.host.TornadoHint;
 import org.gapscope.kernels.Chunks;
 
 /**
  * The {@code tornado} backend: the kernel bodies compiled by TornadoVM for an OpenCL, PTX or SPIR-V
- * device (execution plans in {@code org.gapscope.kernels.tornado}). The host part of every op
+ * device (tasks in {@link Tasks}, execution plans in {@link Plans}, launches in {@link Engine}). The host part of every op
  * (validation, batching, the NaN/+-inf conventions the bodies leave out) is the one of
  * {@link KernelBackend}; the hot passes (LSE, softmax, the fused Jensen-gap pass, attention, the
  * crowding draws, positional sums) run on the device.
  *
- * <p>The device: {@code -Dgapscope.tornado.device=DRIVER:DEVICE} (set by the CLI's {@code --device},
- * or the environment variable GAPSCOPE_TORNADO_DEVICE), else 0:0, TornadoVM's default. Rows, tokens
- * or heads that hold NaN or +-inf are found on the host while their data is copied in and are
- * recomputed on the host (the device runs under fast math, which cannot see them).
+ * <p>The device: {@link BackendOptions#device()} (the CLI's {@code --device}, applied through
+ * {@link #configured}), else the environment variable GAPSCOPE_TORNADO_DEVICE, else 0:0, TornadoVM's
+ * default. Rows, tokens
+ * or heads whose input holds NaN or +-inf are found on the host while their data is copied in and take
+ * the host's special path (the device runs under fast math, which cannot see them).
  *
  * <p>Flags: unless set on the command line, this backend runs TornadoVM with
  * {@code tornado.recover.bailout=False} (a task that does not compile for the device is an error,
@@ -49,69 +53,100 @@ public final class TornadoBackend extends KernelBackend {
         }
     }
 
-    /** Opened engines (or why one could not open) per device selection: shared by all instances. */
-    private static final Map<String, Object> ENGINES = new HashMap<>();
+    /**
+     * What opening a device gave: its engine, or why there is none. (An {@link Opened} is made only once
+     * TornadoVM was found: Engine's class needs TornadoVM's.)
+     */
+    sealed interface Probe permits Opened, Unavailable {}
 
+    record Opened(Engine engine) implements Probe {}
+
+    record Unavailable(String reason) implements Probe {}
+
+    /** The probe of every device selection opened so far: shared by all instances. */
+    private static final Map<String, Probe> ENGINES = new HashMap<>();
+
+    /** The device selection "DRIVER:DEVICE" this instance runs on. */
+    private final String selection;
+
+    /** The default device: GAPSCOPE_TORNADO_DEVICE, else 0:0 (TornadoVM's default). */
     public TornadoBackend() {
-        super("tornado", PARALLEL, Chunks.CONTIGUOUS, 4096,
-                Math.max(1, Integer.getInteger("gapscope.tornado.crowdingChunk", 16384)));
+        this(null);
     }
 
-    static String selection() {
-        String s = System.getProperty("gapscope.tornado.device");
-        if (s == null || s.isBlank()) {
-            s = System.getenv("GAPSCOPE_TORNADO_DEVICE");
-        }
+    /**
+     * The backend on a device: its host passes take the device engine's decomposition, so that one value
+     * decides the chunks of every pass (a device that does not open leaves the backend unavailable).
+     */
+    private TornadoBackend(String device) {
+        String sel = device == null || device.isBlank() ? defaultSelection() : device.trim();
+        super("tornado", PARALLEL, probe(sel) instanceof Opened o ? o.engine().decomposition : UNAVAILABLE);
+        this.selection = sel;
+    }
+
+    /** The decomposition of a backend whose device did not open (it runs nothing). */
+    private static final Decomposition UNAVAILABLE = Decomposition.host(Chunks.CONTIGUOUS, 4096, 16384);
+
+    /** The backend on {@code options.device()} (the CLI's --device), or this one when none is given. */
+    @Override
+    public TornadoBackend configured(BackendOptions options) {
+        return options.device() == null ? this : new TornadoBackend(options.device());
+    }
+
+    static String defaultSelection() {
+        String s = System.getenv("GAPSCOPE_TORNADO_DEVICE");
         return s == null || s.isBlank() ? "0:0" : s.trim();
     }
 
-    /** The engine of the selected device, or the reason (a String) why there is none. */
-    private static synchronized Object probe() {
-        String sel = selection();
-        Object e = ENGINES.get(sel);
-        if (e == null) {
-            e = open(sel);
-            ENGINES.put(sel, e);
-        }
-        return e;
+    /** The engine of this instance's device, or why there is none. */
+    private Probe probe() {
+        return probe(selection);
     }
 
-    private static Object open(String sel) {
+    private static Probe probe(String selection) {
+        synchronized (ENGINES) {
+            return ENGINES.computeIfAbsent(selection, TornadoBackend::open);
+        }
+    }
+
+    private static Probe open(String sel) {
         try {
             Class.forName("uk.ac.manchester.tornado.api.TornadoExecutionPlan", false,
                     TornadoBackend.class.getClassLoader());
         } catch (ClassNotFoundException | LinkageError e) {
-            return "TornadoVM is not on the class path. " + Backends.TORNADO_ADVICE;
+            return new Unavailable("TornadoVM is not on the class path. " + TornadoHint.ADVICE);
+        }
+        if (Boolean.parseBoolean(System.getProperty("tornado.recover.bailout", "false").trim())) {
+            return new Unavailable("-Dtornado.recover.bailout=" + System.getProperty("tornado.recover.bailout")
+                    + " is set: TornadoVM would then run a kernel it cannot compile for the device as plain Java on the"
+                    + " host, and gapscope takes no silent fallback; remove the setting");
         }
         try {
-            return Engine.open(sel);
+            return new Opened(Engine.open(sel));
         } catch (InputException e) {
-            return e.getMessage();
+            return new Unavailable(e.getMessage());
         } catch (RuntimeException | LinkageError e) {
-            return "TornadoVM did not start (" + TornadoFailure.reason(e) + "). Run gapscope through scripts/gapscope"
-                    + " with TORNADOVM_HOME set (it adds TornadoVM's argfile to the JVM), or see README,"
-                    + " 'GPU workstation'";
+            return new Unavailable("TornadoVM did not start (" + TornadoFailure.reason(e) + "). Run gapscope through"
+                    + " scripts/gapscope with TORNADOVM_HOME set (it adds TornadoVM's argfile to the JVM), or see"
+                    + " README, 'GPU workstation'");
         }
     }
 
-    /** (Engine is touched only once probe() found TornadoVM: its class needs TornadoVM's.) */
-    private static Engine engine() {
-        Object e = probe();
-        if (e instanceof String reason) {
-            throw new InputException("--backend tornado: not available here: " + reason);
-        }
-        return (Engine) e;
+    private Engine engine() {
+        return switch (probe()) {
+            case Opened o -> o.engine();
+            case Unavailable u -> throw new InputException("--backend tornado: not available here: " + u.reason());
+        };
     }
 
     @Override
     public boolean available() {
-        return !(probe() instanceof String);
+        return probe() instanceof Opened;
     }
 
     @Override
     public String unavailableReason() {
-        Object e = probe();
-        return e instanceof String s ? s : "";
+        return probe() instanceof Unavailable u ? u.reason() : "";
     }
 
     @Override
@@ -137,8 +172,9 @@ public final class TornadoBackend extends KernelBackend {
                             + " other ops need FP64 and fail");
         }
         return new Capabilities(e.info.fp64(), e.computeUnits, e.accelerator,
-                "FP64 on the device: per-chunk (m, d) states (" + (e.layout == Chunks.STRIDED ? "strided" : "contiguous")
-                        + " chunks of " + e.chunk + "), merged on the device in chunk order");
+                "FP64 on the device: per-chunk (m, d) states (" + (e.decomposition.layout() == Chunks.STRIDED
+                        ? "strided" : "contiguous") + " chunks of " + e.decomposition.chunk()
+                        + "), merged on the device in chunk order");
     }
 
     /** Above cpu on a GPU or accelerator, below it on a CPU device (PoCL), so auto picks the faster. */
@@ -158,8 +194,8 @@ public final class TornadoBackend extends KernelBackend {
     // ---- the device passes ----------------------------------------------------------------------------
 
     @Override
-    protected void lseRows(Tensor x, int r0, int n, int v, double invT, double[] out) {
-        engine().lseRows(x, r0, n, v, invT, out);
+    protected void lseRows(Tensor x, int r0, int n, int v, double invT, double[] out, boolean[] special) {
+        engine().lseRows(x, r0, n, v, invT, out, special);
     }
 
     @Override
@@ -193,9 +229,7 @@ public final class TornadoBackend extends KernelBackend {
 
     @Override
     public double[] positional(double[] omegas, double[] deltas) {
-        if (omegas.length == 0) {
-            throw new InputException("positional: no frequencies (m = 0)");
-        }
+        Checks.positional(omegas);
         if (deltas.length == 0) {
             return new double[0];
         }

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.gapscope.api.Backend;
+import org.gapscope.api.BackendOptions;
 import org.gapscope.api.Backends;
 import org.gapscope.api.DeviceInfo;
+import org.gapscope.api.ErrorBounds;
 import org.gapscope.api.InputException;
 import org.gapscope.tornado.Plans;
 import org.junit.jupiter.api.Test;
@@ -46,10 +48,27 @@ class TornadoBackendTest {
         assertThrows(InputException.class, () -> Engine.open("gpu"));
     }
 
+    @Test
+    void theDeviceTravelsAsAnOptionsValue() {
+        InputException e = assertThrows(InputException.class,
+                () -> Backends.select("tornado", new BackendOptions("7:42")));
+        assertTrue(e.getMessage().contains("--device 7:42: no such TornadoVM device"), e.getMessage());
+        // no global state: the default selection still opens the default device
+        assertTrue(Backends.select("tornado").available());
+        assertEquals(TornadoBackend.defaultSelection(), Backends.select("tornado", BackendOptions.DEFAULTS).devices()
+                .stream().filter(DeviceInfo::selected).findFirst().orElseThrow().id());
+    }
+
     /** Math.abs(int) does not compile with this TornadoVM */
     public static void absolute(int[] a, int grid) {
         for (@Parallel int i = 0; i < grid; i++) {
             a[i] = Math.abs(a[i]);
+        }
+    }
+
+    record AbsoluteKey(int n) implements Engine.PlanKey {
+        public String op() {
+            return "absolute";
         }
     }
 
@@ -63,56 +82,103 @@ class TornadoBackendTest {
         // TornadoVM reports this one while the task graph is built (parsing the task); others only when
         // the plan first executes: both paths end in a TornadoFailure.
         TornadoFailure f = assertThrows(TornadoFailure.class, () -> engine.run("absolute",
-                engine.plan("absolute 4", () -> new Plans.Plan(new TaskGraph("bad")
+                engine.plan(new AbsoluteKey(4), () -> new Plans.Plan(new TaskGraph("bad")
                         .transferToDevice(DataTransferMode.EVERY_EXECUTION, a)
                         .task("abs", TornadoBackendTest::absolute, a, 4)
                         .transferToHost(DataTransferMode.EVERY_EXECUTION, a), new GridScheduler("bad.abs", w),
                         engine.device))));
         assertTrue(f.getMessage().startsWith("tornado: absolute failed on device " + engine.info.id()), f.getMessage());
-        assertTrue(f.getMessage().contains("bailed out") && f.getMessage().contains("No fallback"), f.getMessage());
+        assertTrue(f.getMessage().contains("TornadoBailoutRuntimeException") && f.getMessage().contains("--backend cpu")
+                && f.getMessage().length() <= TornadoFailure.MAX_LINE, f.getMessage());
         assertEquals(-1, a[0], "the task did not run in plain Java either");
     }
 
     /**
      * The path for devices without FP64, forced on this device: logSumExp of F32 data in compensated
-     * FP32 agrees with the FP64 reference within the F32 tolerance of the equivalence harness
-     * (2e-5 + 1.2e-7 |x/T|max: FP32 exp and x/T - m roundings; the Kahan sums add ~1e-7), and an op
-     * without an FP32 form is one line of error instead of a wrong number.
+     * FP32 agrees with the FP64 reference within its bound ({@link ErrorBounds#lseF32Compensated}), a row
+     * holding NaN is found from its input and left to the host, and an op without an FP32 form is one
+     * line of error instead of a wrong number.
      */
     @Test
     void withoutFp64LogSumExpRunsInCompensatedFp32AndOtherOpsRefuse() {
-        System.setProperty("gapscope.tornado.fp32", "true");
-        Engine engine;
-        try {
-            engine = Engine.open(TornadoBackend.selection());
-        } finally {
-            System.clearProperty("gapscope.tornado.fp32");
-        }
+        Engine engine = openWith("gapscope.tornado.fp32", "true");
         assertTrue(engine.fp32);
         int rows = 3;
         int v = 20011;
-        float[] x = new float[rows * v];
-        int[] scratch = new int[4];
-        double maxAbs = 0;
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) org.gapscope.kernels.Laws.draw(i, 0, 5, org.gapscope.kernels.Laws.GAUSSIAN, 0, 3, 0, scratch, 0);
-            maxAbs = Math.max(maxAbs, Math.abs(x[i]) / 0.7);
-        }
+        float[] x = gaussian(rows * v, 5);
+        double maxAbs = maxAbs(x) / 0.7;
         x[v + 17] = Float.NaN; // row 1: the host's conventions, as everywhere
         org.gapscope.api.Tensor t = org.gapscope.api.Tensor.of(x, rows, v);
         double[] expected = new org.gapscope.reference.ReferenceBackend().logSumExp(t, 0.7);
         double[] out = new double[rows];
-        engine.lseRows(t, 0, rows, v, 1 / 0.7, out);
-        double tol = 2e-5 + 1.2e-7 * maxAbs;
+        boolean[] special = new boolean[rows];
+        engine.lseRows(t, 0, rows, v, 1 / 0.7, out, special);
+        double tol = ErrorBounds.lseF32Compensated(maxAbs);
         for (int r : new int[] {0, 2}) {
             assertTrue(Math.abs(out[r] - expected[r]) <= tol, r + ": " + out[r] + " vs " + expected[r]);
         }
-        assertTrue(Double.isNaN(out[1]), "a row with NaN is left to the host");
+        assertTrue(special[1] && !special[0] && !special[2], "a row with NaN is left to the host, the others not");
         InputException e = assertThrows(InputException.class, () -> engine.positional(new double[] {1}, new double[] {2}));
         assertTrue(e.getMessage().startsWith("positional needs FP64"), e.getMessage());
     }
 
+    /**
+     * The work-group form of the LSE (the default on GPUs), forced on this device: its kernel bodies
+     * (LogSumExp.groupMax, groupExpSum) compile inside the KernelContext task with its tree steps and agree
+     * with the FP64 reference within the FP64-accumulation bound of FP32 data.
+     */
+    @Test
+    void theWorkGroupLseCompilesAndAgreesWithTheReference() {
+        Engine engine = openWith("gapscope.tornado.kc", "true", "gapscope.tornado.groupChunk", "1000");
+        assertTrue(engine.group > 0);
+        int rows = 3;
+        int v = 4099;
+        float[] x = gaussian(rows * v, 6);
+        double maxAbs = maxAbs(x) / 0.7;
+        org.gapscope.api.Tensor t = org.gapscope.api.Tensor.of(x, rows, v);
+        double[] expected = new org.gapscope.reference.ReferenceBackend().logSumExp(t, 0.7);
+        double[] out = new double[rows];
+        boolean[] special = new boolean[rows];
+        engine.lseRows(t, 0, rows, v, 1 / 0.7, out, special);
+        double tol = ErrorBounds.lseF64(v, maxAbs) + ErrorBounds.LSE_F32_SCALE * maxAbs;
+        for (int r = 0; r < rows; r++) {
+            assertTrue(!special[r] && Math.abs(out[r] - expected[r]) <= tol, r + ": " + out[r] + " vs " + expected[r]);
+        }
+    }
+
+    /** An engine of the default device opened with the given system properties (key, value, ...) set. */
+    static Engine openWith(String... properties) {
+        for (int i = 0; i < properties.length; i += 2) {
+            System.setProperty(properties[i], properties[i + 1]);
+        }
+        try {
+            return Engine.open(TornadoBackend.defaultSelection());
+        } finally {
+            for (int i = 0; i < properties.length; i += 2) {
+                System.clearProperty(properties[i]);
+            }
+        }
+    }
+
+    /** N(0, 9) test data from Philox, rounded to FP32. */
+    static float[] gaussian(int n, long seed) {
+        float[] x = new float[n];
+        int[] scratch = new int[4];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) org.gapscope.kernels.Laws.draw(i, 0, seed, org.gapscope.kernels.Laws.GAUSSIAN, 0, 3, 0, scratch, 0);
+        }
+        return x;
+    }
+
+    static double maxAbs(float[] x) {
+        double m = 0;
+        for (float f : x) {
+            m = Math.max(m, Math.abs(f));
+        }
+        return m;
+    }
+
     static Object probeEngine() {
-        return Engine.open(TornadoBackend.selection());
+        return Engine.open(TornadoBackend.defaultSelection());
     }
 }

@@ -1,26 +1,23 @@
-package org.gapscope.reference;
+package org.gapscope.host;
 
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.gapscope.api.Attribution;
-import org.gapscope.api.InputException;
+import org.gapscope.api.Checks;
 
-/** alpha = P^+ Pi with EJML's SVD-based Moore-Penrose pseudoinverse (minimal-norm least squares). */
+/**
+ * alpha = P^+ Pi with EJML's SVD-based Moore-Penrose pseudoinverse (minimal-norm least squares):
+ * small dense linear algebra on the host, shared by every backend (docs/MATH.md section 5).
+ */
 public final class AttributionSolver {
     private AttributionSolver() {}
 
     public static Attribution solve(double[][] headProbs, double[] aggregate) {
+        Checks.attribution(headProbs, aggregate);
         int h = headProbs.length;
-        if (h == 0) {
-            throw new InputException("attribution: no head distributions (H = 0)");
-        }
         int v = aggregate.length;
         DMatrixRMaj p = new DMatrixRMaj(v, h);
         for (int j = 0; j < h; j++) {
-            if (headProbs[j].length != v) {
-                throw new InputException("attribution: head " + j + " has " + headProbs[j].length
-                        + " probabilities but the aggregate has " + v);
-            }
             for (int y = 0; y < v; y++) {
                 p.set(y, j, headProbs[j][y]);
             }

@@ -1,11 +1,12 @@
-package org.gapscope.reference;
+package org.gapscope.host;
 
 import org.gapscope.api.DType;
-import org.gapscope.api.InputException;
+import org.gapscope.api.Checks;
 import org.gapscope.api.Tensor;
 
 /**
- * The matrix product of {@link org.gapscope.api.Backend#matmul} in FP64 loops on the host, one thread:
+ * The matrix product of {@link org.gapscope.api.Backend#matmul} in FP64 loops on the host, one thread (the
+ * reference's, and every backend's that has no faster one, through {@link BaseBackend}):
  * C[i, j] = sum_k A[i, k] B[j, k] (transposeB: B is [N, K], the layout of a linear layer's weight and of
  * an unembedding) or sum_k A[i, k] B[k, j] (B is [K, N], GPT-2's Conv1D), summed in k order. Inputs F32
  * or F64, widened; relative error of each entry ~ K 2^-53 of sum_k |A[i, k] B[., k]|.
@@ -13,30 +14,9 @@ import org.gapscope.api.Tensor;
 public final class Matmul {
     private Matmul() {}
 
-    /** [M, K, N] of a product, checked. */
-    public static int[] shape(Tensor a, Tensor b, boolean transposeB, Tensor out) {
-        if (a.rank() != 2 || b.rank() != 2) {
-            throw new InputException("matmul: A and B must be matrices, got " + a + " and " + b);
-        }
-        long m = a.dim(0);
-        long k = a.dim(1);
-        long kb = transposeB ? b.dim(1) : b.dim(0);
-        long n = transposeB ? b.dim(0) : b.dim(1);
-        if (k != kb) {
-            throw new InputException("matmul: shapes do not compose: A " + a + ", B " + b + (transposeB ? " (transposed)" : ""));
-        }
-        if (m > Integer.MAX_VALUE || k > Integer.MAX_VALUE || n > Integer.MAX_VALUE) {
-            throw new InputException("matmul: dimension over 2^31 in A " + a + ", B " + b);
-        }
-        if (out != null && (out.rank() != 2 || out.dim(0) != m || out.dim(1) != n)) {
-            throw new InputException("matmul: output " + out + " is not [" + m + ", " + n + "]");
-        }
-        return new int[] {(int) m, (int) k, (int) n};
-    }
-
     /** FP64 product into out (or a new F64 tensor when out is null). */
     public static Tensor fp64(Tensor a, Tensor b, boolean transposeB, Tensor out) {
-        int[] s = shape(a, b, transposeB, out);
+        int[] s = Checks.matmul(a, b, transposeB, out);
         int m = s[0];
         int k = s[1];
         int n = s[2];

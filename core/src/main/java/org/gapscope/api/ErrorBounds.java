@@ -1,0 +1,130 @@
+package org.gapscope.api;
+
+/**
+ * Every error bound gapscope states against the FP64 reference, each stated here once and derived
+ * from the arithmetic that produces it; the equivalence tests use these as their tolerances, the
+ * backends' javadoc and the README cite them. The inputs of a derivation are named constants (a
+ * rounding unit, an exp accuracy, a chunk length, a lane count), so that a change to the arithmetic
+ * changes the bound through them, never by editing a number.
+ *
+ * <p>Notation: u32 = 2^-24 and u64 = 2^-53 are the unit roundoffs (the largest relative error of one
+ * rounding); |x/T| is the largest magnitude of the row's scaled entries.
+ */
+public final class ErrorBounds {
+    private ErrorBounds() {}
+
+    /** Unit roundoff of FP32. */
+    public static final double U32 = 0x1p-24;
+    /** Unit roundoff of FP64. */
+    public static final double U64 = 0x1p-53;
+
+    /** Relative error of the FP32 exp of the cpu passes (VectorMath): 2 u32 (one ulp). */
+    public static final double EXP_F32_HOST = 2 * U32;
+
+    /** Relative error of a device's FP32 exp: the OpenCL limit for single precision, 3 ulp = 6 u32. */
+    public static final double EXP_F32_DEVICE = 6 * U32;
+
+    /** ln V for the largest V a row may have (2^31): the shift term below is stated for every V. */
+    static final double LN_V_MAX = 31 * Math.log(2);
+
+    /**
+     * x * (1/T) with 1/T rounded to FP32 and the product rounded to FP32: each scaled entry is off by
+     * 2 u32 relative, which moves the LSE by at most 2 u32 |x/T| (1.2e-7 |x/T|).
+     */
+    public static final double LSE_F32_SCALE = 2 * U32;
+
+    /**
+     * LSE of FP32 data whose exp terms are summed in FP32 lanes (the cpu backend): absolute error at
+     * most {@code lseF32Sum(termsPerLane) + LSE_F32_SCALE |x/T|}. The sum part: the exp's own error
+     * ({@link #EXP_F32_HOST}); rounding x/T - m to FP32 costs u32 |x/T - m| relative per term, which,
+     * weighted by the softmax, is u32 (m - E[x/T]) &le; u32 (LSE - E[x/T]) = u32 entropy &le; u32 ln V;
+     * each lane adds up at most termsPerLane terms of size &le; 1 in FP32 (termsPerLane u32 relative,
+     * worst case); lanes and chunks are folded in FP64 (u64 terms, negligible). With chunks of 4096 and
+     * 16 FP32 lanes (256 terms per lane) that is 1.7e-5; with 8 lanes 3.2e-5.
+     */
+    public static double lseF32Sum(int termsPerLane) {
+        return EXP_F32_HOST + U32 * LN_V_MAX + termsPerLane * U32;
+    }
+
+    /** {@link #lseF32Sum} plus the scaling term, for a row with largest |x/T| = maxAbs. */
+    public static double lseF32(int termsPerLane, double maxAbs) {
+        return lseF32Sum(termsPerLane) + LSE_F32_SCALE * maxAbs;
+    }
+
+    /**
+     * LSE of FP32 data on a device without FP64 (compensated FP32 per chunk and in the merge, M + log D
+     * on the host in FP64): the device exp of every term and of every chunk's merge factor
+     * (2 {@link #EXP_F32_DEVICE}); the shift, u32 ln V as in {@link #lseF32Sum}; two Kahan sums of any
+     * length, 2 u32 each; the merge's products d_c e^(m_c - M) and the FP32 D, u32 each; and the FP32
+     * scaling {@link #LSE_F32_SCALE}.
+     */
+    public static double lseF32Compensated(double maxAbs) {
+        return 2 * EXP_F32_DEVICE + U32 * LN_V_MAX + 6 * U32 + LSE_F32_SCALE * maxAbs;
+    }
+
+    /**
+     * LSE of FP64 data (every backend: FP64 bodies or loops), one computation: a sequential FP64 sum of
+     * V terms of size &le; 1 errs by V u64 relative; each exp term by 3 ulp at most (6 u64: the OpenCL
+     * limit for double on a device, Java's is 1 ulp); the log and the final m + log D by 3 ulp of
+     * |LSE| &le; |x/T| + ln V, so 6 u64 |x/T| + 6 u64 ln V; x * (1/T) against x / T by 2 u64 |x/T|.
+     * Two such computations (a backend and the reference) compared with each other: twice that.
+     */
+    public static double lseF64(long v, double maxAbs) {
+        return 2 * ((v + 6 + 6 * LN_V_MAX) * U64 + 8 * U64 * maxAbs);
+    }
+
+    /** The LSE bound of the data type: {@link #lseF32} (FP32 data) or {@link #lseF64} (FP64 data). */
+    public static double lse(DType dtype, int termsPerLane, long v, double maxAbs) {
+        return dtype == DType.F32 ? lseF32(termsPerLane, maxAbs) : lseF64(v, maxAbs);
+    }
+
+    /**
+     * The Jensen gap: gamma, gammaJ and the ledger add H log Z_h and subtract one log Z, each an LSE
+     * within {@code lse}; the head sums themselves are FP64 (H u64 |L|, far below): (H + 1) lse.
+     */
+    public static double gamma(int heads, double lse) {
+        return (heads + 1) * lse;
+    }
+
+    /**
+     * Attention, every backend computing in FP64 from inputs widened to FP64: a dot product of d terms
+     * and an online softmax over tk keys, each rescale one more rounding: relative error about
+     * (d + 2 tk) u64, times |v| &le; 4 for the outputs: 2e-13 at tk = 512, d = 64. Stated as 1e-10 for
+     * tk, d &le; 4096 (and, for FP32 inputs, 1e-4: an FP32 dot product of d &le; 128 terms with
+     * |q_c k_c| &le; 1 errs by &le; 128 u32 ~ 8e-6, which exp turns into a relative error of the weights
+     * of outputs with |v| &le; 4: &lt; 4e-5, for a backend that multiplies FP32 inputs in FP32).
+     */
+    public static double attention(DType dtype) {
+        return dtype == DType.F32 ? 1e-4 : 1e-10;
+    }
+
+    /**
+     * Crowding: the draws are Philox-identical on every backend; the cpu backend's log/sqrt/exp may
+     * differ from java.lang.Math by an ulp and its cos/sin of 2 pi u by 2 ulp (VectorMathTest): at most
+     * 4.4e-16 relative, so on |X| &le; 10 about 1e-14 absolute per score and per exp term, and FP64 sums of N &le; 3e5 terms in another order differ by N u64 = 3e-11
+     * relative: 1e-9 on the LSE, and |dP| &le; P(1-P) |dLSE| &lt; 1e-9 on P.
+     */
+    public static final double CROWDING = 1e-9;
+
+    /**
+     * Positional sums: FP64 in the same order over k; a vector cos may differ from java.lang.Math.cos by
+     * an ulp (2 u64 per term), so m &le; 64 terms differ by &lt; 64 * 2 * 2 u64 = 2.8e-14: 1e-12.
+     */
+    public static final double POSITIONAL = 1e-12;
+
+    /**
+     * One entry of a matrix product, relative to sum_k |A[i, k] B[k, j]|: a backend computing in a type
+     * with unit roundoff u (matmulType: FP32 or FP64) rounds F64 operands to it (2 u of |a b| per product)
+     * and accumulates K products (each addition errs by at most u of the running sum, itself at most
+     * sum |a b|): (K + 2) u.
+     */
+    public static double matmul(DType type, int k) {
+        return (k + 2) * (type == DType.F32 ? U32 : U64);
+    }
+
+    /**
+     * Host FP64 code shared by every backend (mixture score gaps, attribution): the same arithmetic,
+     * so only FP64 rounding of a different JIT's code is left: 1e-12.
+     */
+    public static final double SHARED_HOST = 1e-12;
+}

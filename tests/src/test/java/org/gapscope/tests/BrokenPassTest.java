@@ -1,0 +1,145 @@
+package org.gapscope.tests;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.DoubleUnaryOperator;
+import org.gapscope.api.Backend;
+import org.gapscope.api.DType;
+import org.gapscope.api.Tensor;
+import org.gapscope.host.KernelBackend;
+import org.gapscope.kernels.Chunks;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/**
+ * The equivalence harness must reject a backend whose fast pass is broken, including the breakage a
+ * host fallback used to hide: a pass that returns -inf for every row (as if the exp-sum were deleted)
+ * was recomputed on the host and passed every test. Each variant here is the grid backend with one pass
+ * broken; every harness check of the op it breaks must fail on every dtype and shape family, with an
+ * assertion or with the backend's own "finite input, non-finite result" error.
+ */
+class BrokenPassTest {
+
+    /** The grid backend (sequential bodies, strided chunks) with a corruption applied after a pass. */
+    static class Broken extends KernelBackend {
+        final DoubleUnaryOperator lse;
+        final DoubleUnaryOperator attention;
+        final DoubleUnaryOperator gap;
+
+        Broken(String name, DoubleUnaryOperator lse, DoubleUnaryOperator attention, DoubleUnaryOperator gap) {
+            super(name, SEQUENTIAL, Chunks.STRIDED, 1000, 4099);
+            this.lse = lse;
+            this.attention = attention;
+            this.gap = gap;
+        }
+
+        @Override
+        protected void lseRows(Tensor x, int r0, int n, int v, double invT, double[] out, boolean[] special) {
+            super.lseRows(x, r0, n, v, invT, out, special);
+            for (int r = r0; r < r0 + n; r++) {
+                out[r] = lse.applyAsDouble(out[r]);
+            }
+        }
+
+        @Override
+        protected void attentionHeads(double[] q, double[] k, double[] v, int nh, int tq, int tk, int d, int dv,
+                                      double scale, int mask, double[] out, double[] lse) {
+            super.attentionHeads(q, k, v, nh, tq, tk, d, dv, scale, mask, out, lse);
+            for (int i = 0; i < out.length; i++) {
+                out[i] = attention.applyAsDouble(out[i]);
+            }
+            for (int i = 0; i < lse.length; i++) {
+                lse[i] = attention.applyAsDouble(lse[i]);
+            }
+        }
+
+        @Override
+        protected void gapTokens(Tensor logits, Tensor extra, int t0, int n, int h, int v, double[] logZHeads,
+                                 double[] logZ, double[] logZMean, long[] nonFinite) {
+            super.gapTokens(logits, extra, t0, n, h, v, logZHeads, logZ, logZMean, nonFinite);
+            for (int i = t0 * h; i < (t0 + n) * h; i++) {
+                logZHeads[i] = gap.applyAsDouble(logZHeads[i]);
+            }
+        }
+    }
+
+    static final DoubleUnaryOperator SOUND = x -> x;
+    static final DoubleUnaryOperator MINUS_INF = x -> Double.NEGATIVE_INFINITY;
+    /** Garbage within the range of real results: far outside every tolerance, yet finite. */
+    static final DoubleUnaryOperator GARBAGE = x -> x * 1.001 + 0.01;
+
+    static void rejected(String what, Executable check) {
+        Throwable t = assertThrows(Throwable.class, check, what + ": the harness accepted a broken pass");
+        assertTrue(t instanceof AssertionError || t instanceof IllegalStateException,
+                what + ": failed for another reason: " + t);
+    }
+
+    @Test
+    void aBrokenLsePassIsRejectedOnEveryRowOp() {
+        for (DoubleUnaryOperator breakage : List.of(MINUS_INF, GARBAGE)) {
+            Backend b = new Broken("broken-lse", breakage, SOUND, SOUND);
+            for (DType dtype : EquivalenceTest.DTYPES) {
+                for (EquivalenceTest.Rows rows : EquivalenceTest.rowFamilies()) {
+                    String w = b.name() + " " + dtype + " " + rows.family();
+                    rejected("logSumExp " + w, () -> EquivalenceTest.logSumExp(b, dtype, rows));
+                    rejected("softmax " + w, () -> EquivalenceTest.softmax(b, dtype, rows, false));
+                    rejected("logSoftmax " + w, () -> EquivalenceTest.softmax(b, dtype, rows, true));
+                }
+            }
+        }
+    }
+
+    /** A family check of one op, as the harness runs it. */
+    interface FamilyCheck {
+        void check(Backend b, DType dtype, String family) throws Throwable;
+    }
+
+    /** Every dtype and family of {@code op} must fail on both breakages of the backend {@code broken} makes. */
+    static void rejectedOnEveryFamily(String op, java.util.function.Function<DoubleUnaryOperator, Backend> broken,
+                                      FamilyCheck check) {
+        for (DoubleUnaryOperator breakage : List.of(MINUS_INF, GARBAGE)) {
+            Backend b = broken.apply(breakage);
+            for (DType dtype : EquivalenceTest.DTYPES) {
+                for (String family : EquivalenceTest.FAMILIES) {
+                    rejected(op + " " + dtype + " " + family, () -> check.check(b, dtype, family));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aBrokenAttentionPassIsRejected() {
+        rejectedOnEveryFamily("attention", x -> new Broken("broken-attention", SOUND, x, SOUND),
+                EquivalenceTest::attention);
+    }
+
+    @Test
+    void aBrokenGapPassIsRejected() {
+        rejectedOnEveryFamily("jensenGap", x -> new Broken("broken-gap", SOUND, SOUND, x), EquivalenceTest::jensenGap);
+    }
+
+    /** The control: unbroken, the same variant passes every check it is put through above. */
+    @Test
+    void theUnbrokenVariantPasses() throws Throwable {
+        Backend b = new Broken("sound", SOUND, SOUND, SOUND);
+        List<Executable> checks = new ArrayList<>();
+        for (DType dtype : EquivalenceTest.DTYPES) {
+            for (EquivalenceTest.Rows rows : EquivalenceTest.rowFamilies()) {
+                checks.add(() -> EquivalenceTest.logSumExp(b, dtype, rows));
+                checks.add(() -> EquivalenceTest.softmax(b, dtype, rows, false));
+            }
+            for (String family : EquivalenceTest.FAMILIES) {
+                checks.add(() -> EquivalenceTest.attention(b, dtype, family));
+                checks.add(() -> EquivalenceTest.jensenGap(b, dtype, family));
+            }
+        }
+        for (Executable c : checks) {
+            c.execute();
+        }
+        assertTrue(Arrays.asList(EquivalenceTest.DTYPES).contains(DType.F32));
+    }
+}
