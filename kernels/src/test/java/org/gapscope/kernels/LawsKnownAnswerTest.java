@@ -284,4 +284,25 @@ class LawsKnownAnswerTest {
         }
         assertTrue(checked >= 240, "cases " + checked);
     }
+
+    /** Laws.normal is the Gaussian law with a = 0, b = 1, bit for bit: pinned on the same known answers. */
+    @Test
+    void normalIsTheStandardGaussianDraw() {
+        int[] scratch = new int[4];
+        int checked = 0;
+        for (Object[] row : CASES) {
+            if (((Number) row[0]).intValue() != Laws.GAUSSIAN) {
+                continue;
+            }
+            long seed = ((Number) row[4]).longValue();
+            long index = ((Number) row[5]).longValue();
+            int rep = ((Number) row[6]).intValue();
+            double standard = (((Number) row[7]).doubleValue() - 1.0) / 2.0; // the table's Gaussian has a = 1, b = 2
+            double x = Laws.normal(index, rep, seed, scratch, 0);
+            assertEquals(Laws.draw(index, rep, seed, Laws.GAUSSIAN, 0, 1, 0, scratch, 0), x, 0.0, "normal " + index);
+            assertEquals(standard, x, 1e-12 * Math.max(1.0, Math.abs(standard)), "normal " + seed + " " + index + " " + rep);
+            checked++;
+        }
+        assertTrue(checked >= 48, "cases " + checked);
+    }
 }
