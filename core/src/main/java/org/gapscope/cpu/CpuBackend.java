@@ -265,14 +265,9 @@ public final class CpuBackend extends KernelBackend {
         int law = spec.law().code;
         double cs = Math.sqrt(spec.rho());
         double ce = Math.sqrt(1 - spec.rho());
-        launcher.run(n * chunks, item -> {
-            int t = item / chunks;
-            int c = item % chunks;
-            long start = Chunks.start(v, chunks, c, Chunks.CONTIGUOUS);
-            int count = (int) Chunks.count(v, chunks, c, Chunks.CONTIGUOUS);
+        sweepChunks(v, n, chunks, (item, t, start, count) ->
             VectorPasses.sweepGapItem(law, t0 + t, h, v, start, count, targets[t], spec.seed(), spec.sigma(),
-                    spec.margin(), cs, ce, spec.temperature(), hm, hd, hd2, am, ad, mm, md, item, lt, t * h);
-        });
+                    spec.margin(), cs, ce, spec.temperature(), hm, hd, hd2, am, ad, mm, md, item, lt, t * h));
     }
 
     /** The sweep's second pass with the Vector API. */
@@ -288,13 +283,23 @@ public final class CpuBackend extends KernelBackend {
         int law = spec.law().code;
         double cs = Math.sqrt(spec.rho());
         double ce = Math.sqrt(1 - spec.rho());
-        launcher.run(n * chunks, item -> {
-            int t = item / chunks;
-            int c = item % chunks;
-            long start = Chunks.start(v, chunks, c, Chunks.CONTIGUOUS);
-            int count = (int) Chunks.count(v, chunks, c, Chunks.CONTIGUOUS);
+        sweepChunks(v, n, chunks, (item, t, start, count) ->
             mixSq[item] = VectorPasses.sweepGapBrierItem(law, t0 + t, h, v, start, count, targets[t], spec.seed(),
-                    spec.sigma(), spec.margin(), cs, ce, spec.temperature(), logZHeads, t * h);
+                    spec.sigma(), spec.margin(), cs, ce, spec.temperature(), logZHeads, t * h));
+    }
+
+    /** A sweep pass's work on one (token, chunk of y) item = t * chunks + c: y in [start, start + count). */
+    @FunctionalInterface
+    private interface SweepChunk {
+        void run(int item, int t, long start, int count);
+    }
+
+    /** Runs both sweep passes' work-items in the contiguous layout the vector passes read. */
+    private void sweepChunks(int v, int n, int chunks, SweepChunk body) {
+        launcher.run(n * chunks, item -> {
+            int c = item % chunks;
+            body.run(item, item / chunks, Chunks.start(v, chunks, c, Chunks.CONTIGUOUS),
+                    (int) Chunks.count(v, chunks, c, Chunks.CONTIGUOUS));
         });
     }
 }
