@@ -201,25 +201,23 @@ final class VectorPasses {
      * (2j, 2j + 1), so a vector step computes Philox, log and sqrt once for 2 x lanes distractors; the
      * cos half lands in buf[i, i + lanes) and the sin half in buf[i + lanes, i + 2 lanes) (the block's
      * max and sum of exp do not depend on the order). An odd first index is drawn alone by Laws.draw,
-     * so every vector step starts at an even index.
+     * so every vector step starts at an even index. The draws go through small stage loops
+     * ({@link #philoxUniforms}, {@link #boxMuller}), each one compiled unit whose vector code C2 inlines
+     * whole (a loop holding Philox, log, cos and sin at once exceeds C2's inlining budget, and a vector
+     * passed to a call that is not inlined is boxed on the heap).
      */
     static void drawChunk(long start, long count, int rep, long seed, int law, double a, double b, double c,
                           double scale, double[] m, double[] d, int slot) {
-        double[] buf = SCRATCH.get();
+        DrawBuffers bufs = DRAW.get();
+        double[] buf = bufs.x;
+        double[] u1 = bufs.u1;
+        double[] u2 = bufs.u2;
         int lanes = LS.length();
-        long[] iota = new long[lanes];
-        for (int l = 0; l < lanes; l++) {
-            iota[l] = l;
-        }
-        LongVector lane = LongVector.fromArray(LS, iota, 0);
-        int s0 = (int) seed;
-        int s1 = (int) (seed >> 32);
-        LongVector x2init = LongVector.broadcast(LS, rep & MASK32);
         boolean gauss = law == Laws.GAUSSIAN;
         int step = gauss ? 2 * lanes : lanes;
         double mx = LogSumExp.LOWEST;
         double sum = 0;
-        int[] scratch = new int[4];
+        int[] scratch = bufs.scratch;
         long first = start;
         long end = start + count;
         if (gauss && count > 0 && (start & 1L) != 0) {
@@ -230,74 +228,21 @@ final class VectorPasses {
         for (long b0 = first; b0 < end; b0 += BLOCK) {
             int len = (int) Math.min(BLOCK, end - b0);
             int vecLen = len - len % step;
-            DoubleVector vmax = DoubleVector.broadcast(DS, LogSumExp.LOWEST);
-            for (int i = 0; i < vecLen; i += step) {
-                LongVector idx = lane.add(gauss ? (b0 + i) >> 1 : b0 + i);
-                LongVector x0 = idx.and(MASK32);
-                LongVector x1 = idx.lanewise(VectorOperators.ASHR, 32).and(MASK32);
-                LongVector x2 = x2init;
-                LongVector x3 = LongVector.zero(LS);
-                int k0 = s0;
-                int k1 = s1;
-                for (int round = 0; round < 10; round++) {
-                    LongVector p0 = x0.mul(M0);
-                    LongVector p1 = x2.mul(M1);
-                    LongVector nx0 = p1.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, x1)
-                            .lanewise(VectorOperators.XOR, k0 & MASK32);
-                    LongVector nx2 = p0.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, x3)
-                            .lanewise(VectorOperators.XOR, k1 & MASK32);
-                    x1 = p1.and(MASK32);
-                    x3 = p0.and(MASK32);
-                    x0 = nx0;
-                    x2 = nx2;
-                    k0 += W0;
-                    k1 += W1;
-                }
-                DoubleVector u1 = uniform(x0, x1);
-                if (gauss) {
-                    DoubleVector u2 = uniform(x2, x3);
-                    DoubleVector rad = VectorMath.log(u1).mul(-2.0).lanewise(VectorOperators.SQRT)
-                            .mul(b);
-                    DoubleVector xc = rad.mul(VectorMath.cosTurns(u2)).add(a).mul(scale);
-                    DoubleVector xs = rad.mul(VectorMath.sinTurns(u2)).add(a).mul(scale);
-                    vmax = vmax.max(xc).max(xs);
-                    xc.intoArray(buf, i);
-                    xs.intoArray(buf, i + lanes);
-                } else {
-                    DoubleVector x;
-                    if (law == Laws.GUMBEL) {
-                        x = VectorMath.log(VectorMath.log(u1).neg()).mul(-b).add(a);
-                    } else if (law == Laws.UNIFORM) {
-                        x = u1.mul(b - a).add(a);
-                    } else {
-                        x = VectorMath.log(u1).div(b).neg().add(a);
-                    }
-                    x = x.mul(scale);
-                    vmax = vmax.max(x);
-                    x.intoArray(buf, i);
-                }
+            double bm;
+            if (gauss) {
+                philoxUniforms(b0 >> 1, rep, seed, vecLen / 2, u1, u2);
+                boxMuller(u1, u2, vecLen / 2, b, buf);
+                bm = shiftScale(buf, vecLen, a, scale);
+            } else {
+                philoxUniforms(b0, rep, seed, vecLen, u1, u2);
+                bm = lawBlock(u1, vecLen, law, a, b, scale, buf);
             }
             // block state, folded into the running state
-            double bm = vecLen > 0 ? vmax.reduceLanes(VectorOperators.MAX) : LogSumExp.LOWEST;
             for (int i = vecLen; i < len; i++) {
                 buf[i] = scale * Laws.draw(b0 + i, rep, seed, law, a, b, c, scratch, 0);
                 bm = Math.max(bm, buf[i]);
             }
-            int dl = DS.length();
-            int bound = len - len % dl;
-            double bs = 0;
-            if (bound > 0) {
-                DoubleVector acc = DoubleVector.zero(DS);
-                for (int i = 0; i < bound; i += dl) {
-                    acc = acc.add(VectorMath.exp(DoubleVector.fromArray(DS, buf, i).sub(bm)));
-                }
-                for (int l = 0; l < dl; l++) {
-                    bs += acc.lane(l);
-                }
-            }
-            for (int i = bound; i < len; i++) {
-                bs += Math.exp(buf[i] - bm);
-            }
+            double bs = blockExpSum(buf, len, bm);
             if (bm > mx) {
                 sum = sum * Math.exp(mx - bm) + bs;
                 mx = bm;
@@ -307,6 +252,122 @@ final class VectorPasses {
         }
         m[slot] = mx;
         d[slot] = sum;
+    }
+
+    /** Per-thread buffers of {@link #drawChunk}. */
+    private static final class DrawBuffers {
+        final double[] x = new double[BLOCK + 2 * DS.length()];
+        final double[] u1 = new double[BLOCK];
+        final double[] u2 = new double[BLOCK];
+        final int[] scratch = new int[4];
+    }
+
+    private static final ThreadLocal<DrawBuffers> DRAW = ThreadLocal.withInitial(DrawBuffers::new);
+
+    /** buf[i] = (buf[i] + a) * scale over the block's vector part; returns its max. */
+    static double shiftScale(double[] buf, int vecLen, double a, double scale) {
+        int lanes = DS.length();
+        DoubleVector vmax = DoubleVector.broadcast(DS, LogSumExp.LOWEST);
+        for (int i = 0; i < vecLen; i += lanes) {
+            DoubleVector x = DoubleVector.fromArray(DS, buf, i).add(a).mul(scale);
+            vmax = vmax.max(x);
+            x.intoArray(buf, i);
+        }
+        return vecLen > 0 ? vmax.reduceLanes(VectorOperators.MAX) : LogSumExp.LOWEST;
+    }
+
+    /** Gumbel, uniform or exponential draws of crowding from uniforms u, times scale, into buf; returns the max. */
+    static double lawBlock(double[] u, int vecLen, int law, double a, double b, double scale, double[] buf) {
+        int lanes = DS.length();
+        DoubleVector vmax = DoubleVector.broadcast(DS, LogSumExp.LOWEST);
+        for (int i = 0; i < vecLen; i += lanes) {
+            DoubleVector u1 = DoubleVector.fromArray(DS, u, i);
+            DoubleVector x;
+            if (law == Laws.GUMBEL) {
+                x = VectorMath.log(VectorMath.log(u1).neg()).mul(-b).add(a);
+            } else if (law == Laws.UNIFORM) {
+                x = u1.mul(b - a).add(a);
+            } else {
+                x = VectorMath.log(u1).div(b).neg().add(a);
+            }
+            x = x.mul(scale);
+            vmax = vmax.max(x);
+            x.intoArray(buf, i);
+        }
+        return vecLen > 0 ? vmax.reduceLanes(VectorOperators.MAX) : LogSumExp.LOWEST;
+    }
+
+    /** sum exp(x[i] - m) over x[0, len) in FP64 (vector exp, lanes summed in lane order, then the tail). */
+    static double blockExpSum(double[] x, int len, double m) {
+        int dl = DS.length();
+        int bound = len - len % dl;
+        double s = 0;
+        if (bound > 0) {
+            DoubleVector acc = DoubleVector.zero(DS);
+            for (int i = 0; i < bound; i += dl) {
+                acc = acc.add(VectorMath.exp(DoubleVector.fromArray(DS, x, i).sub(m)));
+            }
+            for (int l = 0; l < dl; l++) {
+                s += acc.lane(l);
+            }
+        }
+        for (int i = bound; i < len; i++) {
+            s += Math.exp(x[i] - m);
+        }
+        return s;
+    }
+
+    /**
+     * Philox blocks of counters j0 + k, k in [0, n) rounded up to whole vectors (the arrays hold that
+     * many), repetition rep (stream 0): u1[k] from words 0 and 1, u2[k] from words 2 and 3, each as
+     * {@code Philox.uniform}.
+     */
+    static void philoxUniforms(long j0, int rep, long seed, int n, double[] u1, double[] u2) {
+        int lanes = LS.length();
+        int s0 = (int) seed;
+        int s1 = (int) (seed >> 32);
+        LongVector lane = LongVector.zero(LS).addIndex(1);
+        LongVector x2init = LongVector.broadcast(LS, rep & MASK32);
+        for (int k = 0; k < n; k += lanes) {
+            LongVector idx = lane.add(j0 + k);
+            LongVector x0 = idx.and(MASK32);
+            LongVector x1 = idx.lanewise(VectorOperators.ASHR, 32).and(MASK32);
+            LongVector x2 = x2init;
+            LongVector x3 = LongVector.zero(LS);
+            int k0 = s0;
+            int k1 = s1;
+            for (int round = 0; round < 10; round++) {
+                LongVector p0 = x0.mul(M0);
+                LongVector p1 = x2.mul(M1);
+                LongVector nx0 = p1.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, x1)
+                        .lanewise(VectorOperators.XOR, k0 & MASK32);
+                LongVector nx2 = p0.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, x3)
+                        .lanewise(VectorOperators.XOR, k1 & MASK32);
+                x1 = p1.and(MASK32);
+                x3 = p0.and(MASK32);
+                x0 = nx0;
+                x2 = nx2;
+                k0 += W0;
+                k1 += W1;
+            }
+            uniform(x0, x1).intoArray(u1, k);
+            uniform(x2, x3).intoArray(u2, k);
+        }
+    }
+
+    /**
+     * Box-Muller over pairs k in [0, n) rounded up to whole vectors of L lanes: r = b sqrt(-2 log u1[k])
+     * (b = 1 for standard normals: exact), r cos(2 pi u2[k]) and r sin(2 pi u2[k]); a step of L pairs from
+     * k stores its cos halves in out[2k, 2k + L) and its sin halves in out[2k + L, 2k + 2L) (the order of
+     * Gaussian draws 2k, 2k + 2, ... then 2k + 1, 2k + 3, ...). u1 ends holding the radii.
+     */
+    static void boxMuller(double[] u1, double[] u2, int n, double b, double[] out) {
+        int lanes = DS.length();
+        for (int k = 0; k < n; k += lanes) {
+            VectorMath.log(DoubleVector.fromArray(DS, u1, k)).mul(-2.0).lanewise(VectorOperators.SQRT).mul(b)
+                    .intoArray(u1, k);
+        }
+        VectorMath.polar(u1, u2, n, out);
     }
 
     /** Philox words (hi, lo) to a double in (0, 1), exactly as {@code Philox.uniform}. */
@@ -454,18 +515,21 @@ final class VectorPasses {
     /** Float species with as many lanes as DS: the float32 rounding of a double vector. */
     static final VectorSpecies<Float> FH = VectorSpecies.of(float.class,
             jdk.incubator.vector.VectorShape.forBitSize(Math.max(64, DS.vectorBitSize() / 2)));
-    static final boolean SWEEP_VECTOR = LONG_IS_DOUBLE && FH.length() == DS.length() && SWEEP_BLOCK % (2 * DS.length()) == 0;
+    static final boolean SWEEP_VECTOR = LONG_IS_DOUBLE && FLOAT_IS_TWO_DOUBLES && FH.length() == DS.length()
+            && SWEEP_BLOCK % (2 * DS.length()) == 0;
 
     /** Per-thread buffers of the sweep passes (slot order, see {@link #normals}). */
     private static final class SweepBuffers {
-        final double[] e = new double[SWEEP_BLOCK];
-        final double[] z = new double[SWEEP_BLOCK];
-        final double[] odd = new double[SWEEP_BLOCK / 2 + 64];
+        /** Box-Muller pairs of a block: (len + 1) / 2 + 1 of them, rounded up to whole vectors. */
+        final double[] c = new double[SWEEP_BLOCK / 2 + 2 * DS.length()];
+        final double[] s = new double[SWEEP_BLOCK / 2 + 2 * DS.length()];
+        final double[] e = new double[SWEEP_BLOCK + 4 * DS.length()];
+        final double[] z = new double[SWEEP_BLOCK + 4 * DS.length()];
+        final double[] pairs = new double[SWEEP_BLOCK + 4 * DS.length()];
+        final double[] tail = new double[2 * DS.length() + 1];
         final float[] f = new float[SWEEP_BLOCK];
-        final double[] l = new double[SWEEP_BLOCK];
         final double[] agg = new double[SWEEP_BLOCK];
-        final int[] scratch = new int[4];
-        final double[] st = new double[2];
+        final double[] mix = new double[SWEEP_BLOCK];
     }
 
     private static final ThreadLocal<SweepBuffers> SWEEP = ThreadLocal.withInitial(SweepBuffers::new);
@@ -490,112 +554,125 @@ final class VectorPasses {
     /**
      * Standard normals of stream indices i0 .. i0 + len - 1 (repetition rep) into out, in slot order
      * ({@link #slot}): the Gaussian pairs of {@code Laws.draw}, one Philox block per pair (2j, 2j + 1) with
-     * cos for 2j and sin for 2j + 1. When i0 is even, a vector step's cos lanes are the even offsets and its
-     * sin lanes the odd ones; when i0 is odd the pairs straddle the offsets (as they straddle heads and
-     * tokens when V is odd): the sin lanes are the even offsets and the odd offsets are the cos lanes of the
-     * next counters, collected in {@code odd} and moved by one lane (one more draw, of index
-     * i0 + vecLen - 1, closes the block). The tail is drawn by {@code Laws.draw}.
+     * cos for 2j and sin for 2j + 1. The pairs j0 = i0 / 2 .. (i0 + len - 1) / 2 are drawn into buf.c and
+     * buf.s by the stage loops {@link #philoxUniforms} and {@link #boxMuller}. When i0 is even a step's even
+     * offsets are cos halves and its odd ones sin halves of the same pairs; when i0 is odd (V odd: pairs
+     * straddle heads and tokens) the even offsets are sin halves and the odd ones the cos halves of the
+     * next pairs, one element further on.
      */
-    static void normals(long i0, int rep, long seed, int len, double[] out, double[] odd, int[] scratch) {
+    static void normals(long i0, int rep, long seed, int len, SweepBuffers buf, double[] out) {
         int lanes = DS.length();
         int step = 2 * lanes;
         int vecLen = len - len % step;
-        boolean oddStart = (i0 & 1L) != 0;
+        int odd = (int) (i0 & 1L);
         long j0 = i0 >> 1;
-        int s0 = (int) seed;
-        int s1 = (int) (seed >> 32);
-        LongVector lane = LongVector.zero(LS).addIndex(1);
-        LongVector x2init = LongVector.broadcast(LS, rep & MASK32);
-        for (int s = 0; s < vecLen; s += step) {
-            LongVector idx = lane.add(j0 + s / 2);
-            LongVector x0 = idx.and(MASK32);
-            LongVector x1 = idx.lanewise(VectorOperators.ASHR, 32).and(MASK32);
-            LongVector x2 = x2init;
-            LongVector x3 = LongVector.zero(LS);
-            int k0 = s0;
-            int k1 = s1;
-            for (int round = 0; round < 10; round++) {
-                LongVector p0 = x0.mul(M0);
-                LongVector p1 = x2.mul(M1);
-                LongVector nx0 = p1.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, x1)
-                        .lanewise(VectorOperators.XOR, k0 & MASK32);
-                LongVector nx2 = p0.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, x3)
-                        .lanewise(VectorOperators.XOR, k1 & MASK32);
-                x1 = p1.and(MASK32);
-                x3 = p0.and(MASK32);
-                x0 = nx0;
-                x2 = nx2;
-                k0 += W0;
-                k1 += W1;
-            }
-            DoubleVector rad = VectorMath.log(uniform(x0, x1)).mul(-2.0).lanewise(VectorOperators.SQRT);
-            DoubleVector u2 = uniform(x2, x3);
-            DoubleVector c = rad.mul(VectorMath.cosTurns(u2));
-            DoubleVector sn = rad.mul(VectorMath.sinTurns(u2));
-            if (oddStart) {
-                sn.intoArray(out, s);
-                c.intoArray(odd, s / 2);
-            } else {
-                c.intoArray(out, s);
-                sn.intoArray(out, s + lanes);
+        int pairs = (len + odd + 1) / 2;
+        philoxUniforms(j0, rep, seed, pairs, buf.c, buf.s);
+        double[] p = odd == 0 ? out : buf.pairs;
+        boxMuller(buf.c, buf.s, pairs, 1.0, p);
+        if (odd == 1) { // even offsets: the sin halves of the same step; odd ones: the cos halves one pair on
+            for (int k = 0; k < vecLen; k += step) {
+                DoubleVector.fromArray(DS, p, k + lanes).intoArray(out, k);
+                DoubleVector.fromArray(DS, p, k + 1).intoArray(out, k + lanes);
+                out[k + step - 1] = p[k + step];
             }
         }
-        if (oddStart && vecLen > 0) {
-            odd[vecLen / 2] = Laws.draw(i0 + vecLen - 1, rep, seed, Laws.GAUSSIAN, 0.0, 1.0, 0.0, scratch, 0);
-            for (int s = 0; s < vecLen; s += step) {
-                DoubleVector.fromArray(DS, odd, s / 2 + 1).intoArray(out, s + lanes);
-            }
-        }
+        double[] tail = buf.tail; // the tail (offset order) from the pairs' slots
+        System.arraycopy(p, vecLen, tail, 0, step + 1);
         for (int o = vecLen; o < len; o++) {
-            out[o] = Laws.draw(i0 + o, rep, seed, Laws.GAUSSIAN, 0.0, 1.0, 0.0, scratch, 0);
+            int r = o + odd - vecLen; // pair r / 2 of the tail's step, cos or sin half
+            out[o] = r < step ? tail[(r & 1) == 0 ? r / 2 : lanes + r / 2] : tail[step];
         }
     }
 
     /**
-     * Head h's logits of block [y0, y0 + len) of token b, in slot order, as {@code SweepGap.logit} computes
-     * them (FP64 law, + margin at the head's peak, / T, rounded to float32): into buf.f and, widened, buf.l.
-     * The shared noise of the block is in buf.z (identical, correlated).
+     * Head h's logits of a block of len y in slot order, as {@code SweepGap.logit} computes them: the law
+     * in FP64 from the head noise e and the shared noise z (identical, correlated), + margin at slot ps
+     * (none when ps &lt; 0), / T, rounded to float32, into f. Returns their maximum.
      */
-    static void headLogits(SweepBuffers buf, int law, long b, int h, int heads, int v, long y0, int len, int target,
-                           long seed, double sigma, double margin, double cs, double ce, double temperature) {
-        double[] e = buf.e;
-        double[] l = buf.l;
-        if (law != SweepGap.IDENTICAL) {
-            normals((b * heads + h) * v + y0, SweepGap.REP_HEAD, seed, len, e, buf.odd, buf.scratch);
-        }
+    static float headLogits(int law, double[] e, double[] z, int len, double sigma, double cs, double ce,
+                            double temperature, int ps, double margin, float[] f) {
         int lanes = DS.length();
         int bound = DS.loopBound(len);
         for (int i = 0; i < bound; i += lanes) {
             DoubleVector x;
             if (law == SweepGap.IDENTICAL) {
-                x = DoubleVector.fromArray(DS, buf.z, i).mul(sigma);
+                x = DoubleVector.fromArray(DS, z, i).mul(sigma);
             } else if (law == SweepGap.CORRELATED) {
-                x = DoubleVector.fromArray(DS, buf.z, i).mul(cs).add(DoubleVector.fromArray(DS, e, i).mul(ce)).mul(sigma);
+                x = DoubleVector.fromArray(DS, z, i).mul(cs).add(DoubleVector.fromArray(DS, e, i).mul(ce)).mul(sigma);
             } else {
                 x = DoubleVector.fromArray(DS, e, i).mul(sigma);
             }
-            x.intoArray(l, i);
+            ((FloatVector) x.div(temperature).convertShape(VectorOperators.D2F, FH, 0)).intoArray(f, i);
         }
         for (int i = bound; i < len; i++) {
-            l[i] = law == SweepGap.IDENTICAL ? sigma * buf.z[i]
-                    : law == SweepGap.CORRELATED ? sigma * (cs * buf.z[i] + ce * e[i]) : sigma * e[i];
+            f[i] = (float) (lawLogit(law, e, z, i, sigma, cs, ce) / temperature);
         }
-        long peak = SweepGap.peak(law, h, v, target) - y0;
-        if (peak >= 0 && peak < len) {
-            int ps = slot((int) peak, len);
-            l[ps] = l[ps] + margin;
+        if (ps >= 0) {
+            f[ps] = (float) ((lawLogit(law, e, z, ps, sigma, cs, ce) + margin) / temperature);
         }
-        for (int i = 0; i < bound; i += lanes) {
-            FloatVector f = (FloatVector) DoubleVector.fromArray(DS, l, i).div(temperature)
-                    .convertShape(VectorOperators.D2F, FH, 0);
-            f.intoArray(buf.f, i);
-            ((DoubleVector) f.convertShape(VectorOperators.F2D, DS, 0)).intoArray(l, i);
+        int fl = FS.length();
+        int fb = FS.loopBound(len);
+        float bm = -Float.MAX_VALUE;
+        if (fb > 0) {
+            FloatVector vmax = FloatVector.broadcast(FS, -Float.MAX_VALUE);
+            for (int i = 0; i < fb; i += fl) {
+                vmax = vmax.max(FloatVector.fromArray(FS, f, i));
+            }
+            bm = vmax.reduceLanes(VectorOperators.MAX);
         }
-        for (int i = bound; i < len; i++) {
-            float f = (float) (l[i] / temperature);
-            buf.f[i] = f;
-            l[i] = f;
+        for (int i = fb; i < len; i++) {
+            bm = Math.max(bm, f[i]);
         }
+        return bm;
+    }
+
+    /** The law's FP64 value before margin and temperature at slot i (scalar form of {@link #headLogits}). */
+    private static double lawLogit(int law, double[] e, double[] z, int i, double sigma, double cs, double ce) {
+        return law == SweepGap.IDENTICAL ? sigma * z[i]
+                : law == SweepGap.CORRELATED ? sigma * (cs * z[i] + ce * e[i]) : sigma * e[i];
+    }
+
+    /**
+     * Head state of a block: st = {sum exp(f - m), sum exp(f - m)^2} (exp and square in FP32 lanes, lanes
+     * folded into FP64 in lane order), and agg = f (first head) or agg + f, widened, in FP64.
+     */
+    static void headState(float[] f, int len, float m, boolean first, double[] agg, double[] st) {
+        int fl = FS.length();
+        int dl = DS.length();
+        int fb = FS.loopBound(len);
+        double bd = 0;
+        double bd2 = 0;
+        if (fb > 0) {
+            FloatVector acc = FloatVector.zero(FS);
+            FloatVector acc2 = FloatVector.zero(FS);
+            for (int i = 0; i < fb; i += fl) {
+                FloatVector y = FloatVector.fromArray(FS, f, i);
+                FloatVector ex = VectorMath.exp(y.sub(m));
+                acc = acc.add(ex);
+                acc2 = acc2.add(ex.mul(ex));
+                DoubleVector y0 = (DoubleVector) y.convertShape(VectorOperators.F2D, DS, 0);
+                DoubleVector y1 = (DoubleVector) y.convertShape(VectorOperators.F2D, DS, 1);
+                if (!first) {
+                    y0 = DoubleVector.fromArray(DS, agg, i).add(y0);
+                    y1 = DoubleVector.fromArray(DS, agg, i + dl).add(y1);
+                }
+                y0.intoArray(agg, i);
+                y1.intoArray(agg, i + dl);
+            }
+            for (int k = 0; k < fl; k++) {
+                bd += acc.lane(k);
+                bd2 += acc2.lane(k);
+            }
+        }
+        for (int i = fb; i < len; i++) {
+            double ex = Math.exp((double) (f[i] - m));
+            bd += ex;
+            bd2 += ex * ex;
+            agg[i] = first ? f[i] : agg[i] + f[i];
+        }
+        st[0] = bd;
+        st[1] = bd2;
     }
 
     /**
@@ -603,7 +680,7 @@ final class VectorPasses {
      * blocks of {@link #SWEEP_BLOCK} y: per head, the block's logits in float32 lanes (max; exp and its square
      * in FP32, lanes folded into FP64) folded into the head's (m, d, d2); the aggregate L = sum_h l in FP64
      * (head order, as the reference) and its and the mean's (m, d) in FP64; l^(h)_{y*} when y* is in the
-     * chunk.
+     * chunk. Each step is a stage loop over the block (buffers in L1), see {@link #drawChunk} for why.
      */
     static void sweepGapItem(int law, long b, int heads, int v, long start, int count, int target, long seed,
                              double sigma, double margin, double cs, double ce, double temperature, double[] hm,
@@ -616,105 +693,55 @@ final class VectorPasses {
             hd[hb + h] = 0;
             hd2[hb + h] = 0;
         }
+        double[] agg = buf.agg;
+        double[] mean = buf.mix;
+        double[] st = new double[2];
         double aM = LogSumExp.LOWEST;
         double aD = 0;
         double mM = LogSumExp.LOWEST;
         double mD = 0;
-        int lanes = DS.length();
-        int fl = FS.length();
         for (int o0 = 0; o0 < count; o0 += SWEEP_BLOCK) {
             int len = Math.min(SWEEP_BLOCK, count - o0);
             long y0 = start + o0;
-            int bound = DS.loopBound(len);
-            if (law == SweepGap.IDENTICAL || law == SweepGap.CORRELATED) {
-                normals(b * v + y0, SweepGap.REP_SHARED, seed, len, buf.z, buf.odd, buf.scratch);
-            }
+            sharedNoise(law, b, v, y0, len, seed, buf);
             long tOff = target - y0;
             int ts = tOff >= 0 && tOff < len ? slot((int) tOff, len) : -1;
-            double[] agg = buf.agg;
             for (int h = 0; h < heads; h++) {
-                headLogits(buf, law, b, h, heads, v, y0, len, target, seed, sigma, margin, cs, ce, temperature);
-                double[] l = buf.l;
-                float[] f = buf.f;
-                if (h == 0) {
-                    System.arraycopy(l, 0, agg, 0, len);
-                } else {
-                    for (int i = 0; i < bound; i += lanes) {
-                        DoubleVector.fromArray(DS, agg, i).add(DoubleVector.fromArray(DS, l, i)).intoArray(agg, i);
-                    }
-                    for (int i = bound; i < len; i++) {
-                        agg[i] += l[i];
-                    }
-                }
+                float bm = blockLogits(law, b, h, heads, v, y0, len, target, seed, sigma, margin, cs, ce, temperature,
+                        buf);
                 if (ts >= 0) {
-                    lt[ltOff + h] = l[ts];
+                    lt[ltOff + h] = buf.f[ts];
                 }
-                int fb = FS.loopBound(len);
-                float bm = -Float.MAX_VALUE;
-                if (fb > 0) {
-                    FloatVector vmax = FloatVector.broadcast(FS, -Float.MAX_VALUE);
-                    for (int i = 0; i < fb; i += fl) {
-                        vmax = vmax.max(FloatVector.fromArray(FS, f, i));
-                    }
-                    bm = vmax.reduceLanes(VectorOperators.MAX);
-                }
-                for (int i = fb; i < len; i++) {
-                    bm = Math.max(bm, f[i]);
-                }
-                double bd = 0;
-                double bd2 = 0;
-                if (fb > 0) {
-                    FloatVector acc = FloatVector.zero(FS);
-                    FloatVector acc2 = FloatVector.zero(FS);
-                    for (int i = 0; i < fb; i += fl) {
-                        FloatVector ex = VectorMath.exp(FloatVector.fromArray(FS, f, i).sub(bm));
-                        acc = acc.add(ex);
-                        acc2 = acc2.add(ex.mul(ex));
-                    }
-                    for (int k = 0; k < fl; k++) {
-                        bd += acc.lane(k);
-                        bd2 += acc2.lane(k);
-                    }
-                }
-                for (int i = fb; i < len; i++) {
-                    double ex = Math.exp((double) (f[i] - bm));
-                    bd += ex;
-                    bd2 += ex * ex;
-                }
+                headState(buf.f, len, bm, h == 0, agg, st);
                 double m = hm[hb + h];
                 if (bm > m) {
                     double r = Math.exp(m - bm);
-                    hd[hb + h] = hd[hb + h] * r + bd;
-                    hd2[hb + h] = hd2[hb + h] * (r * r) + bd2;
+                    hd[hb + h] = hd[hb + h] * r + st[0];
+                    hd2[hb + h] = hd2[hb + h] * (r * r) + st[1];
                     hm[hb + h] = bm;
                 } else {
                     double r = Math.exp(bm - m);
-                    hd[hb + h] += bd * r;
-                    hd2[hb + h] += bd2 * (r * r);
+                    hd[hb + h] += st[0] * r;
+                    hd2[hb + h] += st[1] * (r * r);
                 }
             }
             // the mean logits L / H (FP64 division, as the reference), then the aggregate
-            double[] mean = buf.l;
-            for (int i = 0; i < bound; i += lanes) {
-                DoubleVector.fromArray(DS, agg, i).div(heads).intoArray(mean, i);
-            }
-            for (int i = bound; i < len; i++) {
-                mean[i] = agg[i] / heads;
-            }
-            double[] st = buf.st;
-            blockState(mean, len, st);
-            if (st[0] > mM) {
-                mD = mD * Math.exp(mM - st[0]) + st[1];
-                mM = st[0];
+            meanOf(agg, len, heads, mean);
+            double bm = max(mean, len);
+            double bs = blockExpSum(mean, len, bm);
+            if (bm > mM) {
+                mD = mD * Math.exp(mM - bm) + bs;
+                mM = bm;
             } else {
-                mD += st[1] * Math.exp(st[0] - mM);
+                mD += bs * Math.exp(bm - mM);
             }
-            blockState(agg, len, st);
-            if (st[0] > aM) {
-                aD = aD * Math.exp(aM - st[0]) + st[1];
-                aM = st[0];
+            bm = max(agg, len);
+            bs = blockExpSum(agg, len, bm);
+            if (bm > aM) {
+                aD = aD * Math.exp(aM - bm) + bs;
+                aM = bm;
             } else {
-                aD += st[1] * Math.exp(st[0] - aM);
+                aD += bs * Math.exp(bm - aM);
             }
         }
         am[item] = aM;
@@ -723,8 +750,39 @@ final class VectorPasses {
         md[item] = mD;
     }
 
-    /** st = {max x, sum exp(x - max)} of x[0, len) in FP64 (vector exp, lanes summed in lane order). */
-    static void blockState(double[] x, int len, double[] st) {
+    /** The shared noise z of block [y0, y0 + len) of token b into buf.z (identical, correlated laws). */
+    private static void sharedNoise(int law, long b, int v, long y0, int len, long seed, SweepBuffers buf) {
+        if (law == SweepGap.IDENTICAL || law == SweepGap.CORRELATED) {
+            normals(b * v + y0, SweepGap.REP_SHARED, seed, len, buf, buf.z);
+        }
+    }
+
+    /** Head h's logits of block [y0, y0 + len) of token b into buf.f ({@link #headLogits}); returns their max. */
+    private static float blockLogits(int law, long b, int h, int heads, int v, long y0, int len, int target, long seed,
+                                     double sigma, double margin, double cs, double ce, double temperature,
+                                     SweepBuffers buf) {
+        if (law != SweepGap.IDENTICAL) {
+            normals((b * heads + h) * v + y0, SweepGap.REP_HEAD, seed, len, buf, buf.e);
+        }
+        long peak = SweepGap.peak(law, h, v, target) - y0;
+        int ps = peak >= 0 && peak < len ? slot((int) peak, len) : -1;
+        return headLogits(law, buf.e, buf.z, len, sigma, cs, ce, temperature, ps, margin, buf.f);
+    }
+
+    /** out = agg / heads in FP64 (a division, as the reference). */
+    static void meanOf(double[] agg, int len, int heads, double[] out) {
+        int lanes = DS.length();
+        int bound = DS.loopBound(len);
+        for (int i = 0; i < bound; i += lanes) {
+            DoubleVector.fromArray(DS, agg, i).div(heads).intoArray(out, i);
+        }
+        for (int i = bound; i < len; i++) {
+            out[i] = agg[i] / heads;
+        }
+    }
+
+    /** max x[0, len) (exact in any order). */
+    static double max(double[] x, int len) {
         int lanes = DS.length();
         int bound = DS.loopBound(len);
         double mx = LogSumExp.LOWEST;
@@ -738,21 +796,7 @@ final class VectorPasses {
         for (int i = bound; i < len; i++) {
             mx = Math.max(mx, x[i]);
         }
-        double s = 0;
-        if (bound > 0) {
-            DoubleVector acc = DoubleVector.zero(DS);
-            for (int i = 0; i < bound; i += lanes) {
-                acc = acc.add(VectorMath.exp(DoubleVector.fromArray(DS, x, i).sub(mx)));
-            }
-            for (int k = 0; k < lanes; k++) {
-                s += acc.lane(k);
-            }
-        }
-        for (int i = bound; i < len; i++) {
-            s += Math.exp(x[i] - mx);
-        }
-        st[0] = mx;
-        st[1] = s;
+        return mx;
     }
 
     /**
@@ -763,45 +807,56 @@ final class VectorPasses {
                                     double sigma, double margin, double cs, double ce, double temperature,
                                     double[] logZHeads, int zOff) {
         SweepBuffers buf = SWEEP.get();
-        int lanes = DS.length();
         double total = 0;
         for (int o0 = 0; o0 < count; o0 += SWEEP_BLOCK) {
             int len = Math.min(SWEEP_BLOCK, count - o0);
             long y0 = start + o0;
-            int bound = DS.loopBound(len);
-            if (law == SweepGap.IDENTICAL || law == SweepGap.CORRELATED) {
-                normals(b * v + y0, SweepGap.REP_SHARED, seed, len, buf.z, buf.odd, buf.scratch);
-            }
-            double[] mix = buf.agg;
-            java.util.Arrays.fill(mix, 0, len, 0.0);
+            sharedNoise(law, b, v, y0, len, seed, buf);
             for (int h = 0; h < heads; h++) {
-                headLogits(buf, law, b, h, heads, v, y0, len, target, seed, sigma, margin, cs, ce, temperature);
-                double z = logZHeads[zOff + h];
-                double[] l = buf.l;
-                for (int i = 0; i < bound; i += lanes) {
-                    DoubleVector.fromArray(DS, mix, i).add(VectorMath.exp(DoubleVector.fromArray(DS, l, i).sub(z)))
-                            .intoArray(mix, i);
-                }
-                for (int i = bound; i < len; i++) {
-                    mix[i] += Math.exp(l[i] - z);
-                }
+                blockLogits(law, b, h, heads, v, y0, len, target, seed, sigma, margin, cs, ce, temperature, buf);
+                mixAdd(buf.f, len, logZHeads[zOff + h], h == 0, buf.mix);
             }
-            double s = 0;
-            if (bound > 0) {
-                DoubleVector acc = DoubleVector.zero(DS);
-                for (int i = 0; i < bound; i += lanes) {
-                    DoubleVector p = DoubleVector.fromArray(DS, mix, i);
-                    acc = acc.add(p.mul(p));
-                }
-                for (int k = 0; k < lanes; k++) {
-                    s += acc.lane(k);
-                }
-            }
-            for (int i = bound; i < len; i++) {
-                s += mix[i] * mix[i];
-            }
-            total += s;
+            total += sumSquares(buf.mix, len);
         }
         return total;
+    }
+
+    /** mix = p (first head) or mix + p, p = exp(f - logZ) in FP64 (f widened). */
+    static void mixAdd(float[] f, int len, double logZ, boolean first, double[] mix) {
+        int lanes = DS.length();
+        int bound = DS.loopBound(len);
+        for (int i = 0; i < bound; i += lanes) {
+            DoubleVector l = (DoubleVector) FloatVector.fromArray(FH, f, i).convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector p = VectorMath.exp(l.sub(logZ));
+            if (!first) {
+                p = DoubleVector.fromArray(DS, mix, i).add(p);
+            }
+            p.intoArray(mix, i);
+        }
+        for (int i = bound; i < len; i++) {
+            double p = Math.exp(f[i] - logZ);
+            mix[i] = first ? p : mix[i] + p;
+        }
+    }
+
+    /** sum x[i]^2 over x[0, len) in FP64 lanes (lanes summed in lane order, then the tail). */
+    static double sumSquares(double[] x, int len) {
+        int lanes = DS.length();
+        int bound = DS.loopBound(len);
+        double s = 0;
+        if (bound > 0) {
+            DoubleVector acc = DoubleVector.zero(DS);
+            for (int i = 0; i < bound; i += lanes) {
+                DoubleVector p = DoubleVector.fromArray(DS, x, i);
+                acc = acc.add(p.mul(p));
+            }
+            for (int k = 0; k < lanes; k++) {
+                s += acc.lane(k);
+            }
+        }
+        for (int i = bound; i < len; i++) {
+            s += x[i] * x[i];
+        }
+        return s;
     }
 }

@@ -109,7 +109,8 @@ class CpuDeterminismTest {
             }
         }
         if (c2) { // the hot passes were compiled by C2 (tier 4) and then ran: otherwise this compares nothing new
-            for (String pass : List.of("expSum", "softmaxChunk", "headPass", "aggState", "drawChunk", "attentionItem")) {
+            for (String pass : List.of("expSum", "softmaxChunk", "headPass", "aggState", "philoxUniforms", "boxMuller",
+                    "blockExpSum", "headLogits", "headState", "mixAdd", "attentionItem")) {
                 assertTrue(out.lines().anyMatch(l -> l.matches(".*\\s4\\s+org\\.gapscope\\.cpu\\.VectorPasses::" + pass + "\\b.*")),
                         name + ": VectorPasses." + pass + " was not compiled by C2");
             }
@@ -128,7 +129,7 @@ class CpuDeterminismTest {
         }
         Child first = children.get(0);
         assertEquals(List.of("lse", "softmax", "jensenGap", "crowding-GAUSSIAN", "crowding-GUMBEL", "crowding-EXPONENTIAL",
-                "crowding-UNIFORM", "attention", "positional", "sweep-points"), List.copyOf(first.results().keySet()));
+                "crowding-UNIFORM", "attention", "positional", "sweepGap-correlated", "sweepGap-agree", "sweep-points"), List.copyOf(first.results().keySet()));
         for (Child c : children.subList(1, children.size())) {
             for (Map.Entry<String, String> e : first.results().entrySet()) {
                 assertEquals(e.getValue(), c.results().get(e.getKey()),
