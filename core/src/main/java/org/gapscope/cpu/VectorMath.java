@@ -228,14 +228,13 @@ final class VectorMath {
      * once.
      */
     /**
-     * Box-Muller's cos and sin halves, in two stage loops over k in [0, n) rounded up to whole vectors of L
-     * lanes: rad[k] cos(2 pi u[k]) into out[2k', 2k' + L) and rad[k] sin(2 pi u[k]) into out[2k' + L, 2k' + 2L)
-     * for the step k' = k - k % L, the same bits as {@link #cosTurns} and {@link #sinTurns} times rad. The
-     * first loop reduces u and evaluates both polynomials once (into out), the second picks the quadrants:
-     * C2 inlines the vector helpers of one loop only up to a node budget, which the whole at once exceeds
-     * (a helper left out takes and returns its vectors boxed on the heap).
+     * The cos and sin halves of Box-Muller pairs, first of two stage loops over k in [0, n) rounded up to whole
+     * vectors of L lanes: reduces u[k] and evaluates both polynomials once, cos r into out[2k', 2k' + L) and
+     * sin r into out[2k' + L, 2k' + 2L) for the step k' = k - k % L; {@link #polarQuadrants} then finishes
+     * them. Together: the same bits as {@link #cosTurns} and {@link #sinTurns} times rad. (Two loops, as C2
+     * inlines the vector helpers of a compiled method only up to a node budget.)
      */
-    static void polar(double[] rad, double[] u, int n, double[] out) {
+    static void polarReduce(double[] u, int n, double[] out) {
         int lanes = DoubleVector.SPECIES_PREFERRED.length();
         for (int k = 0; k < n; k += lanes) {
             DoubleVector uk = DoubleVector.fromArray(DoubleVector.SPECIES_PREFERRED, u, k);
@@ -244,11 +243,13 @@ final class VectorMath {
             cosReduced(z).intoArray(out, 2 * k);
             sinReduced(r, z).intoArray(out, 2 * k + lanes);
         }
-        quadrants(rad, u, n, out);
     }
 
-    /** The second loop of {@link #polar}: quadrant and sign of the reduced cos and sin in out, times rad. */
-    private static void quadrants(double[] rad, double[] u, int n, double[] out) {
+    /**
+     * The second loop after {@link #polarReduce}: the quadrant and sign of the reduced cos and sin in out, times
+     * rad[k]: rad cos(2 pi u) and rad sin(2 pi u) in place.
+     */
+    static void polarQuadrants(double[] rad, double[] u, int n, double[] out) {
         int lanes = DoubleVector.SPECIES_PREFERRED.length();
         for (int k = 0; k < n; k += lanes) {
             DoubleVector t = DoubleVector.fromArray(DoubleVector.SPECIES_PREFERRED, u, k).mul(4.0).add(SHIFT);

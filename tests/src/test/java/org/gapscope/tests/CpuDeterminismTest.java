@@ -109,10 +109,13 @@ class CpuDeterminismTest {
             }
         }
         if (c2) { // the hot passes were compiled by C2 (tier 4) and then ran: otherwise this compares nothing new
-            for (String pass : List.of("expSum", "softmaxChunk", "headPass", "aggState", "philoxUniforms", "boxMuller",
-                    "blockExpSum", "headLogits", "headState", "mixAdd", "attentionItem")) {
-                assertTrue(out.lines().anyMatch(l -> l.matches(".*\\s4\\s+org\\.gapscope\\.cpu\\.VectorPasses::" + pass + "\\b.*")),
-                        name + ": VectorPasses." + pass + " was not compiled by C2");
+            for (String pass : List.of("VectorPasses::expSum", "VectorPasses::softmaxChunk", "VectorPasses::headPass",
+                    "VectorPasses::aggState", "VectorPasses::attentionItem", "VectorDraws::philoxUniforms",
+                    "VectorDraws::radii", "VectorMath::polarReduce", "VectorMath::polarQuadrants",
+                    "VectorDraws::blockExpSum", "VectorDraws::headLogits", "VectorDraws::headState",
+                    "VectorDraws::mixAdd")) {
+                assertTrue(out.lines().anyMatch(l -> l.matches(".*\\s4\\s+org\\.gapscope\\.cpu\\." + pass + "\\b.*")),
+                        name + ": " + pass + " was not compiled by C2");
             }
         }
         return new Child(name, results, out);
