@@ -103,6 +103,14 @@ final class VectorDraws {
         double max;
         float fmax;
         double sum;
+
+        /** The Philox counters of stage {@link #PHILOX}: j0 .. j0 + n - 1 of repetition rep. */
+        void counters(long first, int repetition, long key, int count) {
+            j0 = first;
+            rep = repetition;
+            seed = key;
+            n = count;
+        }
     }
 
     private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
@@ -204,10 +212,7 @@ final class VectorDraws {
      * Stages {@link #PHILOX}, {@link #RADII}, {@link #POLAR_REDUCE}, {@link #POLAR_QUADRANTS}.
      */
     static void gaussianPairs(long j0, int rep, long seed, int n, double b, double[] out, Work w) {
-        w.j0 = j0;
-        w.rep = rep;
-        w.seed = seed;
-        w.n = n;
+        w.counters(j0, rep, seed, n);
         w.radScale = b;
         w.out = out;
         stage(PHILOX, w);
@@ -254,10 +259,7 @@ final class VectorDraws {
                 w.n = vecLen;
                 stage(SHIFT_SCALE, w);
             } else {
-                w.j0 = b0;
-                w.rep = rep;
-                w.seed = seed;
-                w.n = vecLen;
+                w.counters(b0, rep, seed, vecLen);
                 stage(PHILOX, w);
                 stage(LAW, w);
             }
@@ -399,6 +401,7 @@ final class VectorDraws {
                             double temperature, int ps, double margin, float[] f) {
         int lanes = DS.length();
         int bound = DS.loopBound(len);
+        FloatVector vmax = FloatVector.broadcast(FH, -Float.MAX_VALUE);
         for (int i = 0; i < bound; i += lanes) {
             DoubleVector x;
             if (law == SweepGap.IDENTICAL) {
@@ -408,26 +411,25 @@ final class VectorDraws {
             } else {
                 x = DoubleVector.fromArray(DS, e, i).mul(sigma);
             }
-            ((FloatVector) x.div(temperature).convertShape(VectorOperators.D2F, FH, 0)).intoArray(f, i);
+            FloatVector l = (FloatVector) x.div(temperature).convertShape(VectorOperators.D2F, FH, 0);
+            vmax = vmax.max(l);
+            l.intoArray(f, i);
         }
+        float bm = vmax.reduceLanes(VectorOperators.MAX); // max is exact in any order
         for (int i = bound; i < len; i++) {
             f[i] = (float) (lawLogit(law, e, z, i, sigma, cs, ce) / temperature);
+            bm = Math.max(bm, f[i]);
         }
         if (ps >= 0) {
+            float before = f[ps];
             f[ps] = (float) ((lawLogit(law, e, z, ps, sigma, cs, ce) + margin) / temperature);
-        }
-        int fl = FS.length();
-        int fb = FS.loopBound(len);
-        float bm = -Float.MAX_VALUE;
-        if (fb > 0) {
-            FloatVector vmax = FloatVector.broadcast(FS, -Float.MAX_VALUE);
-            for (int i = 0; i < fb; i += fl) {
-                vmax = vmax.max(FloatVector.fromArray(FS, f, i));
+            bm = Math.max(bm, f[ps]);
+            if (f[ps] < before) { // a negative margin lowered the value that may have been the maximum
+                bm = -Float.MAX_VALUE;
+                for (int i = 0; i < len; i++) {
+                    bm = Math.max(bm, f[i]);
+                }
             }
-            bm = vmax.reduceLanes(VectorOperators.MAX);
-        }
-        for (int i = fb; i < len; i++) {
-            bm = Math.max(bm, f[i]);
         }
         return bm;
     }
@@ -554,7 +556,7 @@ final class VectorDraws {
 
     /** Folds the block x[0, len) (max, then {@link #expSum}) into the running state {m, d}. */
     private static void foldBlock(double[] x, int len, double[] state, Work w) {
-        double bm = max(x, len);
+        double bm = VectorPasses.max(x, len);
         double bs = expSum(x, len, bm, w);
         if (bm > state[0]) {
             state[1] = state[1] * Math.exp(state[0] - bm) + bs;
@@ -593,24 +595,6 @@ final class VectorDraws {
         for (int i = bound; i < len; i++) {
             out[i] = agg[i] / heads;
         }
-    }
-
-    /** max x[0, len) (exact in any order). */
-    static double max(double[] x, int len) {
-        int lanes = DS.length();
-        int bound = DS.loopBound(len);
-        double mx = LogSumExp.LOWEST;
-        if (bound > 0) {
-            DoubleVector vmax = DoubleVector.broadcast(DS, LogSumExp.LOWEST);
-            for (int i = 0; i < bound; i += lanes) {
-                vmax = vmax.max(DoubleVector.fromArray(DS, x, i));
-            }
-            mx = vmax.reduceLanes(VectorOperators.MAX);
-        }
-        for (int i = bound; i < len; i++) {
-            mx = Math.max(mx, x[i]);
-        }
-        return mx;
     }
 
     /**

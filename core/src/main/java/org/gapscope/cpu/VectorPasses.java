@@ -157,18 +157,7 @@ final class VectorPasses {
     static void aggState(double[] agg, int count, double scale, double[] m, double[] d, int slot) {
         int lanes = DS.length();
         int bound = DS.loopBound(count);
-        double mx = LogSumExp.LOWEST;
-        if (bound > 0) {
-            DoubleVector vmax = DoubleVector.broadcast(DS, LogSumExp.LOWEST);
-            for (int i = 0; i < bound; i += lanes) {
-                vmax = vmax.max(DoubleVector.fromArray(DS, agg, i));
-            }
-            mx = vmax.reduceLanes(VectorOperators.MAX);
-        }
-        for (int i = bound; i < count; i++) {
-            mx = Math.max(mx, agg[i]);
-        }
-        double ms = mx * scale;
+        double ms = max(agg, count) * scale;
         double s = 0;
         if (bound > 0) {
             DoubleVector acc = DoubleVector.zero(DS);
@@ -315,5 +304,23 @@ final class VectorPasses {
             }
             f[i] = s / m;
         }
+    }
+
+    /** max x[0, len) (exact in any order). */
+    static double max(double[] x, int len) {
+        int lanes = DS.length();
+        int bound = DS.loopBound(len);
+        double mx = LogSumExp.LOWEST;
+        if (bound > 0) {
+            DoubleVector vmax = DoubleVector.broadcast(DS, LogSumExp.LOWEST);
+            for (int i = 0; i < bound; i += lanes) {
+                vmax = vmax.max(DoubleVector.fromArray(DS, x, i));
+            }
+            mx = vmax.reduceLanes(VectorOperators.MAX);
+        }
+        for (int i = bound; i < len; i++) {
+            mx = Math.max(mx, x[i]);
+        }
+        return mx;
     }
 }
