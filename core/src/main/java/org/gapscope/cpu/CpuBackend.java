@@ -148,20 +148,10 @@ public final class CpuBackend extends KernelBackend {
      * {@code ErrorBounds.softmax} and {@code ErrorBounds.logSoftmax}.
      */
     @Override
-    public Tensor softmax(Tensor x, double temperature, Tensor out) {
-        return fusedRowwise(x, temperature, 0, out);
-    }
-
-    /** Log-softmax of F32 rows: logSumExp's chunk states, merged per row, then one writing pass. */
-    @Override
-    public Tensor logSoftmax(Tensor x, double temperature, Tensor out) {
-        return fusedRowwise(x, temperature, 1, out);
-    }
-
-    private Tensor fusedRowwise(Tensor x, double temperature, int log, Tensor result) {
+    protected Tensor rowwise(Tensor x, double temperature, int log, Tensor result) {
         if (x.dtype() != DType.F32 || !VectorPasses.FLOAT_IS_TWO_DOUBLES
                 || (log == 1 && result != null && result.dtype() != DType.F32)) {
-            return log == 0 ? super.softmax(x, temperature, result) : super.logSoftmax(x, temperature, result);
+            return super.rowwise(x, temperature, log, result);
         }
         Checks.temperature(temperature);
         String name = log == 1 ? "logSoftmax" : "softmax";

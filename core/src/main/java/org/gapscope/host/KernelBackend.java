@@ -229,7 +229,8 @@ public class KernelBackend extends BaseBackend {
         return rowwise(x, temperature, 1, out);
     }
 
-    private Tensor rowwise(Tensor x, double temperature, int log, Tensor result) {
+    /** softmax (log = 0) or log-softmax (log = 1) of x's rows into result (null: a new F64 tensor). */
+    protected Tensor rowwise(Tensor x, double temperature, int log, Tensor result) {
         Checks.temperature(temperature);
         String name = log == 1 ? "logSoftmax" : "softmax";
         int v = Checks.lastDim(x, name);
