@@ -174,6 +174,11 @@ class GapSweepTest {
         assertMessage("--sigma", "overflow float32", () -> new GapSweep.Grid(one, one, one, g, List.of(1e300), d1, List.of(0.5), d1, s));
         assertMessage("--tokens x --heads x --vocab", "2^62", () -> new GapSweep.Grid(List.of(1 << 30), List.of(1 << 20),
                 List.of(1 << 14), g, d1, d1, List.of(0.5), d1, s));
+        // token ranges (SweepSpec.withTokens): a first token below 0, or a range whose last token's stream index passes 2^62
+        org.gapscope.api.SweepSpec spec = new GapSweep.Point(SweepLaw.gaussian, 1 << 14, 1 << 20, 4, 1, null, null, 1, 1).spec();
+        assertMessage("first token", ">= 0", () -> spec.withTokens(-1, 1));
+        assertMessage("first token + --tokens", "2^62", () -> spec.withTokens(1L << 28, 1));
+        assertEquals(3, spec.withTokens(2, 1).withTokens(1, 1).firstToken());
         // H x V far beyond 2^31 is a valid point: nothing is materialized
         assertEquals(1, new GapSweep.Grid(List.of(1 << 26), List.of(4096), one, g, d1, d1, List.of(0.5), d1, s).points().size());
     }

@@ -466,7 +466,8 @@ public class KernelBackend extends BaseBackend {
         int chunks = sweepChunks(h, v);
         int tokens = Math.toIntExact(spec.tokens());
         int batch = (int) Math.max(1, Math.min(tokens, SWEEP_STATES / ((long) chunks * h)));
-        int[] allTargets = SweepLogits.targets(0, tokens, spec.seed(), v);
+        long first = spec.firstToken(); // the stream's number of the spec's token 0
+        int[] allTargets = SweepLogits.targets(first, tokens, spec.seed(), v);
         SweepResult r = SweepResult.empty(spec);
         for (int t0 = 0; t0 < tokens; t0 += batch) {
             int n = Math.min(batch, tokens - t0);
@@ -480,14 +481,14 @@ public class KernelBackend extends BaseBackend {
             double[] mm = new double[items];
             double[] md = new double[items];
             double[] lt = new double[n * h];
-            sweepGapPartials(spec, t0, n, chunks, targets, hm, hd, hd2, am, ad, mm, md, lt);
+            sweepGapPartials(spec, first + t0, n, chunks, targets, hm, hd, hd2, am, ad, mm, md, lt);
             double[] zh = new double[n * h];
             double[] z = new double[n];
             double[] zm = new double[n];
             double[] norm2 = new double[n * h];
             launcher.run(n, t -> SweepGap.sweepGapMerge(t, h, chunks, hm, hd, hd2, am, ad, mm, md, zh, z, zm, norm2));
             double[] mixSq = new double[items];
-            sweepGapBriers(spec, t0, n, chunks, targets, zh, mixSq);
+            sweepGapBriers(spec, first + t0, n, chunks, targets, zh, mixSq);
             for (int t = 0; t < n; t++) {
                 double sq = 0;
                 for (int c = 0; c < chunks; c++) {
@@ -499,7 +500,7 @@ public class KernelBackend extends BaseBackend {
         return r;
     }
 
-    /** First pass of tokens [t0, t0 + n): the states of {@link SweepGap#sweepGapPartial} for every item. */
+    /** First pass of the stream's tokens [t0, t0 + n) (t0 counts from the stream's token 0): the states of {@link SweepGap#sweepGapPartial} for every item. */
     protected void sweepGapPartials(SweepSpec spec, long t0, int n, int chunks, int[] targets, double[] hm,
                                     double[] hd, double[] hd2, double[] am, double[] ad, double[] mm, double[] md,
                                     double[] lt) {
@@ -513,7 +514,7 @@ public class KernelBackend extends BaseBackend {
                 am, ad, mm, md, lt));
     }
 
-    /** Second pass of tokens [t0, t0 + n): mixSq per item ({@link SweepGap#sweepGapBrier}), given log Z_h. */
+    /** Second pass of the stream's tokens [t0, t0 + n): mixSq per item ({@link SweepGap#sweepGapBrier}), given log Z_h. */
     protected void sweepGapBriers(SweepSpec spec, long t0, int n, int chunks, int[] targets, double[] logZHeads,
                                   double[] mixSq) {
         int items = n * chunks;

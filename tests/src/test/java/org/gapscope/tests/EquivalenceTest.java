@@ -233,8 +233,10 @@ class EquivalenceTest {
                 () -> crowding(b))));
         m.put("positional", b -> List.of(DynamicTest.dynamicTest("positional tiny / odd / large",
                 () -> positional(b))));
-        m.put("sweepGap", b -> List.of(DynamicTest.dynamicTest("sweepGap (every law; tiny, odd and multi-chunk shapes)",
-                () -> sweepGap(b))));
+        m.put("sweepGap", b -> List.of(DynamicTest.dynamicTest("sweepGap (every law; tiny, odd and multi-chunk shapes; "
+                + "nonzero first tokens)", () -> sweepGap(b)),
+                DynamicTest.dynamicTest("sweepGap token ranges = the whole point's tokens, bit for bit",
+                        () -> sweepGapRanges(b))));
         return m;
     }
 
@@ -478,6 +480,12 @@ class EquivalenceTest {
     /** Shapes {B, H, V}: tiny; odd V (Gaussian pairs straddle heads and tokens); several chunks on every backend. */
     static final int[][] SWEEP_SHAPES = {{1, 1, 1}, {2, 3, 37}, {3, 5, 1031}, {2, 7, 10001}, {1, 32, 8192}};
 
+    /**
+     * First tokens for token ranges ({B, H, V, firstToken}): odd H V with an odd first token, so the range's
+     * first draw is the second of a Gaussian pair whose first belongs to the token before it; several chunks.
+     */
+    static final int[][] SWEEP_RANGES = {{2, 3, 37, 5}, {2, 7, 10001, 3}, {1, 32, 8192, 1}};
+
     static List<SweepSpec> sweepSpecs() {
         List<SweepSpec> specs = new ArrayList<>();
         for (SweepLaw law : SweepLaw.values()) {
@@ -485,8 +493,42 @@ class EquivalenceTest {
                 specs.add(new SweepSpec(law, s[1], s[2], s[0], 1.3, law.usesMargin() ? 3.0 : 0, law.usesRho() ? 0.6 : 0,
                         0.7, 17 + s[2]));
             }
+            for (int[] s : SWEEP_RANGES) {
+                specs.add(new SweepSpec(law, s[1], s[2], s[0], 1.3, law.usesMargin() ? 3.0 : 0, law.usesRho() ? 0.6 : 0,
+                        0.7, 17 + s[2], s[3]));
+            }
         }
         return specs;
+    }
+
+    /**
+     * A token range of a point (firstToken &gt; 0) on {@code backend} is the same tokens of the whole point
+     * on the same backend, bit for bit: every per-token number depends only on the token's own draws, so a
+     * point split into token ranges (sweep gap on a cluster) merges to the one-machine bits.
+     */
+    static void sweepGapRanges(Backend backend) {
+        for (SweepLaw law : SweepLaw.values()) {
+            for (int[] s : SWEEP_RANGES) {
+                SweepSpec whole = new SweepSpec(law, s[1], s[2], s[3] + s[0] + 1, 1.3, law.usesMargin() ? 3.0 : 0,
+                        law.usesRho() ? 0.6 : 0, 0.7, 17 + s[2]);
+                SweepSpec range = whole.withTokens(s[3], s[0]);
+                SweepResult a = backend.sweepGap(whole);
+                SweepResult r = backend.sweepGap(range);
+                String w = backend.name() + " sweepGap " + range + " of " + whole;
+                int f = s[3];
+                int n = s[0];
+                int h = s[1];
+                assertArrayEquals(java.util.Arrays.copyOfRange(a.targets(), f, f + n), r.targets(), w + " targets");
+                assertArrayEquals(java.util.Arrays.copyOfRange(a.logZHeads(), f * h, (f + n) * h), r.logZHeads(),
+                        w + " logZHeads");
+                assertArrayEquals(java.util.Arrays.copyOfRange(a.logZ(), f, f + n), r.logZ(), w + " logZ");
+                assertArrayEquals(java.util.Arrays.copyOfRange(a.gamma(), f, f + n), r.gamma(), w + " gamma");
+                assertArrayEquals(java.util.Arrays.copyOfRange(a.gammaJ(), f, f + n), r.gammaJ(), w + " gammaJ");
+                assertArrayEquals(java.util.Arrays.copyOfRange(a.ledger(), f, f + n), r.ledger(), w + " ledger");
+                assertArrayEquals(java.util.Arrays.copyOfRange(a.logGap(), f, f + n), r.logGap(), w + " logGap");
+                assertArrayEquals(java.util.Arrays.copyOfRange(a.brierGap(), f, f + n), r.brierGap(), w + " brierGap");
+            }
+        }
     }
 
     @Test
@@ -520,7 +562,7 @@ class EquivalenceTest {
         int v = spec.vocab();
         float[] x = new float[b * h * v];
         int[] targets = new int[b];
-        SweepLogits.generate(spec, 0, b, x, targets);
+        SweepLogits.generate(spec, spec.firstToken(), b, x, targets);
         Tensor l = Tensor.of(x, b, h, v);
         GapResult e = REF.jensenGap(l, null, targets);
         SweepResult a = backend.sweepGap(spec);
