@@ -336,20 +336,21 @@ public final class CpuBackend extends KernelBackend {
     // ---- crowding ------------------------------------------------------------------------------
 
     @Override
-    protected void crowdingPartials(CrowdingSpec spec, long distractors, int chunks, double scale, double[] m,
-                                    double[] d) {
+    protected void crowdingPartials(CrowdingSpec spec, long distractors, int chunks, int c0, int c1, double scale,
+                                    double[] m, double[] d) {
         int law = spec.law().kind().code;
         if (law == Laws.STUDENT_T || !VectorPasses.LONG_IS_DOUBLE) {
-            super.crowdingPartials(spec, distractors, chunks, scale, m, d);
+            super.crowdingPartials(spec, distractors, chunks, c0, c1, scale, m, d);
             return;
         }
         double a = spec.law().a();
         double b = spec.law().b();
         double c = spec.law().c();
         long seed = spec.seed();
-        launcher.run(chunks * spec.reps(), item -> {
-            int r = item / chunks;
-            int ch = item % chunks;
+        int w = c1 - c0;
+        launcher.run(w * spec.reps(), item -> {
+            int r = item / w;
+            int ch = c0 + item % w;
             long start = Chunks.start(distractors, chunks, ch, Chunks.CONTIGUOUS);
             long count = Chunks.count(distractors, chunks, ch, Chunks.CONTIGUOUS);
             VectorDraws.drawChunk(start, count, spec.firstRep() + r, seed, law, a, b, c, scale, m, d, item);
