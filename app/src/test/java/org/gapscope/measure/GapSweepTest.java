@@ -174,8 +174,57 @@ class GapSweepTest {
         assertMessage("--sigma", "overflow float32", () -> new GapSweep.Grid(one, one, one, g, List.of(1e300), d1, List.of(0.5), d1, s));
         assertMessage("--tokens x --heads x --vocab", "2^62", () -> new GapSweep.Grid(List.of(1 << 30), List.of(1 << 20),
                 List.of(1 << 14), g, d1, d1, List.of(0.5), d1, s));
+        // token ranges (SweepSpec.withTokens): a first token below 0, or a range whose last token's stream index passes 2^62
+        org.gapscope.api.SweepSpec spec = new GapSweep.Point(SweepLaw.gaussian, 1 << 14, 1 << 20, 4, 1, null, null, 1, 1).spec();
+        assertMessage("first token", ">= 0", () -> spec.withTokens(-1, 1));
+        assertMessage("first token + --tokens", "2^62", () -> spec.withTokens(1L << 28, 1));
+        assertEquals(3, spec.withTokens(2, 1).withTokens(1, 1).firstToken());
         // H x V far beyond 2^31 is a valid point: nothing is materialized
         assertEquals(1, new GapSweep.Grid(List.of(1 << 26), List.of(4096), one, g, d1, d1, List.of(0.5), d1, s).points().size());
+    }
+
+    /**
+     * A point split into token ranges (as on a cluster) merges to the one-machine row, bit for bit, on the
+     * reference and the cpu backend; ranges handed to the merge out of token order are refused.
+     */
+    @Test
+    void tokenRangesMergeToTheOneMachineRow() {
+        Point p = new Point(SweepLaw.correlated, 301, 3, 7, 1.1, null, 0.4, 0.9, 5);
+        GapSweep.Grid grid = new GapSweep.Grid(List.of(p.vocab()), List.of(p.heads()), List.of(p.tokens()),
+                List.of(p.law()), List.of(p.sigma()), List.of(0.0), List.of(p.rho()), List.of(p.temperature()),
+                List.of(p.seed()));
+        assertEquals(List.of(p), grid.points());
+        for (Backend b : List.of(REF, Backends.select("cpu"))) {
+            Map<String, Object> whole = withoutTiming(GapSweep.compute(p, b));
+            for (int ranges : new int[] {2, 3, 7}) {
+                List<java.io.Serializable> parts = new java.util.ArrayList<>();
+                for (int i = 0; i < ranges; i++) {
+                    parts.add(grid.range(p, i, ranges, b));
+                }
+                assertEquals(whole, withoutTiming(grid.merge(p, parts)), b.name() + " " + ranges + " ranges");
+                java.util.Collections.reverse(parts);
+                assertThrows(IllegalStateException.class, () -> grid.merge(p, parts));
+                parts.remove(0);
+                java.util.Collections.reverse(parts);
+                assertThrows(IllegalStateException.class, () -> grid.merge(p, parts)); // the last range missing
+            }
+        }
+        // splitting: from gapscope.splitWork logits on, at most one range per slot and per token
+        assertEquals(1, grid.ranges(p, 4));
+        System.setProperty("gapscope.splitWork", "1");
+        try {
+            assertEquals(4, grid.ranges(p, 4));
+            assertEquals(7, grid.ranges(p, 16));
+        } finally {
+            System.clearProperty("gapscope.splitWork");
+        }
+    }
+
+    static Map<String, Object> withoutTiming(Map<String, Object> row) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>(row);
+        m.remove("seconds");
+        m.remove("logitsPerSec");
+        return m;
     }
 
     static void assertMessage(String start, String contains, org.junit.jupiter.api.function.Executable ex) {

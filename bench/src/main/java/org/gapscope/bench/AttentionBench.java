@@ -20,7 +20,11 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** Causal attention, one head of T x d float32 q, k, v. Work: T(T+1)/2 exps, 3*T*d*4 bytes read. */
+/**
+ * Causal attention over H heads of T x d float32 q, k, v. Work per head: T(T+1)/2 exps and 4 d T(T+1)/2
+ * flops, 3*T*d*4 bytes read. The full grid is large (T = 8192, 32 heads takes minutes per call on a small
+ * machine): pick points with -p, e.g. {@code -p seq=4096 -p headDim=128 -p heads=8}.
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -31,10 +35,10 @@ public class AttentionBench {
     @Param({"cpu"})
     public String backend;
 
-    @Param({"1"})
+    @Param({"8", "16", "32"})
     public int heads;
 
-    @Param({"512", "1024", "4096"})
+    @Param({"1024", "4096", "8192"})
     public int seq;
 
     @Param({"64", "128"})

@@ -18,7 +18,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** softmax over B x V float32 rows (F64 output). Work: 2*B*V exps, B*V*(4 + 8) bytes moved. */
+/**
+ * softmax and log-softmax over B x V float32 rows: into a new F64 result per call ({@code softmax}), and
+ * into a reused float32 output ({@code softmaxInto}, {@code logSoftmaxInto}: B*V*(4 + 4) bytes moved).
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -37,15 +40,27 @@ public class SoftmaxBench {
 
     Backend b;
     Tensor x;
+    Tensor out;
 
     @Setup
     public void setup() {
         b = Backends.select(backend);
         x = RandomTensors.gaussian(DType.F32, 3.0, 2, batch, vocab);
+        out = Tensor.zeros(DType.F32, batch, vocab);
     }
 
     @Benchmark
     public Tensor softmax() {
         return b.softmax(x, 1.0);
+    }
+
+    @Benchmark
+    public Tensor softmaxInto() {
+        return b.softmax(x, 1.0, out);
+    }
+
+    @Benchmark
+    public Tensor logSoftmaxInto() {
+        return b.logSoftmax(x, 1.0, out);
     }
 }

@@ -1,7 +1,8 @@
 package org.gapscope.api;
 
 /**
- * Per token of a {@link SweepSpec}: the observed token y*, log Z_h (index t * H + h), log Z of the
+ * Per token of a {@link SweepSpec} (index t = the spec's token t, drawn as token spec.firstToken() + t of
+ * the stream): the observed token y*, log Z_h (index t * H + h), log Z of the
  * aggregate, Gamma = sum_h log Z_h - log Z, gammaJ (averaged logits), the ledger imbalance at y*
  * (MATH.md eq. 73: equal to Gamma), and the Theorem 4 gaps of the equal-weight mixture for the log and
  * the Brier score. Every backend forms the per-token numbers from the same few sums with

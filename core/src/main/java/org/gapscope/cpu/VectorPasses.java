@@ -9,10 +9,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-import org.gapscope.kernels.Laws;
 import org.gapscope.kernels.LogSumExp;
-import org.gapscope.kernels.Philox;
-import org.gapscope.kernels.SweepGap;
 
 /**
  * The Vector API passes of the {@link CpuBackend}, one static method per work-item, with signatures
@@ -160,18 +157,7 @@ final class VectorPasses {
     static void aggState(double[] agg, int count, double scale, double[] m, double[] d, int slot) {
         int lanes = DS.length();
         int bound = DS.loopBound(count);
-        double mx = LogSumExp.LOWEST;
-        if (bound > 0) {
-            DoubleVector vmax = DoubleVector.broadcast(DS, LogSumExp.LOWEST);
-            for (int i = 0; i < bound; i += lanes) {
-                vmax = vmax.max(DoubleVector.fromArray(DS, agg, i));
-            }
-            mx = vmax.reduceLanes(VectorOperators.MAX);
-        }
-        for (int i = bound; i < count; i++) {
-            mx = Math.max(mx, agg[i]);
-        }
-        double ms = mx * scale;
+        double ms = max(agg, count) * scale;
         double s = 0;
         if (bound > 0) {
             DoubleVector acc = DoubleVector.zero(DS);
@@ -189,131 +175,99 @@ final class VectorPasses {
         d[slot] = s;
     }
 
-    static final long MASK32 = 0xFFFFFFFFL;
-    static final long M0 = Philox.M0 & MASK32;
-    static final long M1 = Philox.M1 & MASK32;
-    static final int W0 = Philox.W0;
-    static final int W1 = Philox.W1;
-
     /**
-     * Draws distractors [start, start + count) of repetition rep in blocks and reduces them to (m, d).
-     * Gaussian draws follow {@code Laws.draw}'s pair convention: one Philox block (counter j) per pair
-     * (2j, 2j + 1), so a vector step computes Philox, log and sqrt once for 2 x lanes distractors; the
-     * cos half lands in buf[i, i + lanes) and the sin half in buf[i + lanes, i + 2 lanes) (the block's
-     * max and sum of exp do not depend on the order). An odd first index is drawn alone by Laws.draw,
-     * so every vector step starts at an even index.
+     * Softmax's fused pass over one chunk of count FP32 values from element base: the chunk's (m, d) state
+     * exactly as {@link #expSum} computes it (so the row's LSE equals logSumExp's, bit for bit), and each
+     * term exp(x invT - m) written to out[base + i] (F32 or F64); {@link #scaleChunk} then multiplies
+     * them by exp(m - LSE).
      */
-    static void drawChunk(long start, long count, int rep, long seed, int law, double a, double b, double c,
-                          double scale, double[] m, double[] d, int slot) {
-        double[] buf = SCRATCH.get();
-        int lanes = LS.length();
-        long[] iota = new long[lanes];
-        for (int l = 0; l < lanes; l++) {
-            iota[l] = l;
+    static void softmaxExpChunk(MemorySegment in, MemorySegment o, boolean f32Out, long base, int count, float invT,
+                                double[] m, double[] d, int slot) {
+        int bound = FS.loopBound(count);
+        int lanes = FS.length();
+        int dl = DS.length();
+        long off = base * 4;
+        float mx = -Float.MAX_VALUE;
+        if (bound > 0) {
+            FloatVector vmax = FloatVector.broadcast(FS, -Float.MAX_VALUE);
+            for (int i = 0; i < bound; i += lanes) {
+                vmax = vmax.max(FloatVector.fromMemorySegment(FS, in, off + 4L * i, LE));
+            }
+            mx = vmax.reduceLanes(VectorOperators.MAX); // max is exact in any order
         }
-        LongVector lane = LongVector.fromArray(LS, iota, 0);
-        int s0 = (int) seed;
-        int s1 = (int) (seed >> 32);
-        LongVector x2init = LongVector.broadcast(LS, rep & MASK32);
-        boolean gauss = law == Laws.GAUSSIAN;
-        int step = gauss ? 2 * lanes : lanes;
-        double mx = LogSumExp.LOWEST;
-        double sum = 0;
-        int[] scratch = new int[4];
-        long first = start;
-        long end = start + count;
-        if (gauss && count > 0 && (start & 1L) != 0) {
-            mx = scale * Laws.draw(start, rep, seed, law, a, b, c, scratch, 0);
-            sum = 1.0;
-            first = start + 1;
+        for (int i = bound; i < count; i++) {
+            mx = Math.max(mx, in.get(FLOAT, off + 4L * i));
         }
-        for (long b0 = first; b0 < end; b0 += BLOCK) {
-            int len = (int) Math.min(BLOCK, end - b0);
-            int vecLen = len - len % step;
-            DoubleVector vmax = DoubleVector.broadcast(DS, LogSumExp.LOWEST);
-            for (int i = 0; i < vecLen; i += step) {
-                LongVector idx = lane.add(gauss ? (b0 + i) >> 1 : b0 + i);
-                LongVector x0 = idx.and(MASK32);
-                LongVector x1 = idx.lanewise(VectorOperators.ASHR, 32).and(MASK32);
-                LongVector x2 = x2init;
-                LongVector x3 = LongVector.zero(LS);
-                int k0 = s0;
-                int k1 = s1;
-                for (int round = 0; round < 10; round++) {
-                    LongVector p0 = x0.mul(M0);
-                    LongVector p1 = x2.mul(M1);
-                    LongVector nx0 = p1.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, x1)
-                            .lanewise(VectorOperators.XOR, k0 & MASK32);
-                    LongVector nx2 = p0.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, x3)
-                            .lanewise(VectorOperators.XOR, k1 & MASK32);
-                    x1 = p1.and(MASK32);
-                    x3 = p0.and(MASK32);
-                    x0 = nx0;
-                    x2 = nx2;
-                    k0 += W0;
-                    k1 += W1;
-                }
-                DoubleVector u1 = uniform(x0, x1);
-                if (gauss) {
-                    DoubleVector u2 = uniform(x2, x3);
-                    DoubleVector rad = VectorMath.log(u1).mul(-2.0).lanewise(VectorOperators.SQRT)
-                            .mul(b);
-                    DoubleVector xc = rad.mul(VectorMath.cosTurns(u2)).add(a).mul(scale);
-                    DoubleVector xs = rad.mul(VectorMath.sinTurns(u2)).add(a).mul(scale);
-                    vmax = vmax.max(xc).max(xs);
-                    xc.intoArray(buf, i);
-                    xs.intoArray(buf, i + lanes);
+        float ms = mx * invT;
+        double s = 0;
+        if (bound > 0) {
+            FloatVector acc = FloatVector.zero(FS);
+            for (int i = 0; i < bound; i += lanes) {
+                FloatVector y = FloatVector.fromMemorySegment(FS, in, off + 4L * i, LE);
+                FloatVector e = VectorMath.exp(y.mul(invT).sub(ms));
+                acc = acc.add(e);
+                if (f32Out) {
+                    e.intoMemorySegment(o, (base + i) * 4, LE);
                 } else {
-                    DoubleVector x;
-                    if (law == Laws.GUMBEL) {
-                        x = VectorMath.log(VectorMath.log(u1).neg()).mul(-b).add(a);
-                    } else if (law == Laws.UNIFORM) {
-                        x = u1.mul(b - a).add(a);
-                    } else {
-                        x = VectorMath.log(u1).div(b).neg().add(a);
-                    }
-                    x = x.mul(scale);
-                    vmax = vmax.max(x);
-                    x.intoArray(buf, i);
+                    e.convertShape(VectorOperators.F2D, DS, 0).intoMemorySegment(o, (base + i) * 8, LE);
+                    e.convertShape(VectorOperators.F2D, DS, 1).intoMemorySegment(o, (base + i + dl) * 8, LE);
                 }
             }
-            // block state, folded into the running state
-            double bm = vecLen > 0 ? vmax.reduceLanes(VectorOperators.MAX) : LogSumExp.LOWEST;
-            for (int i = vecLen; i < len; i++) {
-                buf[i] = scale * Laws.draw(b0 + i, rep, seed, law, a, b, c, scratch, 0);
-                bm = Math.max(bm, buf[i]);
-            }
-            int dl = DS.length();
-            int bound = len - len % dl;
-            double bs = 0;
-            if (bound > 0) {
-                DoubleVector acc = DoubleVector.zero(DS);
-                for (int i = 0; i < bound; i += dl) {
-                    acc = acc.add(VectorMath.exp(DoubleVector.fromArray(DS, buf, i).sub(bm)));
-                }
-                for (int l = 0; l < dl; l++) {
-                    bs += acc.lane(l);
-                }
-            }
-            for (int i = bound; i < len; i++) {
-                bs += Math.exp(buf[i] - bm);
-            }
-            if (bm > mx) {
-                sum = sum * Math.exp(mx - bm) + bs;
-                mx = bm;
-            } else {
-                sum += bs * Math.exp(bm - mx);
+            for (int l = 0; l < lanes; l++) {
+                s += acc.lane(l);
             }
         }
-        m[slot] = mx;
-        d[slot] = sum;
+        for (int i = bound; i < count; i++) {
+            double e = Math.exp((double) (in.get(FLOAT, off + 4L * i) * invT - ms));
+            s += e;
+            if (f32Out) {
+                o.set(FLOAT, (base + i) * 4, (float) e);
+            } else {
+                o.set(DOUBLE, (base + i) * 8, e);
+            }
+        }
+        m[slot] = ms;
+        d[slot] = s;
     }
 
-    /** Philox words (hi, lo) to a double in (0, 1), exactly as {@code Philox.uniform}. */
-    static DoubleVector uniform(LongVector hi, LongVector lo) {
-        LongVector j = hi.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 26)
-                .add(lo.lanewise(VectorOperators.LSHR, 6));
-        return ((DoubleVector) j.convert(VectorOperators.L2D, 0)).add(0.5).mul(2.220446049250313E-16);
+    /** out[base, base + count) *= scale (F32: by the FP32 rounding of scale). */
+    static void scaleChunk(MemorySegment o, boolean f32Out, long base, int count, double scale) {
+        if (f32Out) {
+            float sf = (float) scale;
+            int bound = FS.loopBound(count);
+            for (int i = 0; i < bound; i += FS.length()) {
+                FloatVector.fromMemorySegment(FS, o, (base + i) * 4, LE).mul(sf).intoMemorySegment(o, (base + i) * 4, LE);
+            }
+            for (int i = bound; i < count; i++) {
+                o.set(FLOAT, (base + i) * 4, o.get(FLOAT, (base + i) * 4) * sf);
+            }
+        } else {
+            int bound = DS.loopBound(count);
+            for (int i = 0; i < bound; i += DS.length()) {
+                DoubleVector.fromMemorySegment(DS, o, (base + i) * 8, LE).mul(scale).intoMemorySegment(o, (base + i) * 8, LE);
+            }
+            for (int i = bound; i < count; i++) {
+                o.set(DOUBLE, (base + i) * 8, o.get(DOUBLE, (base + i) * 8) * scale);
+            }
+        }
+    }
+
+    /**
+     * Log-softmax of count FP32 values into an F32 output: x invT - LSE in FP32 with the LSE split into
+     * hi + lo (FP32 parts), (x invT - hi) - lo, so the error is that of x invT and the two roundings
+     * (~1 ulp of max(|x/T|, |LSE|)) plus the LSE's own.
+     */
+    static void logSoftmaxF32Chunk(MemorySegment in, MemorySegment o, long base, int count, float invT, double lse) {
+        float hi = (float) lse;
+        float lo = (float) (lse - hi);
+        int bound = FS.loopBound(count);
+        for (int i = 0; i < bound; i += FS.length()) {
+            FloatVector.fromMemorySegment(FS, in, (base + i) * 4, LE).mul(invT).sub(hi).sub(lo)
+                    .intoMemorySegment(o, (base + i) * 4, LE);
+        }
+        for (int i = bound; i < count; i++) {
+            o.set(FLOAT, (base + i) * 4, in.get(FLOAT, (base + i) * 4) * invT - hi - lo);
+        }
     }
 
     /** softmax (log = 0) or log-softmax (log = 1) of count FP32 values from element base, into out. */
@@ -447,284 +401,8 @@ final class VectorPasses {
         }
     }
 
-    // ---- sweepGap ------------------------------------------------------------------------------
-
-    /** y values per block of the sweep passes (a multiple of 2 x the double lanes). */
-    static final int SWEEP_BLOCK = 512;
-    /** Float species with as many lanes as DS: the float32 rounding of a double vector. */
-    static final VectorSpecies<Float> FH = VectorSpecies.of(float.class,
-            jdk.incubator.vector.VectorShape.forBitSize(Math.max(64, DS.vectorBitSize() / 2)));
-    static final boolean SWEEP_VECTOR = LONG_IS_DOUBLE && FH.length() == DS.length() && SWEEP_BLOCK % (2 * DS.length()) == 0;
-
-    /** Per-thread buffers of the sweep passes (slot order, see {@link #normals}). */
-    private static final class SweepBuffers {
-        final double[] e = new double[SWEEP_BLOCK];
-        final double[] z = new double[SWEEP_BLOCK];
-        final double[] odd = new double[SWEEP_BLOCK / 2 + 64];
-        final float[] f = new float[SWEEP_BLOCK];
-        final double[] l = new double[SWEEP_BLOCK];
-        final double[] agg = new double[SWEEP_BLOCK];
-        final int[] scratch = new int[4];
-        final double[] st = new double[2];
-    }
-
-    private static final ThreadLocal<SweepBuffers> SWEEP = ThreadLocal.withInitial(SweepBuffers::new);
-
-    /**
-     * The slot of offset o in a block of len values: the vector part (o &lt; len - len % 2L, L = double
-     * lanes) is stored per step of 2L offsets with the even offsets first ({@code s + (o - s) / 2}) and
-     * the odd ones after them ({@code s + L + (o - s) / 2}); the tail keeps its offsets. Every head and the
-     * shared noise use the same slots, so sums over heads line up.
-     */
-    static int slot(int o, int len) {
-        int step = 2 * DS.length();
-        int vecLen = len - len % step;
-        if (o >= vecLen) {
-            return o;
-        }
-        int s = o - o % step;
-        int r = o - s;
-        return (r & 1) == 0 ? s + r / 2 : s + DS.length() + r / 2;
-    }
-
-    /**
-     * Standard normals of stream indices i0 .. i0 + len - 1 (repetition rep) into out, in slot order
-     * ({@link #slot}): the Gaussian pairs of {@code Laws.draw}, one Philox block per pair (2j, 2j + 1) with
-     * cos for 2j and sin for 2j + 1. When i0 is even, a vector step's cos lanes are the even offsets and its
-     * sin lanes the odd ones; when i0 is odd the pairs straddle the offsets (as they straddle heads and
-     * tokens when V is odd): the sin lanes are the even offsets and the odd offsets are the cos lanes of the
-     * next counters, collected in {@code odd} and moved by one lane (one more draw, of index
-     * i0 + vecLen - 1, closes the block). The tail is drawn by {@code Laws.draw}.
-     */
-    static void normals(long i0, int rep, long seed, int len, double[] out, double[] odd, int[] scratch) {
-        int lanes = DS.length();
-        int step = 2 * lanes;
-        int vecLen = len - len % step;
-        boolean oddStart = (i0 & 1L) != 0;
-        long j0 = i0 >> 1;
-        int s0 = (int) seed;
-        int s1 = (int) (seed >> 32);
-        LongVector lane = LongVector.zero(LS).addIndex(1);
-        LongVector x2init = LongVector.broadcast(LS, rep & MASK32);
-        for (int s = 0; s < vecLen; s += step) {
-            LongVector idx = lane.add(j0 + s / 2);
-            LongVector x0 = idx.and(MASK32);
-            LongVector x1 = idx.lanewise(VectorOperators.ASHR, 32).and(MASK32);
-            LongVector x2 = x2init;
-            LongVector x3 = LongVector.zero(LS);
-            int k0 = s0;
-            int k1 = s1;
-            for (int round = 0; round < 10; round++) {
-                LongVector p0 = x0.mul(M0);
-                LongVector p1 = x2.mul(M1);
-                LongVector nx0 = p1.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, x1)
-                        .lanewise(VectorOperators.XOR, k0 & MASK32);
-                LongVector nx2 = p0.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, x3)
-                        .lanewise(VectorOperators.XOR, k1 & MASK32);
-                x1 = p1.and(MASK32);
-                x3 = p0.and(MASK32);
-                x0 = nx0;
-                x2 = nx2;
-                k0 += W0;
-                k1 += W1;
-            }
-            DoubleVector rad = VectorMath.log(uniform(x0, x1)).mul(-2.0).lanewise(VectorOperators.SQRT);
-            DoubleVector u2 = uniform(x2, x3);
-            DoubleVector c = rad.mul(VectorMath.cosTurns(u2));
-            DoubleVector sn = rad.mul(VectorMath.sinTurns(u2));
-            if (oddStart) {
-                sn.intoArray(out, s);
-                c.intoArray(odd, s / 2);
-            } else {
-                c.intoArray(out, s);
-                sn.intoArray(out, s + lanes);
-            }
-        }
-        if (oddStart && vecLen > 0) {
-            odd[vecLen / 2] = Laws.draw(i0 + vecLen - 1, rep, seed, Laws.GAUSSIAN, 0.0, 1.0, 0.0, scratch, 0);
-            for (int s = 0; s < vecLen; s += step) {
-                DoubleVector.fromArray(DS, odd, s / 2 + 1).intoArray(out, s + lanes);
-            }
-        }
-        for (int o = vecLen; o < len; o++) {
-            out[o] = Laws.draw(i0 + o, rep, seed, Laws.GAUSSIAN, 0.0, 1.0, 0.0, scratch, 0);
-        }
-    }
-
-    /**
-     * Head h's logits of block [y0, y0 + len) of token b, in slot order, as {@code SweepGap.logit} computes
-     * them (FP64 law, + margin at the head's peak, / T, rounded to float32): into buf.f and, widened, buf.l.
-     * The shared noise of the block is in buf.z (identical, correlated).
-     */
-    static void headLogits(SweepBuffers buf, int law, long b, int h, int heads, int v, long y0, int len, int target,
-                           long seed, double sigma, double margin, double cs, double ce, double temperature) {
-        double[] e = buf.e;
-        double[] l = buf.l;
-        if (law != SweepGap.IDENTICAL) {
-            normals((b * heads + h) * v + y0, SweepGap.REP_HEAD, seed, len, e, buf.odd, buf.scratch);
-        }
-        int lanes = DS.length();
-        int bound = DS.loopBound(len);
-        for (int i = 0; i < bound; i += lanes) {
-            DoubleVector x;
-            if (law == SweepGap.IDENTICAL) {
-                x = DoubleVector.fromArray(DS, buf.z, i).mul(sigma);
-            } else if (law == SweepGap.CORRELATED) {
-                x = DoubleVector.fromArray(DS, buf.z, i).mul(cs).add(DoubleVector.fromArray(DS, e, i).mul(ce)).mul(sigma);
-            } else {
-                x = DoubleVector.fromArray(DS, e, i).mul(sigma);
-            }
-            x.intoArray(l, i);
-        }
-        for (int i = bound; i < len; i++) {
-            l[i] = law == SweepGap.IDENTICAL ? sigma * buf.z[i]
-                    : law == SweepGap.CORRELATED ? sigma * (cs * buf.z[i] + ce * e[i]) : sigma * e[i];
-        }
-        long peak = SweepGap.peak(law, h, v, target) - y0;
-        if (peak >= 0 && peak < len) {
-            int ps = slot((int) peak, len);
-            l[ps] = l[ps] + margin;
-        }
-        for (int i = 0; i < bound; i += lanes) {
-            FloatVector f = (FloatVector) DoubleVector.fromArray(DS, l, i).div(temperature)
-                    .convertShape(VectorOperators.D2F, FH, 0);
-            f.intoArray(buf.f, i);
-            ((DoubleVector) f.convertShape(VectorOperators.F2D, DS, 0)).intoArray(l, i);
-        }
-        for (int i = bound; i < len; i++) {
-            float f = (float) (l[i] / temperature);
-            buf.f[i] = f;
-            l[i] = f;
-        }
-    }
-
-    /**
-     * One (token, chunk) work-item of the sweep's first pass ({@code SweepGap.sweepGapPartial}'s states), in
-     * blocks of {@link #SWEEP_BLOCK} y: per head, the block's logits in float32 lanes (max; exp and its square
-     * in FP32, lanes folded into FP64) folded into the head's (m, d, d2); the aggregate L = sum_h l in FP64
-     * (head order, as the reference) and its and the mean's (m, d) in FP64; l^(h)_{y*} when y* is in the
-     * chunk.
-     */
-    static void sweepGapItem(int law, long b, int heads, int v, long start, int count, int target, long seed,
-                             double sigma, double margin, double cs, double ce, double temperature, double[] hm,
-                             double[] hd, double[] hd2, double[] am, double[] ad, double[] mm, double[] md, int item,
-                             double[] lt, int ltOff) {
-        SweepBuffers buf = SWEEP.get();
-        int hb = item * heads;
-        for (int h = 0; h < heads; h++) {
-            hm[hb + h] = LogSumExp.LOWEST;
-            hd[hb + h] = 0;
-            hd2[hb + h] = 0;
-        }
-        double aM = LogSumExp.LOWEST;
-        double aD = 0;
-        double mM = LogSumExp.LOWEST;
-        double mD = 0;
-        int lanes = DS.length();
-        int fl = FS.length();
-        for (int o0 = 0; o0 < count; o0 += SWEEP_BLOCK) {
-            int len = Math.min(SWEEP_BLOCK, count - o0);
-            long y0 = start + o0;
-            int bound = DS.loopBound(len);
-            if (law == SweepGap.IDENTICAL || law == SweepGap.CORRELATED) {
-                normals(b * v + y0, SweepGap.REP_SHARED, seed, len, buf.z, buf.odd, buf.scratch);
-            }
-            long tOff = target - y0;
-            int ts = tOff >= 0 && tOff < len ? slot((int) tOff, len) : -1;
-            double[] agg = buf.agg;
-            for (int h = 0; h < heads; h++) {
-                headLogits(buf, law, b, h, heads, v, y0, len, target, seed, sigma, margin, cs, ce, temperature);
-                double[] l = buf.l;
-                float[] f = buf.f;
-                if (h == 0) {
-                    System.arraycopy(l, 0, agg, 0, len);
-                } else {
-                    for (int i = 0; i < bound; i += lanes) {
-                        DoubleVector.fromArray(DS, agg, i).add(DoubleVector.fromArray(DS, l, i)).intoArray(agg, i);
-                    }
-                    for (int i = bound; i < len; i++) {
-                        agg[i] += l[i];
-                    }
-                }
-                if (ts >= 0) {
-                    lt[ltOff + h] = l[ts];
-                }
-                int fb = FS.loopBound(len);
-                float bm = -Float.MAX_VALUE;
-                if (fb > 0) {
-                    FloatVector vmax = FloatVector.broadcast(FS, -Float.MAX_VALUE);
-                    for (int i = 0; i < fb; i += fl) {
-                        vmax = vmax.max(FloatVector.fromArray(FS, f, i));
-                    }
-                    bm = vmax.reduceLanes(VectorOperators.MAX);
-                }
-                for (int i = fb; i < len; i++) {
-                    bm = Math.max(bm, f[i]);
-                }
-                double bd = 0;
-                double bd2 = 0;
-                if (fb > 0) {
-                    FloatVector acc = FloatVector.zero(FS);
-                    FloatVector acc2 = FloatVector.zero(FS);
-                    for (int i = 0; i < fb; i += fl) {
-                        FloatVector ex = VectorMath.exp(FloatVector.fromArray(FS, f, i).sub(bm));
-                        acc = acc.add(ex);
-                        acc2 = acc2.add(ex.mul(ex));
-                    }
-                    for (int k = 0; k < fl; k++) {
-                        bd += acc.lane(k);
-                        bd2 += acc2.lane(k);
-                    }
-                }
-                for (int i = fb; i < len; i++) {
-                    double ex = Math.exp((double) (f[i] - bm));
-                    bd += ex;
-                    bd2 += ex * ex;
-                }
-                double m = hm[hb + h];
-                if (bm > m) {
-                    double r = Math.exp(m - bm);
-                    hd[hb + h] = hd[hb + h] * r + bd;
-                    hd2[hb + h] = hd2[hb + h] * (r * r) + bd2;
-                    hm[hb + h] = bm;
-                } else {
-                    double r = Math.exp(bm - m);
-                    hd[hb + h] += bd * r;
-                    hd2[hb + h] += bd2 * (r * r);
-                }
-            }
-            // the mean logits L / H (FP64 division, as the reference), then the aggregate
-            double[] mean = buf.l;
-            for (int i = 0; i < bound; i += lanes) {
-                DoubleVector.fromArray(DS, agg, i).div(heads).intoArray(mean, i);
-            }
-            for (int i = bound; i < len; i++) {
-                mean[i] = agg[i] / heads;
-            }
-            double[] st = buf.st;
-            blockState(mean, len, st);
-            if (st[0] > mM) {
-                mD = mD * Math.exp(mM - st[0]) + st[1];
-                mM = st[0];
-            } else {
-                mD += st[1] * Math.exp(st[0] - mM);
-            }
-            blockState(agg, len, st);
-            if (st[0] > aM) {
-                aD = aD * Math.exp(aM - st[0]) + st[1];
-                aM = st[0];
-            } else {
-                aD += st[1] * Math.exp(st[0] - aM);
-            }
-        }
-        am[item] = aM;
-        ad[item] = aD;
-        mm[item] = mM;
-        md[item] = mD;
-    }
-
-    /** st = {max x, sum exp(x - max)} of x[0, len) in FP64 (vector exp, lanes summed in lane order). */
-    static void blockState(double[] x, int len, double[] st) {
+    /** max x[0, len) (exact in any order). */
+    static double max(double[] x, int len) {
         int lanes = DS.length();
         int bound = DS.loopBound(len);
         double mx = LogSumExp.LOWEST;
@@ -738,70 +416,6 @@ final class VectorPasses {
         for (int i = bound; i < len; i++) {
             mx = Math.max(mx, x[i]);
         }
-        double s = 0;
-        if (bound > 0) {
-            DoubleVector acc = DoubleVector.zero(DS);
-            for (int i = 0; i < bound; i += lanes) {
-                acc = acc.add(VectorMath.exp(DoubleVector.fromArray(DS, x, i).sub(mx)));
-            }
-            for (int k = 0; k < lanes; k++) {
-                s += acc.lane(k);
-            }
-        }
-        for (int i = bound; i < len; i++) {
-            s += Math.exp(x[i] - mx);
-        }
-        st[0] = mx;
-        st[1] = s;
-    }
-
-    /**
-     * One work-item of the sweep's second pass: sum over the chunk's y of (sum_h exp(l^(h)_y - log Z_h))^2,
-     * blocks in order, FP64 (vector exp).
-     */
-    static double sweepGapBrierItem(int law, long b, int heads, int v, long start, int count, int target, long seed,
-                                    double sigma, double margin, double cs, double ce, double temperature,
-                                    double[] logZHeads, int zOff) {
-        SweepBuffers buf = SWEEP.get();
-        int lanes = DS.length();
-        double total = 0;
-        for (int o0 = 0; o0 < count; o0 += SWEEP_BLOCK) {
-            int len = Math.min(SWEEP_BLOCK, count - o0);
-            long y0 = start + o0;
-            int bound = DS.loopBound(len);
-            if (law == SweepGap.IDENTICAL || law == SweepGap.CORRELATED) {
-                normals(b * v + y0, SweepGap.REP_SHARED, seed, len, buf.z, buf.odd, buf.scratch);
-            }
-            double[] mix = buf.agg;
-            java.util.Arrays.fill(mix, 0, len, 0.0);
-            for (int h = 0; h < heads; h++) {
-                headLogits(buf, law, b, h, heads, v, y0, len, target, seed, sigma, margin, cs, ce, temperature);
-                double z = logZHeads[zOff + h];
-                double[] l = buf.l;
-                for (int i = 0; i < bound; i += lanes) {
-                    DoubleVector.fromArray(DS, mix, i).add(VectorMath.exp(DoubleVector.fromArray(DS, l, i).sub(z)))
-                            .intoArray(mix, i);
-                }
-                for (int i = bound; i < len; i++) {
-                    mix[i] += Math.exp(l[i] - z);
-                }
-            }
-            double s = 0;
-            if (bound > 0) {
-                DoubleVector acc = DoubleVector.zero(DS);
-                for (int i = 0; i < bound; i += lanes) {
-                    DoubleVector p = DoubleVector.fromArray(DS, mix, i);
-                    acc = acc.add(p.mul(p));
-                }
-                for (int k = 0; k < lanes; k++) {
-                    s += acc.lane(k);
-                }
-            }
-            for (int i = bound; i < len; i++) {
-                s += mix[i] * mix[i];
-            }
-            total += s;
-        }
-        return total;
+        return mx;
     }
 }

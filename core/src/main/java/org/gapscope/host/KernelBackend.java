@@ -11,6 +11,7 @@ import org.gapscope.api.Capabilities;
 import org.gapscope.api.Checks;
 import org.gapscope.api.CrowdingResult;
 import org.gapscope.api.CrowdingSpec;
+import org.gapscope.api.CrowdingStates;
 import org.gapscope.api.DType;
 import org.gapscope.api.GapResult;
 import org.gapscope.api.InputException;
@@ -211,22 +212,38 @@ public class KernelBackend extends BaseBackend {
 
     @Override
     public Tensor softmax(Tensor x, double temperature) {
-        return rowwise(x, temperature, 0);
+        return softmax(x, temperature, null);
     }
 
     @Override
     public Tensor logSoftmax(Tensor x, double temperature) {
-        return rowwise(x, temperature, 1);
+        return logSoftmax(x, temperature, null);
     }
 
-    private Tensor rowwise(Tensor x, double temperature, int log) {
+    @Override
+    public Tensor softmax(Tensor x, double temperature, Tensor out) {
+        return rowwise(x, temperature, 0, out);
+    }
+
+    @Override
+    public Tensor logSoftmax(Tensor x, double temperature, Tensor out) {
+        return rowwise(x, temperature, 1, out);
+    }
+
+    /** softmax (log = 0) or log-softmax (log = 1) of x's rows into result (null: a new F64 tensor). */
+    protected Tensor rowwise(Tensor x, double temperature, int log, Tensor result) {
         Checks.temperature(temperature);
-        int v = Checks.lastDim(x, log == 1 ? "logSoftmax" : "softmax");
+        String name = log == 1 ? "logSoftmax" : "softmax";
+        int v = Checks.lastDim(x, name);
+        if (result != null) {
+            Checks.output(x, result, name);
+        }
         boolean[] special = new boolean[Math.toIntExact(x.size() / v)];
         double[] lse = lse(x, v, temperature, special);
         int rows = lse.length;
         double invT = 1.0 / temperature;
-        Tensor out = newF64(x.shape());
+        // softmaxRows writes F64; another output dtype gets the F64 result converted
+        Tensor out = result != null && result.dtype() == DType.F64 ? result : newF64(x.shape());
         int batch = Math.max(1, batchElements / v);
         for (int r0 = 0; r0 < rows; r0 += batch) {
             int n = Math.min(batch, rows - r0);
@@ -239,7 +256,7 @@ public class KernelBackend extends BaseBackend {
                 MemorySegment.copy(o, 0, out.segment(), DOUBLE, (long) r * v * 8, v);
             }
         }
-        return out;
+        return result == null || result == out ? out : result.copyFrom(out);
     }
 
     /**
@@ -450,7 +467,8 @@ public class KernelBackend extends BaseBackend {
         int chunks = sweepChunks(h, v);
         int tokens = Math.toIntExact(spec.tokens());
         int batch = (int) Math.max(1, Math.min(tokens, SWEEP_STATES / ((long) chunks * h)));
-        int[] allTargets = SweepLogits.targets(0, tokens, spec.seed(), v);
+        long first = spec.firstToken(); // the stream's number of the spec's token 0
+        int[] allTargets = SweepLogits.targets(first, tokens, spec.seed(), v);
         SweepResult r = SweepResult.empty(spec);
         for (int t0 = 0; t0 < tokens; t0 += batch) {
             int n = Math.min(batch, tokens - t0);
@@ -464,14 +482,14 @@ public class KernelBackend extends BaseBackend {
             double[] mm = new double[items];
             double[] md = new double[items];
             double[] lt = new double[n * h];
-            sweepGapPartials(spec, t0, n, chunks, targets, hm, hd, hd2, am, ad, mm, md, lt);
+            sweepGapPartials(spec, first + t0, n, chunks, targets, hm, hd, hd2, am, ad, mm, md, lt);
             double[] zh = new double[n * h];
             double[] z = new double[n];
             double[] zm = new double[n];
             double[] norm2 = new double[n * h];
             launcher.run(n, t -> SweepGap.sweepGapMerge(t, h, chunks, hm, hd, hd2, am, ad, mm, md, zh, z, zm, norm2));
             double[] mixSq = new double[items];
-            sweepGapBriers(spec, t0, n, chunks, targets, zh, mixSq);
+            sweepGapBriers(spec, first + t0, n, chunks, targets, zh, mixSq);
             for (int t = 0; t < n; t++) {
                 double sq = 0;
                 for (int c = 0; c < chunks; c++) {
@@ -483,7 +501,7 @@ public class KernelBackend extends BaseBackend {
         return r;
     }
 
-    /** First pass of tokens [t0, t0 + n): the states of {@link SweepGap#sweepGapPartial} for every item. */
+    /** First pass of the stream's tokens [t0, t0 + n) (t0 counts from the stream's token 0): the states of {@link SweepGap#sweepGapPartial} for every item. */
     protected void sweepGapPartials(SweepSpec spec, long t0, int n, int chunks, int[] targets, double[] hm,
                                     double[] hd, double[] hd2, double[] am, double[] ad, double[] mm, double[] md,
                                     double[] lt) {
@@ -497,7 +515,7 @@ public class KernelBackend extends BaseBackend {
                 am, ad, mm, md, lt));
     }
 
-    /** Second pass of tokens [t0, t0 + n): mixSq per item ({@link SweepGap#sweepGapBrier}), given log Z_h. */
+    /** Second pass of the stream's tokens [t0, t0 + n): mixSq per item ({@link SweepGap#sweepGapBrier}), given log Z_h. */
     protected void sweepGapBriers(SweepSpec spec, long t0, int n, int chunks, int[] targets, double[] logZHeads,
                                   double[] mixSq) {
         int items = n * chunks;
@@ -535,22 +553,72 @@ public class KernelBackend extends BaseBackend {
         }
         double[] m = new double[chunks * reps];
         double[] d = new double[chunks * reps];
-        crowdingPartials(spec, distractors, chunks, scale, m, d);
+        crowdingPartials(spec, distractors, chunks, 0, chunks, scale, m, d);
         launcher.run(reps, r -> Crowding.crowdingMerge(r, chunks, m, d, s, p, lse));
         return new CrowdingResult(spec, p, lse);
     }
 
-    /** Partial (m, d) states of every (repetition, chunk) work-item. */
-    protected void crowdingPartials(CrowdingSpec spec, long distractors, int chunks, double scale, double[] m,
-                                    double[] d) {
-        int items = chunks * spec.reps();
-        int[] scratch = new int[items * 4];
+    /**
+     * Chunks [chunks index / ranges, chunks (index + 1) / ranges) of every repetition: the states
+     * {@link #crowding} merges, from the same launch arithmetic ({@link #crowdingPartials}). Top-k, a point
+     * without distractors, and a backend that cannot launch a share of the chunks
+     * ({@link #crowdingSplits}) give the whole result in part 0.
+     */
+    @Override
+    public CrowdingStates crowdingStates(CrowdingSpec spec, int index, int ranges) {
+        long distractors = spec.n() - 1;
+        if (spec.mitigation().kind() == Mitigation.Kind.TOP_K || distractors == 0 || !crowdingSplits()) {
+            return CrowdingStates.whole(this, spec, index);
+        }
+        int chunks = chunks(distractors, crowdingChunkLength);
+        if ((long) chunks * spec.reps() > Integer.MAX_VALUE / 4) {
+            throw new InputException("crowding: " + spec.reps() + " repetitions of N = " + spec.n() + " exceed one launch");
+        }
+        int c0 = (int) ((long) chunks * index / ranges);
+        int c1 = (int) ((long) chunks * (index + 1) / ranges);
+        double[] m = new double[(c1 - c0) * spec.reps()];
+        double[] d = new double[(c1 - c0) * spec.reps()];
+        if (c1 > c0) {
+            crowdingPartials(spec, distractors, chunks, c0, c1, spec.mitigation().scoreScale(spec.n()), m, d);
+        }
+        return new CrowdingStates(chunks, c0, c1, m, d, null, null);
+    }
+
+    /** Whether {@link #crowdingPartials} computes a share [c0, c1) of the chunks (else only all of them). */
+    protected boolean crowdingSplits() {
+        return true;
+    }
+
+    /**
+     * Partial (m, d) states of chunks [c0, c1) of the {@code chunks} chunks of every repetition, at
+     * m[r * (c1 - c0) + c - c0]: work-item r * chunks + c of the one-machine launch, whatever share is asked.
+     */
+    protected void crowdingPartials(CrowdingSpec spec, long distractors, int chunks, int c0, int c1, double scale,
+                                    double[] m, double[] d) {
         int law = spec.law().kind().code;
         double a = spec.law().a();
         double b = spec.law().b();
         double c = spec.law().c();
-        launcher.run(items, i -> Crowding.crowdingPartial(i, distractors, chunks, layout, spec.firstRep(),
-                spec.seed(), law, a, b, c, scale, scratch, m, d));
+        if (c0 == 0 && c1 == chunks) {
+            int items = chunks * spec.reps();
+            int[] scratch = new int[items * 4];
+            launcher.run(items, i -> Crowding.crowdingPartial(i, distractors, chunks, layout, spec.firstRep(),
+                    spec.seed(), law, a, b, c, scale, scratch, m, d));
+            return;
+        }
+        // a share: one repetition at a time, the body's item = chunk ch of a one-repetition launch (repetition
+        // firstRep + r), the same arithmetic as item r * chunks + ch of the whole launch
+        int w = c1 - c0;
+        int[] scratch = new int[chunks * 4];
+        double[] mr = new double[chunks];
+        double[] dr = new double[chunks];
+        for (int r = 0; r < spec.reps(); r++) {
+            int rep = spec.firstRep() + r;
+            launcher.run(w, i -> Crowding.crowdingPartial(c0 + i, distractors, chunks, layout, rep, spec.seed(), law, a,
+                    b, c, scale, scratch, mr, dr));
+            System.arraycopy(mr, c0, m, r * w, w);
+            System.arraycopy(dr, c0, d, r * w, w);
+        }
     }
 
     /**

@@ -142,7 +142,8 @@ public final class ReferenceBackend extends BaseBackend {
         double[] zh = new double[h];
         double[] norm2 = new double[h];
         for (int t = 0; t < spec.tokens(); t++) {
-            int target = SweepLogits.target(t, spec.seed(), v);
+            long b = spec.firstToken() + t; // the token's number in the stream
+            int target = SweepLogits.target(b, spec.seed(), v);
             java.util.Arrays.fill(m, Double.NEGATIVE_INFINITY);
             java.util.Arrays.fill(d, 0);
             java.util.Arrays.fill(d2, 0);
@@ -153,7 +154,7 @@ public final class ReferenceBackend extends BaseBackend {
             for (int y = 0; y < v; y++) {
                 double sum = 0;
                 for (int k = 0; k < h; k++) {
-                    double l = SweepGap.logit(law, t, k, h, v, y, target, spec.seed(), spec.sigma(), spec.margin(),
+                    double l = SweepGap.logit(law, b, k, h, v, y, target, spec.seed(), spec.sigma(), spec.margin(),
                             cs, ce, spec.temperature(), scratch, 0);
                     sum += l;
                     if (y == target) {
@@ -182,7 +183,7 @@ public final class ReferenceBackend extends BaseBackend {
             for (int y = 0; y < v; y++) {
                 double s = 0;
                 for (int k = 0; k < h; k++) {
-                    s += Math.exp(SweepGap.logit(law, t, k, h, v, y, target, spec.seed(), spec.sigma(), spec.margin(),
+                    s += Math.exp(SweepGap.logit(law, b, k, h, v, y, target, spec.seed(), spec.sigma(), spec.margin(),
                             cs, ce, spec.temperature(), scratch, 0) - zh[k]);
                 }
                 mixSq += s * s;

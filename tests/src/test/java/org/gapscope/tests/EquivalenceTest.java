@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.lang.reflect.Method;
@@ -22,6 +23,7 @@ import org.gapscope.api.Backend;
 import org.gapscope.api.Backends;
 import org.gapscope.api.CrowdingResult;
 import org.gapscope.api.CrowdingSpec;
+import org.gapscope.api.CrowdingStates;
 import org.gapscope.api.DType;
 import org.gapscope.api.ErrorBounds;
 import org.gapscope.api.GapResult;
@@ -231,10 +233,14 @@ class EquivalenceTest {
                 () -> attribution(b))));
         m.put("crowding", b -> List.of(DynamicTest.dynamicTest("crowding (every law, mitigation, N = 1 .. 300001)",
                 () -> crowding(b))));
+        m.put("crowdingStates", b -> List.of(DynamicTest.dynamicTest("crowdingStates: parts merged in order = crowding, "
+                + "bit for bit", () -> crowdingStates(b))));
         m.put("positional", b -> List.of(DynamicTest.dynamicTest("positional tiny / odd / large",
                 () -> positional(b))));
-        m.put("sweepGap", b -> List.of(DynamicTest.dynamicTest("sweepGap (every law; tiny, odd and multi-chunk shapes)",
-                () -> sweepGap(b))));
+        m.put("sweepGap", b -> List.of(DynamicTest.dynamicTest("sweepGap (every law; tiny, odd and multi-chunk shapes; "
+                + "nonzero first tokens)", () -> sweepGap(b)),
+                DynamicTest.dynamicTest("sweepGap token ranges = the whole point's tokens, bit for bit",
+                        () -> sweepGapRanges(b))));
         return m;
     }
 
@@ -273,18 +279,20 @@ class EquivalenceTest {
     }
 
     /**
-     * softmax = exp(x/T - LSE): its relative error is the LSE's absolute error (plus 2^-53), so
-     * |p - p_ref| &le; 1.01 lseTol * p_ref; log-softmax errs by the LSE's error plus 2^-53 |x/T|.
+     * softmax = exp(x/T - LSE): its relative error is the LSE's absolute error plus its own roundings
+     * ({@link ErrorBounds#softmax}); log-softmax errs by the LSE's error plus those of x/T - LSE
+     * ({@link ErrorBounds#logSoftmax}).
      */
     static void softmax(Backend backend, DType dtype, Rows rows, boolean log) {
         Tensor x = tensor(dtype, rows.values(), rows.shape());
         Tensor e = log ? REF.logSoftmax(x, rows.temperature()) : REF.softmax(x, rows.temperature());
         Tensor a = log ? backend.logSoftmax(x, rows.temperature()) : backend.softmax(x, rows.temperature());
         assertArrayEquals(x.shape(), a.shape(), "shape");
-        double tol = lseTol(dtype, rows.shape()[rows.shape().length - 1], maxAbs(rows.values()) / rows.temperature());
+        double maxAbs = maxAbs(rows.values()) / rows.temperature();
+        double tol = lseTol(dtype, rows.shape()[rows.shape().length - 1], maxAbs);
         for (long i = 0; i < x.size(); i++) {
             double ev = e.get(i);
-            double t = log ? tol + 1e-15 * Math.abs(ev) : 1.01 * tol * Math.abs(ev) + 1e-300;
+            double t = log ? ErrorBounds.logSoftmax(a.dtype(), tol, maxAbs, ev) : ErrorBounds.softmax(a.dtype(), tol, maxAbs, ev);
             close(backend.name() + (log ? " logSoftmax[" : " softmax[") + i + "]", ev, a.get(i), t);
         }
     }
@@ -453,6 +461,40 @@ class EquivalenceTest {
         }
     }
 
+    /**
+     * A crowding point in parts (one repetition's distractors spread over machines): the parts merged in
+     * part order are the backend's own crowding result, bit for bit, for 1 to 7 parts (more parts than the
+     * cpu backend has chunks included), the odd chunk start of N = 131074, top-k and N = 1 (whole results in
+     * part 0); parts merged out of order are refused.
+     */
+    static void crowdingStates(Backend backend) {
+        List<CrowdingSpec> specs = List.of(new CrowdingSpec(300001, 3.0, Law.gaussian(0, 1), 3, 5, 7, Mitigation.NONE),
+                new CrowdingSpec(131074, 3.0, Law.gaussian(0, 1), 2, 5, 7, Mitigation.NONE),
+                new CrowdingSpec(200001, 2.0, Law.studentT(0, 1, 3), 2, 1, 9, Mitigation.NONE),
+                new CrowdingSpec(150001, 3.0, Law.gumbel(0, 1), 2, 0, 3, new Mitigation(Mitigation.Kind.SCALABLE, 0.8)),
+                new CrowdingSpec(70001, 3.0, Law.gaussian(0, 1), 2, 5, 7, new Mitigation(Mitigation.Kind.TOP_K, 10)),
+                new CrowdingSpec(1, 3.0, Law.gaussian(0, 1), 2, 0, 7, Mitigation.NONE));
+        for (CrowdingSpec spec : specs) {
+            CrowdingResult whole = backend.crowding(spec);
+            for (int ranges = 1; ranges <= 7; ranges++) {
+                List<CrowdingStates> parts = new ArrayList<>();
+                for (int i = 0; i < ranges; i++) {
+                    parts.add(backend.crowdingStates(spec, i, ranges));
+                }
+                CrowdingResult merged = CrowdingStates.merge(spec, parts);
+                String w = backend.name() + " crowdingStates " + spec + " in " + ranges;
+                assertArrayEquals(whole.p(), merged.p(), w + " p");
+                assertArrayEquals(whole.logSumDistractors(), merged.logSumDistractors(), w + " lse");
+                List<CrowdingStates> withStates = parts.stream().filter(p -> p.hasStates() && p.c1() > p.c0()).toList();
+                if (withStates.size() >= 2) {
+                    List<CrowdingStates> reversed = new ArrayList<>(parts);
+                    java.util.Collections.reverse(reversed);
+                    assertThrows(IllegalStateException.class, () -> CrowdingStates.merge(spec, reversed), w);
+                }
+            }
+        }
+    }
+
     static void positional(Backend backend) {
         double[][] omegas = {{0.5}, new double[7], new double[64]};
         double[][] deltas = {{3.0}, new double[1001], new double[4096]};
@@ -476,6 +518,12 @@ class EquivalenceTest {
     /** Shapes {B, H, V}: tiny; odd V (Gaussian pairs straddle heads and tokens); several chunks on every backend. */
     static final int[][] SWEEP_SHAPES = {{1, 1, 1}, {2, 3, 37}, {3, 5, 1031}, {2, 7, 10001}, {1, 32, 8192}};
 
+    /**
+     * First tokens for token ranges ({B, H, V, firstToken}): odd H V with an odd first token, so the range's
+     * first draw is the second of a Gaussian pair whose first belongs to the token before it; several chunks.
+     */
+    static final int[][] SWEEP_RANGES = {{2, 3, 37, 5}, {2, 7, 10001, 3}, {1, 32, 8192, 1}};
+
     static List<SweepSpec> sweepSpecs() {
         List<SweepSpec> specs = new ArrayList<>();
         for (SweepLaw law : SweepLaw.values()) {
@@ -483,8 +531,42 @@ class EquivalenceTest {
                 specs.add(new SweepSpec(law, s[1], s[2], s[0], 1.3, law.usesMargin() ? 3.0 : 0, law.usesRho() ? 0.6 : 0,
                         0.7, 17 + s[2]));
             }
+            for (int[] s : SWEEP_RANGES) {
+                specs.add(new SweepSpec(law, s[1], s[2], s[0], 1.3, law.usesMargin() ? 3.0 : 0, law.usesRho() ? 0.6 : 0,
+                        0.7, 17 + s[2], s[3]));
+            }
         }
         return specs;
+    }
+
+    /**
+     * A token range of a point (firstToken &gt; 0) on {@code backend} is the same tokens of the whole point
+     * on the same backend, bit for bit: every per-token number depends only on the token's own draws, so a
+     * point split into token ranges (sweep gap on a cluster) merges to the one-machine bits.
+     */
+    static void sweepGapRanges(Backend backend) {
+        for (SweepLaw law : SweepLaw.values()) {
+            for (int[] s : SWEEP_RANGES) {
+                SweepSpec whole = new SweepSpec(law, s[1], s[2], s[3] + s[0] + 1, 1.3, law.usesMargin() ? 3.0 : 0,
+                        law.usesRho() ? 0.6 : 0, 0.7, 17 + s[2]);
+                SweepSpec range = whole.withTokens(s[3], s[0]);
+                SweepResult a = backend.sweepGap(whole);
+                SweepResult r = backend.sweepGap(range);
+                String w = backend.name() + " sweepGap " + range + " of " + whole;
+                int f = s[3];
+                int n = s[0];
+                int h = s[1];
+                assertArrayEquals(java.util.Arrays.copyOfRange(a.targets(), f, f + n), r.targets(), w + " targets");
+                assertArrayEquals(java.util.Arrays.copyOfRange(a.logZHeads(), f * h, (f + n) * h), r.logZHeads(),
+                        w + " logZHeads");
+                assertArrayEquals(java.util.Arrays.copyOfRange(a.logZ(), f, f + n), r.logZ(), w + " logZ");
+                assertArrayEquals(java.util.Arrays.copyOfRange(a.gamma(), f, f + n), r.gamma(), w + " gamma");
+                assertArrayEquals(java.util.Arrays.copyOfRange(a.gammaJ(), f, f + n), r.gammaJ(), w + " gammaJ");
+                assertArrayEquals(java.util.Arrays.copyOfRange(a.ledger(), f, f + n), r.ledger(), w + " ledger");
+                assertArrayEquals(java.util.Arrays.copyOfRange(a.logGap(), f, f + n), r.logGap(), w + " logGap");
+                assertArrayEquals(java.util.Arrays.copyOfRange(a.brierGap(), f, f + n), r.brierGap(), w + " brierGap");
+            }
+        }
     }
 
     @Test
@@ -518,7 +600,7 @@ class EquivalenceTest {
         int v = spec.vocab();
         float[] x = new float[b * h * v];
         int[] targets = new int[b];
-        SweepLogits.generate(spec, 0, b, x, targets);
+        SweepLogits.generate(spec, spec.firstToken(), b, x, targets);
         Tensor l = Tensor.of(x, b, h, v);
         GapResult e = REF.jensenGap(l, null, targets);
         SweepResult a = backend.sweepGap(spec);

@@ -70,7 +70,7 @@ final class Engine {
      */
     final boolean fp32;
     private final int maxPlans;
-    private final LinkedHashMap<PlanKey, Plans.Plan> plans = new LinkedHashMap<>(16, 0.75f, true);
+    private final LinkedHashMap<PlanKey, Plans.Launch> plans = new LinkedHashMap<>(16, 0.75f, true);
 
     private Engine(TornadoDevice device, DeviceInfo info) {
         this.device = device;
@@ -154,80 +154,45 @@ final class Engine {
     // ---- plans and launches ------------------------------------------------------------------------
 
     /**
-     * The identity of a cached plan: the op and every value that becomes a constant of its device code
-     * (shapes, chunk counts, layout, mode codes). The decomposition's work-group size is the same for
-     * every plan of an engine, so it is not part of a key.
+     * The identity of a cached plan: a record per op of every value that becomes a constant of its device
+     * code (shapes, chunk counts, layout, mode codes). The decomposition's work-group size is the same
+     * for every plan of an engine, so it is not part of a key.
      */
-    interface PlanKey {
-        /** The op's name, as errors report it. */
-        String op();
-    }
+    interface PlanKey {}
 
-    record LseKey(boolean f32, int rows, int v, int chunks, int layout, int group) implements PlanKey {
-        public String op() {
-            return "logSumExp";
-        }
-    }
+    record LseKey(boolean f32, int rows, int v, int chunks, int layout, int group) implements PlanKey {}
 
-    record LseF32Key(int rows, int v, int chunks, int layout) implements PlanKey {
-        public String op() {
-            return "logSumExp";
-        }
-    }
+    record LseF32Key(int rows, int v, int chunks, int layout) implements PlanKey {}
 
-    record SoftmaxKey(boolean f32, int rows, int v, int chunks, int layout, int log) implements PlanKey {
-        public String op() {
-            return log == 1 ? "logSoftmax" : "softmax";
-        }
-    }
+    record SoftmaxKey(boolean f32, int rows, int v, int chunks, int layout, int log) implements PlanKey {}
 
-    record GapKey(boolean f32, int tokens, int heads, int v, int extraMode, int chunks, int layout) implements PlanKey {
-        public String op() {
-            return "jensenGap";
-        }
-    }
+    record GapKey(boolean f32, int tokens, int heads, int v, int extraMode, int chunks, int layout) implements PlanKey {}
 
-    record AttentionKey(int heads, int tq, int tk, int d, int dv, int mask) implements PlanKey {
-        public String op() {
-            return "attention";
-        }
-    }
+    record AttentionKey(int heads, int tq, int tk, int d, int dv, int mask) implements PlanKey {}
 
-    record CrowdingKey(int reps, long distractors, int chunks, int layout) implements PlanKey {
-        public String op() {
-            return "crowding";
-        }
-    }
+    record CrowdingKey(int reps, long distractors, int chunks, int layout) implements PlanKey {}
 
     /** The sweep's first pass (brier false) or its second (brier true). */
-    record SweepKey(boolean brier, int tokens, int heads, int v, int chunks, int layout) implements PlanKey {
-        public String op() {
-            return "sweepGap";
-        }
-    }
+    record SweepKey(boolean brier, int tokens, int heads, int v, int chunks, int layout) implements PlanKey {}
 
     /** The frequencies are constants of the plan too: their hash here, their values checked on a hit. */
-    record PositionalKey(int m, int count, int omegasHash) implements PlanKey {
-        public String op() {
-            return "positional";
-        }
-    }
+    record PositionalKey(int m, int count, int omegasHash) implements PlanKey {}
 
     /**
-     * The cached plan for {@code key}, built on first use. A build that fails (TornadoVM cannot parse a
-     * task for the device) becomes a {@link TornadoFailure} naming the key's op.
+     * The cached launch for {@code key}, built on first use. A build that fails (TornadoVM cannot parse a
+     * task for the device) becomes a {@link TornadoFailure} naming the op.
      */
     @SuppressWarnings("unchecked")
-    synchronized <P extends Plans.Plan> P plan(PlanKey key, Supplier<P> build) {
-        Plans.Plan p = plans.get(key);
+    synchronized <P extends Plans.Launch> P plan(String op, PlanKey key, Supplier<P> build) {
+        Plans.Launch p = plans.get(key);
         if (p == null) {
             // TornadoVM sketches (parses) the tasks here: a bailout may come now
             Captured.Result<P> built = Captured.run(build);
-            rethrow(key.op(), built);
+            rethrow(op, built);
             p = built.value();
             plans.put(key, p);
             while (plans.size() > maxPlans) {
-                Map.Entry<PlanKey, Plans.Plan> eldest = plans.entrySet().iterator().next();
+                Map.Entry<PlanKey, Plans.Launch> eldest = plans.entrySet().iterator().next();
                 plans.remove(eldest.getKey());
                 eldest.getValue().close();
             }
@@ -293,12 +258,11 @@ final class Engine {
         int grp = f32 ? group : 0;
         int c = grp > 0 ? (int) Math.max(1, (v + groupChunk - 1L) / groupChunk) : chunks(v);
         int layout = decomposition.layout();
-        Plans.Lse p = plan(new LseKey(f32, n, v, c, layout, grp),
+        Plans.Lse p = plan("logSumExp", new LseKey(f32, n, v, c, layout, grp),
                 () -> Plans.Lse.build(device, f32, n, v, c, layout, decomposition.local(), grp));
-        boolean[] bad = f32 ? copyIn(x, (long) r0 * v, p.xf, n, v, invT) : copyIn(x, (long) r0 * v, p.xd, n, v, invT);
-        p.p[0] = invT;
-        run("logSumExp", p);
-        System.arraycopy(p.out, 0, out, r0, n);
+        boolean[] bad = copyIn(x, r0, n, v, invT, p.in());
+        run("logSumExp", p.plan());
+        System.arraycopy(p.out(), 0, out, r0, n);
         System.arraycopy(bad, 0, special, r0, n);
     }
 
@@ -309,13 +273,13 @@ final class Engine {
         }
         int c = chunks(v);
         int layout = decomposition.layout();
-        Plans.LseF32 p = plan(new LseF32Key(n, v, c, layout),
+        Plans.LseF32 p = plan("logSumExp", new LseF32Key(n, v, c, layout),
                 () -> Plans.LseF32.build(device, n, v, c, layout, decomposition.local()));
-        boolean[] bad = copyIn(x, (long) r0 * v, p.x, n, v, invT);
-        p.p[0] = (float) invT;
-        run("logSumExp", p);
+        boolean[] bad = copyIn(x, (long) r0 * v, p.x(), n, v, invT);
+        p.p()[0] = (float) invT;
+        run("logSumExp", p.plan());
         for (int r = 0; r < n; r++) {
-            out[r0 + r] = p.outM[r] + Math.log(p.outD[r]);
+            out[r0 + r] = p.outM()[r] + Math.log(p.outD()[r]);
         }
         System.arraycopy(bad, 0, special, r0, n);
     }
@@ -341,20 +305,20 @@ final class Engine {
         boolean f32 = x.dtype() == DType.F32;
         int c = chunks(v);
         int layout = decomposition.layout();
-        Plans.Softmax p = plan(new SoftmaxKey(f32, n, v, c, layout, log),
+        String op = log == 1 ? "logSoftmax" : "softmax";
+        Plans.Softmax p = plan(op, new SoftmaxKey(f32, n, v, c, layout, log),
                 () -> Plans.Softmax.build(device, f32, n, v, c, layout, log, decomposition.local()));
-        boolean[] bad = f32 ? copyIn(x, (long) r0 * v, p.xf, n, v, invT) : copyIn(x, (long) r0 * v, p.xd, n, v, invT);
-        p.p[0] = invT;
+        boolean[] bad = copyIn(x, r0, n, v, invT, p.in());
         for (int r = 0; r < n; r++) {
             double l = lse[r0 + r];
             bad[r] |= !Double.isFinite(l);
-            p.lse[r] = bad[r] ? 0.0 : l;
+            p.lse()[r] = bad[r] ? 0.0 : l;
         }
-        run(log == 1 ? "logSoftmax" : "softmax", p);
+        run(op, p.plan());
         MemorySegment o = out.segment();
         for (int r = 0; r < n; r++) {
             if (!bad[r]) {
-                MemorySegment.copy(p.out, r * v, o, DOUBLE, ((long) (r0 + r) * v) * 8, v);
+                MemorySegment.copy(p.out(), r * v, o, DOUBLE, ((long) (r0 + r) * v) * 8, v);
             }
         }
         return bad;
@@ -372,23 +336,22 @@ final class Engine {
         int extraLen = extraMode == 0 ? 0 : extraMode == 2 ? n * v : v;
         int c = chunks(v);
         int layout = decomposition.layout();
-        Plans.Gap p = plan(new GapKey(f32, n, h, v, extraMode, c, layout),
+        Plans.Gap p = plan("jensenGap", new GapKey(f32, n, h, v, extraMode, c, layout),
                 () -> Plans.Gap.build(device, f32, n, h, v, extraMode, extraLen, c, layout, decomposition.local()));
-        boolean[] badHeads = f32 ? copyIn(logits, (long) t0 * h * v, p.lf, n, h * v, 1.0)
-                : copyIn(logits, (long) t0 * h * v, p.ld, n, h * v, 1.0);
+        boolean[] badHeads = copyIn(logits, (long) t0 * h * v, p.logits(), n, h * v, 1.0);
         boolean[] badExtra = new boolean[n];
         if (extraMode != 0) {
             long from = extraMode == 2 ? (long) t0 * v : 0;
             int rows = extraMode == 2 ? n : 1;
-            boolean[] b = f32 ? copyIn(extra, from, p.ef, rows, v, 1.0) : copyIn(extra, from, p.ed, rows, v, 1.0);
+            boolean[] b = copyIn(extra, from, p.extra(), rows, v, 1.0);
             for (int t = 0; t < n; t++) {
                 badExtra[t] = b[extraMode == 2 ? t : 0];
             }
         }
-        run("jensenGap", p);
-        System.arraycopy(p.logZHeads, 0, logZHeads, t0 * h, n * h);
-        System.arraycopy(p.logZ, 0, logZ, t0, n);
-        System.arraycopy(p.logZMean, 0, logZMean, t0, n);
+        run("jensenGap", p.plan());
+        System.arraycopy(p.logZHeads(), 0, logZHeads, t0 * h, n * h);
+        System.arraycopy(p.logZ(), 0, logZ, t0, n);
+        System.arraycopy(p.logZMean(), 0, logZMean, t0, n);
         for (int t = 0; t < n; t++) {
             if (badHeads[t] || badExtra[t]) {
                 nonFinite[t0 + t] = countNonFinite(logits, (long) (t0 + t) * h * v, h * v)
@@ -414,15 +377,15 @@ final class Engine {
         if (fp32) {
             throw needsFp64("attention");
         }
-        Plans.Attn p = plan(new AttentionKey(nh, tq, tk, d, dv, mask),
+        Plans.Attn p = plan("attention", new AttentionKey(nh, tq, tk, d, dv, mask),
                 () -> Plans.Attn.build(device, nh, tq, tk, d, dv, mask, decomposition.local()));
-        System.arraycopy(q, 0, p.q, 0, p.q.length);
-        System.arraycopy(k, 0, p.k, 0, p.k.length);
-        System.arraycopy(v, 0, p.v, 0, p.v.length);
-        p.p[0] = scale;
-        run("attention", p);
-        System.arraycopy(p.out, 0, out, 0, p.out.length);
-        System.arraycopy(p.lse, 0, lse, 0, p.lse.length);
+        System.arraycopy(q, 0, p.q(), 0, p.q().length);
+        System.arraycopy(k, 0, p.k(), 0, p.k().length);
+        System.arraycopy(v, 0, p.v(), 0, p.v().length);
+        p.p()[0] = scale;
+        run("attention", p.plan());
+        System.arraycopy(p.out(), 0, out, 0, p.out().length);
+        System.arraycopy(p.lse(), 0, lse, 0, p.lse().length);
     }
 
     // ---- crowding -----------------------------------------------------------------------------------
@@ -433,18 +396,18 @@ final class Engine {
             throw needsFp64("crowding");
         }
         int layout = decomposition.layout();
-        Plans.Crowd p = plan(new CrowdingKey(reps, distractors, chunks, layout),
+        Plans.Crowd p = plan("crowding", new CrowdingKey(reps, distractors, chunks, layout),
                 () -> Plans.Crowd.build(device, reps, distractors, chunks, layout, decomposition.local()));
-        p.p[0] = a;
-        p.p[1] = b;
-        p.p[2] = c;
-        p.p[3] = scale;
-        p.ip[0] = firstRep;
-        p.ip[1] = law;
-        p.seed[0] = seed;
-        run("crowding", p);
-        System.arraycopy(p.m, 0, m, 0, m.length);
-        System.arraycopy(p.d, 0, d, 0, d.length);
+        p.p()[0] = a;
+        p.p()[1] = b;
+        p.p()[2] = c;
+        p.p()[3] = scale;
+        p.ip()[0] = firstRep;
+        p.ip()[1] = law;
+        p.seed()[0] = seed;
+        run("crowding", p.plan());
+        System.arraycopy(p.m(), 0, m, 0, m.length);
+        System.arraycopy(p.d(), 0, d, 0, d.length);
     }
 
     // ---- positional ---------------------------------------------------------------------------------
@@ -455,9 +418,9 @@ final class Engine {
         }
         double[] w = omegas.clone();
         int local = decomposition.local();
-        Plans.Pos p = plan(new PositionalKey(w.length, deltas.length, Arrays.hashCode(w)),
+        Plans.Pos p = plan("positional", new PositionalKey(w.length, deltas.length, Arrays.hashCode(w)),
                 () -> Plans.Pos.build(device, w, deltas.length, local));
-        if (!Arrays.equals(p.omegas, omegas)) { // a hash collision: a plan of its own, uncached
+        if (!Arrays.equals(p.omegas(), omegas)) { // a hash collision: a plan of its own, uncached
             try (Plans.Pos fresh = Plans.Pos.build(device, w, deltas.length, local)) {
                 return positionalRun(fresh, deltas);
             }
@@ -466,9 +429,9 @@ final class Engine {
     }
 
     private double[] positionalRun(Plans.Pos p, double[] deltas) {
-        System.arraycopy(deltas, 0, p.deltas, 0, deltas.length);
-        run("positional", p);
-        return p.f.clone();
+        System.arraycopy(deltas, 0, p.deltas(), 0, deltas.length);
+        run("positional", p.plan());
+        return p.f().clone();
     }
 
     // ---- host helpers ---------------------------------------------------------------------------------
@@ -479,6 +442,16 @@ final class Engine {
      * those). The FP32 check is the stricter one: a product that overflows FP32 may still be finite in
      * the device's FP64, and such a row is taken on the host all the same.
      */
+    /** Fills a row op's input with rows [r0, r0 + n) of x and 1/T; returns the rows that hold a non-finite x/T. */
+    static boolean[] copyIn(Tensor x, int r0, int n, int v, double invT, Plans.Rows in) {
+        in.p()[0] = invT;
+        return copyIn(x, (long) r0 * v, in.x(), n, v, invT);
+    }
+
+    static boolean[] copyIn(Tensor x, long from, Plans.Data a, int n, int len, double scale) {
+        return a.f32() ? copyIn(x, from, a.f(), n, len, scale) : copyIn(x, from, a.d(), n, len, scale);
+    }
+
     static boolean[] copyIn(Tensor x, long from, float[] a, int n, int len, double scale) {
         boolean[] bad = new boolean[n];
         MemorySegment seg = x.segment();
@@ -545,16 +518,16 @@ final class Engine {
         return Math.min(chunks(v), Math.max(64, org.gapscope.host.KernelBackend.SWEEP_STATES / heads));
     }
 
-    private static void sweepParameters(Plans.Sweep p, SweepSpec spec, long t0, int[] targets) {
-        p.p[0] = spec.sigma();
-        p.p[1] = spec.margin();
-        p.p[2] = Math.sqrt(spec.rho());
-        p.p[3] = Math.sqrt(1 - spec.rho());
-        p.p[4] = spec.temperature();
-        p.ip[0] = spec.law().code;
-        p.lp[0] = spec.seed();
-        p.lp[1] = t0;
-        System.arraycopy(targets, 0, p.targets, 0, p.targets.length);
+    private static void sweepParameters(Plans.SweepInputs in, SweepSpec spec, long t0, int[] targets) {
+        in.p()[0] = spec.sigma();
+        in.p()[1] = spec.margin();
+        in.p()[2] = Math.sqrt(spec.rho());
+        in.p()[3] = Math.sqrt(1 - spec.rho());
+        in.p()[4] = spec.temperature();
+        in.ip()[0] = spec.law().code;
+        in.lp()[0] = spec.seed();
+        in.lp()[1] = t0;
+        System.arraycopy(targets, 0, in.targets(), 0, in.targets().length);
     }
 
     /** The sweep's first pass on the device; out = {hm, hd, hd2, am, ad, mm, md, lt} (the states come back). */
@@ -565,12 +538,12 @@ final class Engine {
         int h = spec.heads();
         int v = spec.vocab();
         int layout = decomposition.layout();
-        Plans.Sweep p = plan(new SweepKey(false, n, h, v, chunks, layout),
+        Plans.Sweep p = plan("sweepGap", new SweepKey(false, n, h, v, chunks, layout),
                 () -> Plans.Sweep.partial(device, n, h, v, chunks, layout, decomposition.local()));
-        sweepParameters(p, spec, t0, targets);
-        run("sweepGap", p);
+        sweepParameters(p.in(), spec, t0, targets);
+        run("sweepGap", p.plan());
         for (int k = 0; k < out.length; k++) {
-            System.arraycopy(p.out[k], 0, out[k], 0, out[k].length);
+            System.arraycopy(p.out()[k], 0, out[k], 0, out[k].length);
         }
     }
 
@@ -583,11 +556,11 @@ final class Engine {
         int h = spec.heads();
         int v = spec.vocab();
         int layout = decomposition.layout();
-        Plans.Sweep p = plan(new SweepKey(true, n, h, v, chunks, layout),
+        Plans.Sweep p = plan("sweepGap", new SweepKey(true, n, h, v, chunks, layout),
                 () -> Plans.Sweep.brier(device, n, h, v, chunks, layout, decomposition.local()));
-        sweepParameters(p, spec, t0, targets);
-        System.arraycopy(logZHeads, 0, p.out[0], 0, n * h);
-        run("sweepGap", p);
-        System.arraycopy(p.out[1], 0, mixSq, 0, mixSq.length);
+        sweepParameters(p.in(), spec, t0, targets);
+        System.arraycopy(logZHeads, 0, p.out()[0], 0, n * h);
+        run("sweepGap", p.plan());
+        System.arraycopy(p.out()[1], 0, mixSq, 0, mixSq.length);
     }
 }

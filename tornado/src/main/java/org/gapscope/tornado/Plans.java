@@ -30,8 +30,21 @@ public final class Plans {
 
     private static final AtomicLong IDS = new AtomicLong();
 
+    /**
+     * A built plan and the host arrays of its op: what {@link Engine} caches, executes and closes. The
+     * ops' launches are records of their plan and arrays; a bare {@link Plan} is its own launch.
+     */
+    public interface Launch extends AutoCloseable {
+        Plan plan();
+
+        @Override
+        default void close() {
+            plan().close();
+        }
+    }
+
     /** A built execution plan and its scheduler. */
-    public static class Plan implements AutoCloseable {
+    public static class Plan implements Launch {
         final TornadoExecutionPlan plan;
 
         public Plan(TaskGraph graph, GridScheduler grid, TornadoDevice device) {
@@ -69,6 +82,11 @@ public final class Plans {
         }
 
         @Override
+        public Plan plan() {
+            return this;
+        }
+
+        @Override
         public void close() {
             try {
                 plan.freeDeviceMemory();
@@ -77,10 +95,6 @@ public final class Plans {
                 // a plan that cannot be freed is dropped all the same
             }
         }
-    }
-
-    static String name(String op) {
-        return op + IDS.incrementAndGet();
     }
 
     static int localSize(long items, int local) {
@@ -93,89 +107,121 @@ public final class Plans {
         return Math.toIntExact((items + l - 1) / l * l);
     }
 
-    /** Adds task {@code graphName.task} with {@code items} work-items in groups of {@code local}. */
-    static void grid(GridScheduler g, String graphName, String task, long items, int local) {
-        WorkerGrid1D w = new WorkerGrid1D(global(items, local));
-        w.setLocalWork(localSize(items, local), 1, 1);
-        g.addWorkerGrid(graphName + "." + task, w);
+    /**
+     * A task graph being built: its unique name, its transfers and tasks, and the work-items of each task
+     * (in work-groups of {@code local}). Inputs go to the device on every execution ({@link #in}) or on
+     * the first only ({@link #once}: fixed inputs, and device-side intermediate states); outputs come
+     * back on every execution ({@link #out}).
+     */
+    static final class Graph {
+        final String name;
+        final TaskGraph tasks;
+        final GridScheduler grid = new GridScheduler();
+        private final int local;
+
+        Graph(String op, int local) {
+            this.name = op + IDS.incrementAndGet();
+            this.tasks = new TaskGraph(name);
+            this.local = local;
+        }
+
+        Graph in(Object... arrays) {
+            tasks.transferToDevice(DataTransferMode.EVERY_EXECUTION, arrays);
+            return this;
+        }
+
+        Graph once(Object... arrays) {
+            tasks.transferToDevice(DataTransferMode.FIRST_EXECUTION, arrays);
+            return this;
+        }
+
+        Graph out(Object... arrays) {
+            tasks.transferToHost(DataTransferMode.EVERY_EXECUTION, arrays);
+            return this;
+        }
+
+        /**
+         * Schedules task {@code task} over {@code items} work-items in groups of {@code local} and returns
+         * the global size (items rounded up to a multiple of the group), the task's loop bound.
+         */
+        int items(String task, long items) {
+            return work(task, global(items, local), localSize(items, local));
+        }
+
+        /** Schedules a KernelContext task: {@code groups} work-groups of {@code size} work-items. */
+        int work(String task, int global, int size) {
+            WorkerGrid1D w = new WorkerGrid1D(global);
+            w.setLocalWork(size, 1, 1);
+            grid.addWorkerGrid(name + "." + task, w);
+            return global;
+        }
+
+        Plan build(TornadoDevice device) {
+            return new Plan(tasks, grid, device);
+        }
+    }
+
+    /**
+     * A plan input that is F32 or F64 data: the array of the data's type, and a one-element placeholder
+     * of the other type (the task of the other type is not in the graph).
+     */
+    public record Data(boolean f32, float[] f, double[] d) {
+        static Data of(boolean f32, int n) {
+            return new Data(f32, new float[f32 ? n : 1], new double[f32 ? 1 : n]);
+        }
+
+        /** The array the device reads. */
+        Object used() {
+            return f32 ? f : d;
+        }
     }
 
     // ---- logSumExp ------------------------------------------------------------------------------
 
-    /** LSE of {@code rows} rows of length v: partial states per chunk, merged on the device. */
-    public static final class Lse extends Plan {
-        public final float[] xf;
-        public final double[] xd;
-        /** p[0] = 1/T. */
-        public final double[] p;
-        public final double[] out;
-
-        private Lse(TaskGraph g, GridScheduler s, TornadoDevice dev, float[] xf, double[] xd, double[] p,
-                    double[] out) {
-            super(g, s, dev);
-            this.xf = xf;
-            this.xd = xd;
-            this.p = p;
-            this.out = out;
+    /** The input of the row ops: {@code rows} rows of length v of F32 or F64 data x, and p[0] = 1/T. */
+    public record Rows(Data x, double[] p) {
+        static Rows of(boolean f32, int rows, int v) {
+            return new Rows(Data.of(f32, rows * v), new double[1]);
         }
+    }
 
+    /** LSE of rows (partial states per chunk, merged on the device). */
+    public record Lse(Plan plan, Rows in, double[] out) implements Launch {
         /**
          * group &gt; 0 (F32 only): the KernelContext form, one work-group of that many work-items per chunk
          * ({@link Tasks#lsePartialGroupF32}); else the @Parallel form, one work-item per chunk.
          */
         public static Lse build(TornadoDevice dev, boolean f32, int rows, int v, int chunks, int layout, int local,
                                 int group) {
-            String n = name("lse");
+            Rows in = Rows.of(f32, rows, v);
             int items = rows * chunks;
-            float[] xf = f32 ? new float[rows * v] : new float[1];
-            double[] xd = f32 ? new double[1] : new double[rows * v];
-            double[] p = new double[1];
             double[] m = new double[items];
             double[] d = new double[items];
             double[] out = new double[rows];
-            TaskGraph g = new TaskGraph(n).transferToDevice(DataTransferMode.EVERY_EXECUTION, f32 ? xf : xd, p)
-                    .transferToDevice(DataTransferMode.FIRST_EXECUTION, m, d);
-            GridScheduler s = new GridScheduler();
+            Graph g = new Graph("lse", local).in(in.x().used(), in.p()).once(m, d);
             if (f32 && group > 0) {
-                g.task("partial", Tasks::lsePartialGroupF32, new KernelContext(), xf, p, m, d, v, chunks, group);
-                WorkerGrid1D w = new WorkerGrid1D(items * group);
-                w.setLocalWork(group, 1, 1);
-                s.addWorkerGrid(n + ".partial", w);
+                g.tasks.task("partial", Tasks::lsePartialGroupF32, new KernelContext(), in.x().f(), in.p(), m, d, v,
+                        chunks, group);
+                g.work("partial", items * group, group);
             } else if (f32) {
-                g.task("partial", Tasks::lsePartialF32, xf, p, m, d, global(items, local), items, v, chunks, layout);
-                grid(s, n, "partial", items, local);
+                g.tasks.task("partial", Tasks::lsePartialF32, in.x().f(), in.p(), m, d, g.items("partial", items), items,
+                        v, chunks, layout);
             } else {
-                g.task("partial", Tasks::lsePartialF64, xd, p, m, d, global(items, local), items, v, chunks, layout);
-                grid(s, n, "partial", items, local);
+                g.tasks.task("partial", Tasks::lsePartialF64, in.x().d(), in.p(), m, d, g.items("partial", items), items,
+                        v, chunks, layout);
             }
-            g.task("merge", Tasks::lseMerge, m, d, out, global(rows, local), rows, chunks)
-                    .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
-            grid(s, n, "merge", rows, local);
-            return new Lse(g, s, dev, xf, xd, p, out);
+            g.tasks.task("merge", Tasks::lseMerge, m, d, out, g.items("merge", rows), rows, chunks);
+            g.out(out);
+            return new Lse(g.build(dev), in, out);
         }
     }
 
     /**
      * LSE for devices without FP64: FP32 compensated partial states and merge on the device, strict
-     * floating point; the host forms M + log D in FP64 from outM, outD.
+     * floating point; the host forms M + log D in FP64 from outM, outD. p[0] = 1/T.
      */
-    public static final class LseF32 extends Plan {
-        public final float[] x;
-        public final float[] p;
-        public final float[] outM;
-        public final float[] outD;
-
-        private LseF32(TaskGraph g, GridScheduler s, TornadoDevice dev, float[] x, float[] p, float[] outM,
-                       float[] outD) {
-            super(g, s, dev);
-            this.x = x;
-            this.p = p;
-            this.outM = outM;
-            this.outD = outD;
-        }
-
+    public record LseF32(Plan plan, float[] x, float[] p, float[] outM, float[] outD) implements Launch {
         public static LseF32 build(TornadoDevice dev, int rows, int v, int chunks, int layout, int local) {
-            String n = name("lse32c");
             int items = rows * chunks;
             float[] x = new float[rows * v];
             float[] p = new float[1];
@@ -183,146 +229,91 @@ public final class Plans {
             float[] d = new float[items];
             float[] outM = new float[rows];
             float[] outD = new float[rows];
-            TaskGraph g = new TaskGraph(n).transferToDevice(DataTransferMode.EVERY_EXECUTION, x, p)
-                    .transferToDevice(DataTransferMode.FIRST_EXECUTION, m, d)
-                    .task("partial", Tasks::lsePartialF32c, x, p, m, d, global(items, local), items, v, chunks, layout)
-                    .task("merge", Tasks::lseMergeF32c, m, d, outM, outD, global(rows, local), rows, chunks)
-                    .transferToHost(DataTransferMode.EVERY_EXECUTION, outM, outD);
-            GridScheduler s = new GridScheduler();
-            grid(s, n, "partial", items, local);
-            grid(s, n, "merge", rows, local);
-            LseF32 plan = new LseF32(g, s, dev, x, p, outM, outD);
-            plan.strict();
-            return plan;
+            Graph g = new Graph("lse32c", local).in(x, p).once(m, d);
+            g.tasks.task("partial", Tasks::lsePartialF32c, x, p, m, d, g.items("partial", items), items, v, chunks,
+                            layout)
+                    .task("merge", Tasks::lseMergeF32c, m, d, outM, outD, g.items("merge", rows), rows, chunks);
+            g.out(outM, outD);
+            return new LseF32(g.build(dev).strict(), x, p, outM, outD);
         }
     }
 
     /** softmax (log = 0) or log-softmax (log = 1) of rows given their LSE. */
-    public static final class Softmax extends Plan {
-        public final float[] xf;
-        public final double[] xd;
-        public final double[] p;
-        public final double[] lse;
-        public final double[] out;
-
-        private Softmax(TaskGraph g, GridScheduler s, TornadoDevice dev, float[] xf, double[] xd, double[] p,
-                        double[] lse, double[] out) {
-            super(g, s, dev);
-            this.xf = xf;
-            this.xd = xd;
-            this.p = p;
-            this.lse = lse;
-            this.out = out;
-        }
-
+    public record Softmax(Plan plan, Rows in, double[] lse, double[] out) implements Launch {
         public static Softmax build(TornadoDevice dev, boolean f32, int rows, int v, int chunks, int layout, int log,
                                     int local) {
-            String n = name("softmax");
-            int items = rows * chunks;
-            float[] xf = f32 ? new float[rows * v] : new float[1];
-            double[] xd = f32 ? new double[1] : new double[rows * v];
-            double[] p = new double[1];
+            Rows in = Rows.of(f32, rows, v);
             double[] lse = new double[rows];
             double[] out = new double[rows * v];
-            TaskGraph g = new TaskGraph(n).transferToDevice(DataTransferMode.EVERY_EXECUTION, f32 ? xf : xd, p, lse);
+            Graph g = new Graph("softmax", local).in(in.x().used(), in.p(), lse);
+            int items = rows * chunks;
+            int grid = g.items("write", items);
             if (f32) {
-                g.task("write", Tasks::softmaxWriteF32, xf, p, lse, out, global(items, local), items, v, chunks, layout, log);
+                g.tasks.task("write", Tasks::softmaxWriteF32, in.x().f(), in.p(), lse, out, grid, items, v, chunks,
+                        layout, log);
             } else {
-                g.task("write", Tasks::softmaxWriteF64, xd, p, lse, out, global(items, local), items, v, chunks, layout, log);
+                g.tasks.task("write", Tasks::softmaxWriteF64, in.x().d(), in.p(), lse, out, grid, items, v, chunks,
+                        layout, log);
             }
-            g.transferToHost(DataTransferMode.EVERY_EXECUTION, out);
-            GridScheduler s = new GridScheduler();
-            grid(s, n, "write", items, local);
-            return new Softmax(g, s, dev, xf, xd, p, lse, out);
+            g.out(out);
+            return new Softmax(g.build(dev), in, lse, out);
         }
     }
 
     // ---- jensenGap ------------------------------------------------------------------------------
 
-    /** The fused Jensen-gap pass over {@code tokens} tokens [H, V] and its merge, on the device. */
-    public static final class Gap extends Plan {
-        public final float[] lf;
-        public final double[] ld;
-        public final float[] ef;
-        public final double[] ed;
-        public final double[] logZHeads;
-        public final double[] logZ;
-        public final double[] logZMean;
-
-        private Gap(TaskGraph g, GridScheduler s, TornadoDevice dev, float[] lf, double[] ld, float[] ef, double[] ed,
-                    double[] zh, double[] z, double[] zm) {
-            super(g, s, dev);
-            this.lf = lf;
-            this.ld = ld;
-            this.ef = ef;
-            this.ed = ed;
-            this.logZHeads = zh;
-            this.logZ = z;
-            this.logZMean = zm;
-        }
-
+    /**
+     * The fused Jensen-gap pass over {@code tokens} tokens [H, V] and its merge, on the device: inputs
+     * logits and extra, outputs logZHeads, logZ, logZMean.
+     */
+    public record Gap(Plan plan, Data logits, Data extra, double[] logZHeads, double[] logZ, double[] logZMean)
+            implements Launch {
         /** extraLen: 0 (none), v (one row for all tokens) or tokens * v. */
         public static Gap build(TornadoDevice dev, boolean f32, int tokens, int heads, int v, int extraMode,
                                 int extraLen, int chunks, int layout, int local) {
-            String n = name("gap");
+            Graph g = new Graph("gap", local);
             int items = tokens * chunks;
-            int e = Math.max(1, extraLen);
-            float[] lf = f32 ? new float[tokens * heads * v] : new float[1];
-            double[] ld = f32 ? new double[1] : new double[tokens * heads * v];
-            float[] ef = f32 ? new float[e] : new float[1];
-            double[] ed = f32 ? new double[1] : new double[e];
-            double[] hm = new double[items * heads];
-            double[] hd = new double[items * heads];
-            double[] am = new double[items];
-            double[] ad = new double[items];
-            double[] mm = new double[items];
-            double[] md = new double[items];
+            Data l = Data.of(f32, tokens * heads * v);
+            Data e = Data.of(f32, Math.max(1, extraLen));
+            double[][] s = states(6, items, 2, heads); // (m, d) per head, aggregate and mean
             double[] zh = new double[tokens * heads];
             double[] z = new double[tokens];
             double[] zm = new double[tokens];
-            TaskGraph g = new TaskGraph(n)
-                    .transferToDevice(DataTransferMode.EVERY_EXECUTION, f32 ? lf : ld, f32 ? ef : ed)
-                    .transferToDevice(DataTransferMode.FIRST_EXECUTION, hm, hd, am, ad, mm, md);
+            g.in(l.used(), e.used()).once((Object[]) s);
+            int grid = g.items("partial", items);
             if (f32) {
-                g.task("partial", Tasks::gapPartialF32, lf, ef, hm, hd, am, ad, mm, md, global(items, local), items, extraMode, heads, v,
-                        chunks, layout);
+                g.tasks.task("partial", Tasks::gapPartialF32, l.f(), e.f(), s[0], s[1], s[2], s[3], s[4], s[5], grid,
+                        items, extraMode, heads, v, chunks, layout);
             } else {
-                g.task("partial", Tasks::gapPartialF64, ld, ed, hm, hd, am, ad, mm, md, global(items, local), items, extraMode, heads, v,
-                        chunks, layout);
+                g.tasks.task("partial", Tasks::gapPartialF64, l.d(), e.d(), s[0], s[1], s[2], s[3], s[4], s[5], grid,
+                        items, extraMode, heads, v, chunks, layout);
             }
-            g.task("merge", Tasks::gapMerge, hm, hd, am, ad, mm, md, zh, z, zm, global(tokens, local), tokens, heads, chunks)
-                    .transferToHost(DataTransferMode.EVERY_EXECUTION, zh, z, zm);
-            GridScheduler s = new GridScheduler();
-            grid(s, n, "partial", items, local);
-            grid(s, n, "merge", tokens, local);
-            return new Gap(g, s, dev, lf, ld, ef, ed, zh, z, zm);
+            g.tasks.task("merge", Tasks::gapMerge, s[0], s[1], s[2], s[3], s[4], s[5], zh, z, zm,
+                    g.items("merge", tokens), tokens, heads, chunks);
+            g.out(zh, z, zm);
+            return new Gap(g.build(dev), l, e, zh, z, zm);
         }
+    }
+
+    /**
+     * {@code count} state arrays of {@code items} elements each, the first {@code perItem} of them with
+     * {@code per} elements per item (per-head states).
+     */
+    static double[][] states(int count, int items, int perItem, int per) {
+        double[][] s = new double[count][];
+        for (int k = 0; k < count; k++) {
+            s[k] = new double[k < perItem ? items * per : items];
+        }
+        return s;
     }
 
     // ---- attention ------------------------------------------------------------------------------
 
-    /** Flash-style attention of {@code heads} heads, one work-item per (head, query). */
-    public static final class Attn extends Plan {
-        public final double[] q;
-        public final double[] k;
-        public final double[] v;
-        public final double[] p;
-        public final double[] out;
-        public final double[] lse;
-
-        private Attn(TaskGraph g, GridScheduler s, TornadoDevice dev, double[] q, double[] k, double[] v, double[] p,
-                     double[] out, double[] lse) {
-            super(g, s, dev);
-            this.q = q;
-            this.k = k;
-            this.v = v;
-            this.p = p;
-            this.out = out;
-            this.lse = lse;
-        }
-
+    /** Flash-style attention of {@code heads} heads, one work-item per (head, query). p[0] = scale. */
+    public record Attn(Plan plan, double[] q, double[] k, double[] v, double[] p, double[] out, double[] lse)
+            implements Launch {
         public static Attn build(TornadoDevice dev, int heads, int tq, int tk, int d, int dv, int mask, int local) {
-            String n = name("attention");
+            Graph g = new Graph("attention", local);
             int items = heads * tq;
             double[] q = new double[heads * tq * d];
             double[] k = new double[heads * tk * d];
@@ -330,39 +321,22 @@ public final class Plans {
             double[] p = new double[1];
             double[] out = new double[heads * tq * dv];
             double[] lse = new double[heads * tq];
-            TaskGraph g = new TaskGraph(n).transferToDevice(DataTransferMode.EVERY_EXECUTION, q, k, v, p)
-                    .task("attention", Tasks::attention, q, k, v, p, out, lse, global(items, local), items, tq, tk, d, dv, mask)
-                    .transferToHost(DataTransferMode.EVERY_EXECUTION, out, lse);
-            GridScheduler s = new GridScheduler();
-            grid(s, n, "attention", items, local);
-            return new Attn(g, s, dev, q, k, v, p, out, lse);
+            g.in(q, k, v, p).tasks.task("attention", Tasks::attention, q, k, v, p, out, lse,
+                    g.items("attention", items), items, tq, tk, d, dv, mask);
+            g.out(out, lse);
+            return new Attn(g.build(dev), q, k, v, p, out, lse);
         }
     }
 
     // ---- crowding -------------------------------------------------------------------------------
 
-    /** Partial (m, d) states of the crowding draws: nothing is transferred in but the parameters. */
-    public static final class Crowd extends Plan {
-        /** {a, b, c, scale}. */
-        public final double[] p;
-        /** {firstRep, law}. */
-        public final int[] ip;
-        public final long[] seed;
-        public final double[] m;
-        public final double[] d;
-
-        private Crowd(TaskGraph g, GridScheduler s, TornadoDevice dev, double[] p, int[] ip, long[] seed, double[] m,
-                      double[] d) {
-            super(g, s, dev);
-            this.p = p;
-            this.ip = ip;
-            this.seed = seed;
-            this.m = m;
-            this.d = d;
-        }
-
+    /**
+     * Partial (m, d) states of the crowding draws: nothing is transferred in but the parameters,
+     * p = {a, b, c, scale}, ip = {firstRep, law}, seed = {seed}.
+     */
+    public record Crowd(Plan plan, double[] p, int[] ip, long[] seed, double[] m, double[] d) implements Launch {
         public static Crowd build(TornadoDevice dev, int reps, long n, int chunks, int layout, int local) {
-            String name = name("crowding");
+            Graph g = new Graph("crowding", local);
             int items = reps * chunks;
             double[] p = new double[4];
             int[] ip = new int[2];
@@ -370,118 +344,73 @@ public final class Plans {
             int[] scratch = new int[items * 4];
             double[] m = new double[items];
             double[] d = new double[items];
-            TaskGraph g = new TaskGraph(name).transferToDevice(DataTransferMode.EVERY_EXECUTION, p, ip, seed)
-                    .transferToDevice(DataTransferMode.FIRST_EXECUTION, scratch)
-                    .task("partial", Tasks::crowdingPartial, p, ip, seed, scratch, m, d, global(items, local), items, n, chunks, layout)
-                    .transferToHost(DataTransferMode.EVERY_EXECUTION, m, d);
-            GridScheduler s = new GridScheduler();
-            grid(s, name, "partial", items, local);
-            return new Crowd(g, s, dev, p, ip, seed, m, d);
+            g.in(p, ip, seed).once(scratch).tasks.task("partial", Tasks::crowdingPartial, p, ip, seed, scratch, m, d,
+                    g.items("partial", items), items, n, chunks, layout);
+            g.out(m, d);
+            return new Crowd(g.build(dev), p, ip, seed, m, d);
         }
     }
 
     // ---- positional -----------------------------------------------------------------------------
 
     /** f(Delta) for a fixed set of frequencies, transferred on the first execution only. */
-    public static final class Pos extends Plan {
-        public final double[] omegas;
-        public final double[] deltas;
-        public final double[] f;
-
-        private Pos(TaskGraph g, GridScheduler s, TornadoDevice dev, double[] omegas, double[] deltas, double[] f) {
-            super(g, s, dev);
-            this.omegas = omegas;
-            this.deltas = deltas;
-            this.f = f;
-        }
-
+    public record Pos(Plan plan, double[] omegas, double[] deltas, double[] f) implements Launch {
         /** The plan keeps {@code omegas} (a copy the caller must not change): they go to the device once. */
         public static Pos build(TornadoDevice dev, double[] omegas, int count, int local) {
-            String n = name("positional");
+            Graph g = new Graph("positional", local);
             double[] deltas = new double[count];
             double[] f = new double[count];
-            TaskGraph g = new TaskGraph(n).transferToDevice(DataTransferMode.FIRST_EXECUTION, omegas)
-                    .transferToDevice(DataTransferMode.EVERY_EXECUTION, deltas)
-                    .task("positional", Tasks::positional, omegas, deltas, f, global(count, local), count, omegas.length)
-                    .transferToHost(DataTransferMode.EVERY_EXECUTION, f);
-            GridScheduler s = new GridScheduler();
-            grid(s, n, "positional", count, local);
-            return new Pos(g, s, dev, omegas, deltas, f);
+            g.once(omegas).in(deltas).tasks.task("positional", Tasks::positional, omegas, deltas, f,
+                    g.items("positional", count), count, omegas.length);
+            g.out(f);
+            return new Pos(g.build(dev), omegas, deltas, f);
         }
     }
 
     // ---- sweepGap -------------------------------------------------------------------------------
 
     /**
+     * The parameters of a sweep launch: p = {sigma, margin, cs, ce, T}, ip = {law}, lp = {seed,
+     * firstToken}, targets[t] = y* of the launch's token t; scratch holds 4 ints per work-item (the
+     * Philox block) and stays on the device.
+     */
+    public record SweepInputs(double[] p, int[] ip, long[] lp, int[] targets, int[] scratch) {
+        static SweepInputs of(int tokens, int items) {
+            return new SweepInputs(new double[5], new int[1], new long[2], new int[tokens], new int[items * 4]);
+        }
+    }
+
+    /**
      * The sweep's two passes for {@code tokens} tokens: nothing goes to the device but the parameters and
      * the observed tokens (and, for the second pass, log Z_h); only chunk states come back.
      */
-    public static final class Sweep extends Plan {
-        /** {sigma, margin, cs, ce, T}. */
-        public final double[] p;
-        /** {law}. */
-        public final int[] ip;
-        /** {seed, firstToken}. */
-        public final long[] lp;
-        public final int[] targets;
-        public final double[][] out;
-
-        private Sweep(TaskGraph g, GridScheduler s, TornadoDevice dev, double[] p, int[] ip, long[] lp, int[] targets,
-                      double[]... out) {
-            super(g, s, dev);
-            this.p = p;
-            this.ip = ip;
-            this.lp = lp;
-            this.targets = targets;
-            this.out = out;
-        }
-
+    public record Sweep(Plan plan, SweepInputs in, double[]... out) implements Launch {
         /** First pass: out = {headM, headD, headD2, aggM, aggD, meanM, meanD, targetLogits}. */
         public static Sweep partial(TornadoDevice dev, int tokens, int heads, int v, int chunks, int layout, int local) {
-            String n = name("sweepGap");
+            Graph g = new Graph("sweepGap", local);
             int items = tokens * chunks;
-            double[] p = new double[5];
-            int[] ip = new int[1];
-            long[] lp = new long[2];
-            int[] targets = new int[tokens];
-            int[] scratch = new int[items * 4];
-            double[] hm = new double[items * heads];
-            double[] hd = new double[items * heads];
-            double[] hd2 = new double[items * heads];
-            double[] am = new double[items];
-            double[] ad = new double[items];
-            double[] mm = new double[items];
-            double[] md = new double[items];
+            SweepInputs in = SweepInputs.of(tokens, items);
+            double[][] s = states(7, items, 3, heads); // (m, d, d2) per head, (m, d) aggregate and mean
             double[] lt = new double[tokens * heads];
-            TaskGraph g = new TaskGraph(n).transferToDevice(DataTransferMode.EVERY_EXECUTION, p, ip, lp, targets)
-                    .transferToDevice(DataTransferMode.FIRST_EXECUTION, scratch, lt)
-                    .task("partial", Tasks::sweepGapPartial, p, ip, lp, targets, scratch, hm, hd, hd2, am, ad, mm, md, lt,
-                            global(items, local), items, heads, v, chunks, layout)
-                    .transferToHost(DataTransferMode.EVERY_EXECUTION, hm, hd, hd2, am, ad, mm, md, lt);
-            GridScheduler s = new GridScheduler();
-            grid(s, n, "partial", items, local);
-            return new Sweep(g, s, dev, p, ip, lp, targets, hm, hd, hd2, am, ad, mm, md, lt);
+            g.in(in.p(), in.ip(), in.lp(), in.targets()).once(in.scratch(), lt);
+            g.tasks.task("partial", Tasks::sweepGapPartial, in.p(), in.ip(), in.lp(), in.targets(), in.scratch(), s[0],
+                    s[1], s[2], s[3], s[4], s[5], s[6], lt, g.items("partial", items), items, heads, v, chunks, layout);
+            g.out(s[0], s[1], s[2], s[3], s[4], s[5], s[6], lt);
+            return new Sweep(g.build(dev), in, s[0], s[1], s[2], s[3], s[4], s[5], s[6], lt);
         }
 
         /** Second pass: out = {logZHeads (in), mixSq}. */
         public static Sweep brier(TornadoDevice dev, int tokens, int heads, int v, int chunks, int layout, int local) {
-            String n = name("sweepGapBrier");
+            Graph g = new Graph("sweepGapBrier", local);
             int items = tokens * chunks;
-            double[] p = new double[5];
-            int[] ip = new int[1];
-            long[] lp = new long[2];
-            int[] targets = new int[tokens];
-            int[] scratch = new int[items * 4];
+            SweepInputs in = SweepInputs.of(tokens, items);
             double[] zh = new double[tokens * heads];
             double[] mixSq = new double[items];
-            TaskGraph g = new TaskGraph(n).transferToDevice(DataTransferMode.EVERY_EXECUTION, p, ip, lp, targets, zh)
-                    .transferToDevice(DataTransferMode.FIRST_EXECUTION, scratch)
-                    .task("brier", Tasks::sweepGapBrier, p, ip, lp, targets, scratch, zh, mixSq, global(items, local),
-                            items, heads, v, chunks, layout)
-                    .transferToHost(DataTransferMode.EVERY_EXECUTION, mixSq);
-            GridScheduler s = new GridScheduler();
-            grid(s, n, "brier", items, local);
-            return new Sweep(g, s, dev, p, ip, lp, targets, zh, mixSq);
+            g.in(in.p(), in.ip(), in.lp(), in.targets(), zh).once(in.scratch());
+            g.tasks.task("brier", Tasks::sweepGapBrier, in.p(), in.ip(), in.lp(), in.targets(), in.scratch(), zh,
+                    mixSq, g.items("brier", items), items, heads, v, chunks, layout);
+            g.out(mixSq);
+            return new Sweep(g.build(dev), in, zh, mixSq);
         }
     }
 }

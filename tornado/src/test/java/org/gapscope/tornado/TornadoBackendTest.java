@@ -66,11 +66,7 @@ class TornadoBackendTest {
         }
     }
 
-    record AbsoluteKey(int n) implements Engine.PlanKey {
-        public String op() {
-            return "absolute";
-        }
-    }
+    record AbsoluteKey(int n) implements Engine.PlanKey {}
 
     @Test
     void aTaskThatDoesNotCompileIsAnErrorNotASilentJavaRun() {
@@ -82,7 +78,7 @@ class TornadoBackendTest {
         // TornadoVM reports this one while the task graph is built (parsing the task); others only when
         // the plan first executes: both paths end in a TornadoFailure.
         TornadoFailure f = assertThrows(TornadoFailure.class, () -> engine.run("absolute",
-                engine.plan(new AbsoluteKey(4), () -> new Plans.Plan(new TaskGraph("bad")
+                engine.plan("absolute", new AbsoluteKey(4), () -> new Plans.Plan(new TaskGraph("bad")
                         .transferToDevice(DataTransferMode.EVERY_EXECUTION, a)
                         .task("abs", TornadoBackendTest::absolute, a, 4)
                         .transferToHost(DataTransferMode.EVERY_EXECUTION, a), new GridScheduler("bad.abs", w),
