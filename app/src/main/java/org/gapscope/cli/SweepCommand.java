@@ -88,6 +88,11 @@ public final class SweepCommand implements Runnable {
                 description = "Seeds of the counter-based generator. Default: ${DEFAULT-VALUE}.")
         List<Long> seeds;
 
+        @Option(names = "--scores", split = ",", paramLabel = "S", defaultValue = "log,brier",
+                description = "Theorem 4 gaps to compute: log,brier, or log alone (brierGap then null: the Brier gap's"
+                        + " second pass over the draws, about half of a point's time, is skipped). Default: ${DEFAULT-VALUE}.")
+        List<String> scores;
+
         @Option(names = "--out", paramLabel = "DIR",
                 description = "Output directory (created; an existing one of the same sweep is resumed). "
                         + "Default: results/sweep-gap-<UTC timestamp>.")
@@ -100,7 +105,8 @@ public final class SweepCommand implements Runnable {
         @Override
         public Integer call() {
             Backend backend = common.selectBackend();
-            GapSweep.Grid grid = new GapSweep.Grid(vocab, heads, tokens, laws, sigma, margin, rho, temperature, seeds);
+            GapSweep.Grid grid = new GapSweep.Grid(vocab, heads, tokens, laws, sigma, margin, rho, temperature, seeds,
+                    GapSweep.brier(scores));
             Path dir = RunOptions.dir(out, "sweep gap");
             Progress.Mode mode = progressMode(progress);
             try (Cluster c = cluster.open("sweep gap", out)) {
