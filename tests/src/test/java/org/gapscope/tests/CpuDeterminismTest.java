@@ -113,6 +113,10 @@ class CpuDeterminismTest {
                 assertTrue(out.lines().anyMatch(l -> l.matches(".*\\s4\\s+org\\.gapscope\\.cpu\\.VectorPasses::" + pass + "\\b.*")),
                         name + ": VectorPasses." + pass + " was not compiled by C2");
             }
+            for (String pass : List.of("FlashAttention::queryBlock", "Gemm::six")) {
+                assertTrue(out.lines().anyMatch(l -> l.matches(".*\\s4\\s+org\\.gapscope\\.cpu\\." + pass + "\\b.*")),
+                        name + ": " + pass + " was not compiled by C2");
+            }
         }
         return new Child(name, results, out);
     }
@@ -128,7 +132,7 @@ class CpuDeterminismTest {
         }
         Child first = children.get(0);
         assertEquals(List.of("lse", "softmax", "jensenGap", "crowding-GAUSSIAN", "crowding-GUMBEL", "crowding-EXPONENTIAL",
-                "crowding-UNIFORM", "attention", "positional", "sweep-points"), List.copyOf(first.results().keySet()));
+                "crowding-UNIFORM", "attention", "attention-f32", "positional", "sweep-points"), List.copyOf(first.results().keySet()));
         for (Child c : children.subList(1, children.size())) {
             for (Map.Entry<String, String> e : first.results().entrySet()) {
                 assertEquals(e.getValue(), c.results().get(e.getKey()),
