@@ -302,8 +302,9 @@ public final class CpuBackend extends KernelBackend {
     }
 
     /**
-     * Whether head h can run in FP32: every input finite, scale finite in FP32, |scores| &le; d max|q|
-     * max|k| scale &lt; 2^100 and a block's P V &le; W max|v| &lt; 2^100 (FP32 overflows at 2^128).
+     * Whether head h can run in FP32: every input finite, scale finite in FP32, the dot products and the
+     * scores below 2^100 (|q . k| &le; d max|q| max|k|, times the scale when it exceeds 1) and a block's
+     * P V &le; W max|v| &lt; 2^100 (FP32 overflows at 2^128).
      */
     private static boolean fp32Fits(Tensor q, Tensor k, Tensor v, int h, int tq, int tk, int d, int dv, double scale) {
         double mq = VectorScan.maxAbs(q.segment(), (long) h * tq * d * 4, tq * d);
@@ -311,7 +312,7 @@ public final class CpuBackend extends KernelBackend {
         double mv = VectorScan.maxAbs(v.segment(), (long) h * tk * dv * 4, tk * dv);
         float sc = (float) scale;
         return Float.isFinite(sc) && Double.isFinite(mq + mk + mv)
-                && (double) d * mq * mk * Math.abs(scale) < 0x1p100 && FlashAttention.keyBlock() * mv < 0x1p100;
+                && (double) d * mq * mk * Math.max(1, Math.abs(scale)) < 0x1p100 && FlashAttention.keyBlock() * mv < 0x1p100;
     }
 
     /**

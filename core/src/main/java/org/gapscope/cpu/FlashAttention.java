@@ -81,6 +81,26 @@ final class FlashAttention {
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /**
+     * The calling thread's packed K^T (0) and V (1), reused from call to call (softly held): a fresh array
+     * of tens of MiB per call costs its zeroing and, off the heap, its page faults. Entries beyond a
+     * call's size are never read.
+     */
+    private static final ThreadLocal<java.lang.ref.SoftReference<float[][]>> PACKED =
+            ThreadLocal.withInitial(() -> new java.lang.ref.SoftReference<>(new float[2][0]));
+
+    private static float[] packed(int which, int size) {
+        float[][] held = PACKED.get().get();
+        if (held == null) {
+            held = new float[2][0];
+            PACKED.set(new java.lang.ref.SoftReference<>(held));
+        }
+        if (held[which].length < size) {
+            held[which] = new float[size];
+        }
+        return held[which];
+    }
+
+    /**
      * Attention of the heads in {@code heads} (others are left alone) of F32 q [H, tq, d], k [H, tk, d],
      * v [H, tk, dv] into F64 out [H, tq, dv] and lse [H, tq]. A query that sees no key gets out = 0 and
      * lse = -inf.
@@ -93,8 +113,8 @@ final class FlashAttention {
         int tkp = (tk + kb - 1) / kb * kb;
         int panels = tkp / w;
         int dvp = (dv + w - 1) / w * w;
-        float[] kt = new float[nh * tkp * d];
-        float[] vp = new float[nh * tkp * dvp];
+        float[] kt = packed(0, nh * tkp * d);
+        float[] vp = packed(1, nh * tkp * dvp);
         launcher.run(nh * panels, item -> {
             int h = item / panels;
             if (heads[h]) {
@@ -126,6 +146,12 @@ final class FlashAttention {
                     kt[base + c * w + jj] = k.getAtIndex(KernelBackend.FLOAT, kRow + c);
                 }
                 MemorySegment.copy(v, KernelBackend.FLOAT, ((long) h * tk + j) * dv * 4, vp, vRow, dv);
+                java.util.Arrays.fill(vp, vRow + dv, vRow + dvp, 0f);
+            } else { // the buffers are reused: padding is written, never assumed
+                for (int c = 0; c < d; c++) {
+                    kt[base + c * w + jj] = 0f;
+                }
+                java.util.Arrays.fill(vp, vRow, vRow + dvp, 0f);
             }
         }
     }
