@@ -63,6 +63,7 @@ final class FlashAttention {
         final double[] lb = new double[BQ];
         final double[] fa = new double[BQ];
         final double[] fb = new double[BQ];
+        final int[] seen = new int[BQ / Gemm.MR];
 
         void ensure(int kb, int d, int dvp) {
             if (p.length < BQ * kb) {
@@ -178,12 +179,23 @@ final class FlashAttention {
         for (int b = 0; b < used; b++) {
             int j0 = b * kb;
             int panels = Math.min(PANELS, (maxLimit - j0 + w - 1) / w); // panels any query of the block sees
+            for (int r = 0; r < n; r += Gemm.MR) { // the keys of this block the tile's queries see, at most
+                int seen = 0;
+                for (int i = r; i < Math.min(n, r + Gemm.MR); i++) {
+                    seen = Math.max(seen, Attention.keyLimit(i0 + i, tq, tk, mask) - j0);
+                }
+                s.seen[r / Gemm.MR] = seen;
+            }
             // S = Q K^T: per panel and slice of DC dimensions (16 KiB of K^T, kept in L1) every row tile
+            // that sees a key of the panel (the weights of the others are masked to 0 below)
             for (int pn = 0; pn < panels; pn++) {
                 int ktOff = (h * tkp + j0 + pn * w) * d;
                 for (int c0 = 0; c0 < d; c0 += DC) {
                     int dc = Math.min(DC, d - c0);
                     for (int r = 0; r < n; r += Gemm.MR) {
+                        if (s.seen[r / Gemm.MR] <= pn * w) {
+                            continue;
+                        }
                         Gemm.tile(qa, r * d + c0, d, Math.min(Gemm.MR, n - r), dc, kt, ktOff + c0 * w, w,
                                 p, r * kb + pn * w, kb, c0 > 0);
                     }
@@ -204,12 +216,17 @@ final class FlashAttention {
                 continue;
             }
             int vOff = (h * tkp + j0) * dvp;
-            // O_b = P V: per column group and slice of DC keys (16 KiB of V) every row tile
+            // O_b = P V: per column group and slice of DC keys (16 KiB of V) every row tile, up to the last
+            // slice its queries see (the weights beyond are 0: acc + 0 v = acc exactly, so this is the full
+            // chain's value)
             int keys = panels * w;
             for (int cg = 0; cg < dvp; cg += w) {
                 for (int k0 = 0; k0 < keys; k0 += DC) {
                     int kc = Math.min(DC, keys - k0);
                     for (int r = 0; r < n; r += Gemm.MR) {
+                        if (s.seen[r / Gemm.MR] <= k0) {
+                            continue;
+                        }
                         Gemm.tile(p, r * kb + k0, kb, Math.min(Gemm.MR, n - r), kc, vp, vOff + k0 * dvp + cg, dvp,
                                 s.ob, r * dvp + cg, dvp, k0 > 0);
                     }
