@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,13 +19,8 @@ class CliTest {
     @TempDir
     Path dir;
 
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
-        return new Run(code, out.toString(), err.toString());
+    static Main.Result run(String... args) {
+        return Main.call(args);
     }
 
     /** --device is an options value handed to the backends, not a JVM-wide system property. */
@@ -35,7 +28,7 @@ class CliTest {
     void theDeviceOptionLeavesNoGlobalState() {
         var before = new java.util.Properties();
         before.putAll(System.getProperties());
-        Run r = run("devices", "--device", "1:0", "--format", "json");
+        Main.Result r = run("devices", "--device", "1:0", "--format", "json");
         assertEquals(0, r.code(), r.err());
         assertEquals(before, System.getProperties());
     }
@@ -48,7 +41,7 @@ class CliTest {
         }
         Path in = dir.resolve("logits.npy");
         Npy.write(in, Tensor.of(x, 2, 3, 7));
-        Run r = run("gap", "--input", in.toString(), "--target", "4", "--backend", "reference", "--format", "json");
+        Main.Result r = run("gap", "--input", in.toString(), "--target", "4", "--backend", "reference", "--format", "json");
         assertEquals(0, r.code(), r.err());
         JsonNode root = Json.MAPPER.readTree(r.out());
         JsonNode tokens = root.get("tokens");
@@ -67,7 +60,7 @@ class CliTest {
             assertEquals(3, tok.get("logZHeads").size());
             assertEquals(expected.logZHead(t, 2), tok.get("logZHeads").get(2).asDouble(), 0.0);
         }
-        Run table = run("gap", "--input", in.toString(), "--backend", "reference");
+        Main.Result table = run("gap", "--input", in.toString(), "--backend", "reference");
         assertEquals(0, table.code());
         assertTrue(table.out().contains("gamma"));
     }
@@ -87,7 +80,7 @@ class CliTest {
             {"nosuchcommand"},
         };
         for (String[] c : cases) {
-            Run r = run(c);
+            Main.Result r = run(c);
             assertEquals(Main.EXIT_INPUT, r.code(), String.join(" ", c) + ": " + r.err());
             String err = r.err().strip();
             assertFalse(err.contains("\n"), "one line: " + err);
@@ -98,11 +91,11 @@ class CliTest {
 
     @Test
     void exampleMicroAndDevicesRun() throws Exception {
-        Run micro = run("example", "micro", "--format", "json", "--backend", "reference");
+        Main.Result micro = run("example", "micro", "--format", "json", "--backend", "reference");
         assertEquals(0, micro.code(), micro.err());
         JsonNode checks = Json.MAPPER.readTree(micro.out()).get("checks");
         assertTrue(checks.size() >= 16);
-        Run devices = run("devices", "--format", "json");
+        Main.Result devices = run("devices", "--format", "json");
         assertEquals(0, devices.code());
         assertTrue(devices.out().contains("\"reference\""));
         assertEquals(0, run("--help").code());

@@ -5,21 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.gapscope.cli.Main;
 import org.junit.jupiter.api.Test;
 
 /** The bench command's JSON is a contract (peer comparisons parse it): keys and exit codes. */
 class BenchCommandTest {
 
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
-        return new Run(code, out.toString(), err.toString());
+    static Main.Result run(String... args) {
+        return Main.call(args);
     }
 
     static final String[] QUICK = {"--warmup", "1", "--warmup-ms", "0", "--repetitions", "2", "--format", "json"};
@@ -28,7 +21,7 @@ class BenchCommandTest {
         String[] all = new String[args.length + QUICK.length];
         System.arraycopy(args, 0, all, 0, args.length);
         System.arraycopy(QUICK, 0, all, args.length, QUICK.length);
-        Run r = run(all);
+        Main.Result r = run(all);
         assertEquals(0, r.code(), r.err());
         return new ObjectMapper().readTree(r.out());
     }
@@ -69,15 +62,15 @@ class BenchCommandTest {
 
     @Test
     void badInputIsOneLineAndExitCode2() {
-        Run r = run("bench", "lse", "--vocab", "0");
+        Main.Result r = run("bench", "lse", "--vocab", "0");
         assertEquals(Main.EXIT_INPUT, r.code());
         assertEquals(1, r.err().strip().lines().count(), r.err());
-        Run u = run("bench", "nosuchop");
+        Main.Result u = run("bench", "nosuchop");
         assertEquals(Main.EXIT_INPUT, u.code());
-        Run s = run("bench", "sweep-gap", "--heads", "0");
+        Main.Result s = run("bench", "sweep-gap", "--heads", "0");
         assertEquals(Main.EXIT_INPUT, s.code());
         assertTrue(s.err().startsWith("gapscope bench: --heads") || s.err().contains("--heads"), s.err());
-        Run b = run("bench", "lse", "--backend", "nosuch");
+        Main.Result b = run("bench", "lse", "--backend", "nosuch");
         assertEquals(Main.EXIT_INPUT, b.code());
         assertTrue(b.err().contains("unknown backend"), b.err());
     }

@@ -3,8 +3,6 @@ package org.gapscope.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,13 +62,8 @@ class ReadmeExamplesTest {
         return new ArrayList<>(out);
     }
 
-    record Run(int code, String out, String err) {}
-
-    static Run run(List<String> args) {
-        StringWriter o = new StringWriter();
-        StringWriter e = new StringWriter();
-        int code = Main.run(args.toArray(String[]::new), new PrintWriter(o), new PrintWriter(e));
-        return new Run(code, o.toString(), e.toString());
+    static Main.Result run(List<String> args) {
+        return Main.call(args.toArray(String[]::new));
     }
 
     /** The example's arguments as the test runs them. */
@@ -138,7 +131,7 @@ class ReadmeExamplesTest {
                 continue;
             }
             List<String> args = prepare(example, index);
-            Run r = run(args);
+            Main.Result r = run(args);
             boolean tornado = args.contains("tornado");
             boolean ok = r.code() == 0
                     || tornado && r.code() == 2 && r.err().strip().lines().count() == 1 && r.err().contains("tornado");
