@@ -39,7 +39,8 @@ public final class ModelCommand implements Runnable {
                 "runs the forward pass, splits the final logits into one logit vector per head l_{i,h} = W_U T(a_{i,h})",
                 "(T: the final norm with its scale frozen at x_L) plus the extra logits, and prints per position",
                 "gamma = sum log Z(l_{i,h}) - log Z(logits), gammaJ, logZ, logZHeads (layer-major), gammaLayers and",
-                "maxLogitError (sum of the parts against the model's logits)."})
+                "maxLogitError (sum of the parts against the model's logits).",
+                "A token file of shape [S, T] (or --out) makes a resumable run directory."})
     public static final class Gap extends BaseCommand {
         @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
                 description = "Hugging Face checkpoint: config.json and model.safetensors (or sharded, with model.safetensors.index.json).")
@@ -60,7 +61,6 @@ public final class ModelCommand implements Runnable {
                 description = "next: the ledger for y* = the next token at each position.")
         String target;
 
-        /** A run directory is written for [S, T] token files, or when --out is given. */
         @Mixin
         RunOptions output;
 
