@@ -25,14 +25,14 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Time an op on a backend: warm-up, repetitions, median and min, GB/s and G exp/s.",
-            "Ops: lse, softmax, gap, attention, crowding, sweep-gap. Inputs are Gaussian (Philox, --seed), F32"
+            "Ops: lse, softmax, log-softmax, gap, attention, crowding, sweep-gap. Inputs are Gaussian (Philox, --seed), F32"
                 + " unless --dtype f64; sweep-gap draws its logits inside the op (--law, sigma 1, T 1) and reports"
                 + " logits/s. Timings are wall-clock of whole backend calls in this JVM; JMH (bench/) is the tool"
                 + " for fine detail."})
 public final class BenchCommand extends BaseCommand {
 
     public enum Op {
-        lse, softmax, gap, attention, crowding, sweepGap("sweep-gap");
+        lse, softmax, logSoftmax("log-softmax"), gap, attention, crowding, sweepGap("sweep-gap");
 
         private final String cli;
 
@@ -58,7 +58,7 @@ public final class BenchCommand extends BaseCommand {
                         return o;
                     }
                 }
-                throw new picocli.CommandLine.TypeConversionException("expected one of lse, softmax, gap, attention,"
+                throw new picocli.CommandLine.TypeConversionException("expected one of lse, softmax, log-softmax, gap, attention,"
                         + " crowding, sweep-gap, got '" + value + "'");
             }
         }
@@ -66,10 +66,10 @@ public final class BenchCommand extends BaseCommand {
 
     public enum Dt { f32, f64 }
 
-    @Parameters(index = "0", paramLabel = "OP", converter = Op.Converter.class, description = "lse, softmax, gap, attention, crowding or sweep-gap.")
+    @Parameters(index = "0", paramLabel = "OP", converter = Op.Converter.class, description = "lse, softmax, log-softmax, gap, attention, crowding or sweep-gap.")
     Op op;
 
-    @Option(names = "--batch", paramLabel = "B", description = "Rows (lse, softmax), tokens (gap) or batch (attention). Default: 64 for lse/softmax, 4 for gap, 1 for attention.")
+    @Option(names = "--batch", paramLabel = "B", description = "Rows (lse, softmax, log-softmax), tokens (gap) or batch (attention). Default: 64 for lse/softmax, 4 for gap, 1 for attention.")
     Integer batch;
 
     @Option(names = "--vocab", paramLabel = "V", defaultValue = "262144", description = "Vocabulary size V (lse, softmax, gap). Default: ${DEFAULT-VALUE}.")
@@ -139,15 +139,24 @@ public final class BenchCommand extends BaseCommand {
         double exps;
         Work work;
         switch (op) {
-            case lse, softmax -> {
+            case lse, softmax, logSoftmax -> {
                 int b = batch == null ? 64 : batch;
                 require(b >= 1 && vocab >= 1, "--batch and --vocab must be >= 1");
                 Tensor x = gaussianTensor(dt, 3.0, b, vocab);
                 shape.put("batch", b);
                 shape.put("vocab", vocab);
-                bytes = x.size() * dt.bytes + (op == Op.softmax ? x.size() * 8 : 0);
-                exps = op == Op.lse ? x.size() : 2.0 * x.size();
-                work = op == Op.lse ? be -> be.logSumExp(x, 1.0) : be -> be.softmax(x, 1.0);
+                // softmax and log-softmax write into one output of the input's dtype, allocated once
+                Tensor o = op == Op.lse ? null : Tensor.zeros(dt, b, vocab);
+                if (o != null) {
+                    shape.put("output", "reused " + dt.name());
+                }
+                bytes = x.size() * dt.bytes * (op == Op.lse ? 1 : 2);
+                exps = x.size();
+                work = switch (op) {
+                    case lse -> be -> be.logSumExp(x, 1.0);
+                    case softmax -> be -> be.softmax(x, 1.0, o);
+                    default -> be -> be.logSoftmax(x, 1.0, o);
+                };
             }
             case gap -> {
                 int b = batch == null ? 4 : batch;

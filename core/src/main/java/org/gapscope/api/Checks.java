@@ -29,6 +29,14 @@ public final class Checks {
         return Math.toIntExact(v);
     }
 
+    /** An op's caller-supplied output: x's shape (its dtype, F32 or F64, is the caller's choice). */
+    public static void output(Tensor x, Tensor out, String what) {
+        if (!Arrays.equals(x.shape(), out.shape())) {
+            throw new InputException(what + ": the output's shape " + Arrays.toString(out.shape())
+                    + " differs from the input's " + Arrays.toString(x.shape()));
+        }
+    }
+
     /** Sizes of an attention call; heads is the product of the leading dimensions. */
     public record AttentionShape(long heads, long tq, long tk, long d, long dv) {}
 

@@ -79,6 +79,38 @@ public final class ErrorBounds {
     }
 
     /**
+     * A softmax probability p written into an output of type {@code out}, as an absolute tolerance, for
+     * a row whose LSE errs by at most {@code lse} (absolute) and whose largest |x/T| is maxAbs. p = exp(x/T
+     * - LSE) errs relatively by the LSE's error plus its own roundings. F64 output (exp(x/T - LSE) in
+     * FP64): x (1/T) against x / T, 3 u64 |x/T|; the shift, u64 |x/T - LSE| &le; u64 (2 |x/T| + ln V);
+     * the exp, 1 ulp here and 3 on a device (6 u64). F32 output (the cpu pass writes exp32(x/T - m_c)
+     * exp(m_c - LSE)): the FP32 scaling ({@link #LSE_F32_SCALE} |x/T|), the FP32 shift by the chunk's
+     * maximum (u32 |x/T - m_c| &le; 2 u32 |x/T|), the FP32 exp ({@link #EXP_F32_HOST}), the factor and
+     * the product rounded to FP32 (2 u32), or, for an F64 result converted, one rounding. Below the
+     * normal range the relative bound does not hold; the floor is the output's subnormal steps: two of
+     * FP32 (the exp's own step and the product's rounding), 1e-300 for FP64.
+     */
+    public static double softmax(DType out, double lse, double maxAbs, double p) {
+        double rel = out == DType.F32
+                ? lse + EXP_F32_HOST + (LSE_F32_SCALE + 2 * U32) * maxAbs + 2 * U32
+                : lse + 6 * U64 + U64 * (5 * maxAbs + LN_V_MAX);
+        return rel * Math.abs(p) + (out == DType.F32 ? 0x1p-148 : 1e-300);
+    }
+
+    /**
+     * A log-softmax value y = x/T - LSE written into an output of type {@code out}, absolute: the LSE's
+     * error {@code lse}, plus for F64, x (1/T) against x / T (3 u64 |x/T|) and the rounding of the
+     * difference on both sides (2 u64 |y|, stated as 3); for F32 (the cpu pass: (x/T - hi) - lo with
+     * LSE = hi + lo in FP32 parts), the FP32 scaling ({@link #LSE_F32_SCALE} |x/T|), the first
+     * difference, u32 |x/T - hi| &le; u32 (2 |x/T| + ln V), and the second, u32 |y|.
+     */
+    public static double logSoftmax(DType out, double lse, double maxAbs, double y) {
+        return out == DType.F32
+                ? lse + (LSE_F32_SCALE + 2 * U32) * maxAbs + U32 * (LN_V_MAX + Math.abs(y)) + 3 * U64 * Math.abs(y)
+                : lse + U64 * (3 * maxAbs + 3 * Math.abs(y));
+    }
+
+    /**
      * The Jensen gap: gamma, gammaJ and the ledger add H log Z_h and subtract one log Z, each an LSE
      * within {@code lse}; the head sums themselves are FP64 (H u64 |L|, far below): (H + 1) lse.
      */

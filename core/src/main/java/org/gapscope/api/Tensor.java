@@ -93,6 +93,21 @@ public final class Tensor {
         }
     }
 
+    /** Copies src's elements (same size) into this tensor, converting to its dtype; returns this. */
+    public Tensor copyFrom(Tensor src) {
+        if (src.size() != size()) {
+            throw new IllegalArgumentException("copyFrom: " + src.size() + " elements into " + size());
+        }
+        if (src.dtype == dtype) {
+            MemorySegment.copy(src.data, 0, data, 0, size() * dtype.bytes);
+        } else {
+            for (long i = 0; i < size(); i++) {
+                set(i, src.get(i));
+            }
+        }
+        return this;
+    }
+
     /** Copies elements [from, from + n) into a new double array (n must fit an array). */
     public double[] toDoubles(long from, int n) {
         double[] out = new double[n];

@@ -3,12 +3,15 @@ package org.gapscope.cpu;
 import java.lang.foreign.MemorySegment;
 
 import org.gapscope.api.Capabilities;
+import org.gapscope.api.Checks;
+import org.gapscope.host.Fp64Rows;
 import org.gapscope.host.KernelBackend;
 import org.gapscope.api.CrowdingSpec;
 import org.gapscope.api.DType;
 import org.gapscope.api.SweepSpec;
 import org.gapscope.api.Tensor;
 import org.gapscope.kernels.Chunks;
+import org.gapscope.kernels.Grid;
 import org.gapscope.kernels.Laws;
 import org.gapscope.kernels.LogSumExp;
 
@@ -130,6 +133,111 @@ public final class CpuBackend extends KernelBackend {
             int count = (int) Chunks.count(v, chunks, c, Chunks.CONTIGUOUS);
             VectorPasses.softmaxChunk(in, o, (long) row * v + start, count, invT, lse[row], log);
         });
+    }
+
+    /**
+     * Softmax of F32 rows in fused passes, as a C loop does it. Into an F32 output: per chunk of 4096 one
+     * pass for the max and one that writes exp(x/T - m_chunk) and sums it (the chunk states are
+     * logSumExp's, so the LSE is the same bits); after the row's merge, one pass multiplies each chunk by
+     * exp(m_chunk - LSE). Into an F64 output the second pass writes exp(x/T - LSE) in FP64 instead (FP32's
+     * exp would flush probabilities below e^-104 that FP64 holds). With at least twice as many rows as
+     * threads a row is one work item (its chunks then stay in cache between the passes); else the chunks
+     * are, in two rounds. Both give the same bits. Into a caller's output no result is allocated. Rows
+     * whose input holds ±inf or NaN (or an x/T that overflows) are special, as in {@link KernelBackend}:
+     * written by {@link Fp64Rows#softmaxRow}; any other row must have a finite LSE. Error:
+     * {@code ErrorBounds.softmax} and {@code ErrorBounds.logSoftmax}.
+     */
+    @Override
+    protected Tensor rowwise(Tensor x, double temperature, int log, Tensor result) {
+        if (x.dtype() != DType.F32 || !VectorPasses.FLOAT_IS_TWO_DOUBLES
+                || (log == 1 && result != null && result.dtype() != DType.F32)) {
+            return super.rowwise(x, temperature, log, result);
+        }
+        Checks.temperature(temperature);
+        String name = log == 1 ? "logSoftmax" : "softmax";
+        int v = Checks.lastDim(x, name);
+        if (result != null) {
+            Checks.output(x, result, name);
+        }
+        Tensor out = result != null ? result : newF64(x.shape());
+        boolean f32 = out.dtype() == DType.F32;
+        int rows = Math.toIntExact(x.size() / v);
+        int chunks = chunks(v, CHUNK);
+        double[] m = new double[rows * chunks];
+        double[] d = new double[rows * chunks];
+        boolean[] finite = new boolean[rows * chunks];
+        boolean[] special = new boolean[rows];
+        double[] lse = new double[rows];
+        double invT = 1.0 / temperature;
+        float invTf = (float) invT;
+        MemorySegment in = x.segment();
+        MemorySegment o = out.segment();
+        Grid.Item first = item -> {
+            int row = item / chunks;
+            int c = item % chunks;
+            long start = (long) row * v + Chunks.start(v, chunks, c, Chunks.CONTIGUOUS);
+            int count = (int) Chunks.count(v, chunks, c, Chunks.CONTIGUOUS);
+            finite[item] = VectorScan.scaledFinite(in, start * 4, count, invTf);
+            if (log == 0 && f32) {
+                VectorPasses.softmaxExpChunk(in, o, true, start, count, invTf, m, d, item);
+            } else {
+                VectorPasses.expSum(in, start * 4, count, invTf, m, d, item);
+            }
+        };
+        Grid.Item merge = r -> {
+            boolean s = false;
+            for (int c = 0; c < chunks; c++) {
+                s |= !finite[r * chunks + c];
+            }
+            special[r] = s;
+            LogSumExp.lseMerge(r, chunks, m, d, lse);
+        };
+        Grid.Item second = item -> {
+            int row = item / chunks;
+            int c = item % chunks;
+            if (special[row] || !Double.isFinite(lse[row])) {
+                return; // special: written below from the input; else thrown below
+            }
+            long start = (long) row * v + Chunks.start(v, chunks, c, Chunks.CONTIGUOUS);
+            int count = (int) Chunks.count(v, chunks, c, Chunks.CONTIGUOUS);
+            if (log == 0 && f32) {
+                VectorPasses.scaleChunk(o, true, start, count, Math.exp(m[item] - lse[row]));
+            } else if (log == 0) { // F64 output: exp(x/T - LSE) in FP64, so tiny probabilities keep FP64's range
+                VectorPasses.softmaxChunk(in, o, start, count, invT, lse[row], 0);
+            } else if (f32) {
+                VectorPasses.logSoftmaxF32Chunk(in, o, start, count, invTf, lse[row]);
+            } else {
+                VectorPasses.softmaxChunk(in, o, start, count, invT, lse[row], 1);
+            }
+        };
+        if (rows >= 2 * Runtime.getRuntime().availableProcessors()) {
+            launcher.run(rows, r -> {
+                for (int c = 0; c < chunks; c++) {
+                    first.run(r * chunks + c);
+                }
+                merge.run(r);
+                for (int c = 0; c < chunks; c++) {
+                    second.run(r * chunks + c);
+                }
+            });
+        } else {
+            launcher.run(rows * chunks, first);
+            launcher.run(rows, merge);
+            launcher.run(rows * chunks, second);
+        }
+        double[] row = null;
+        for (int r = 0; r < rows; r++) {
+            if (special[r]) {
+                row = row == null ? new double[v] : row;
+                Fp64Rows.softmaxRow(x.toDoubles((long) r * v, v), temperature, log == 1, row);
+                for (int i = 0; i < v; i++) {
+                    out.set((long) r * v + i, row[i]);
+                }
+            } else if (!Double.isFinite(lse[r])) {
+                throw fastPathBug(name, "row", r, lse[r]);
+            }
+        }
+        return out;
     }
 
     // ---- attention -----------------------------------------------------------------------------

@@ -316,6 +316,101 @@ final class VectorPasses {
         return ((DoubleVector) j.convert(VectorOperators.L2D, 0)).add(0.5).mul(2.220446049250313E-16);
     }
 
+    /**
+     * Softmax's fused pass over one chunk of count FP32 values from element base: the chunk's (m, d) state
+     * exactly as {@link #expSum} computes it (so the row's LSE equals logSumExp's, bit for bit), and each
+     * term exp(x invT - m) written to out[base + i] (F32 or F64); {@link #scaleChunk} then multiplies
+     * them by exp(m - LSE).
+     */
+    static void softmaxExpChunk(MemorySegment in, MemorySegment o, boolean f32Out, long base, int count, float invT,
+                                double[] m, double[] d, int slot) {
+        int bound = FS.loopBound(count);
+        int lanes = FS.length();
+        int dl = DS.length();
+        long off = base * 4;
+        float mx = -Float.MAX_VALUE;
+        if (bound > 0) {
+            FloatVector vmax = FloatVector.broadcast(FS, -Float.MAX_VALUE);
+            for (int i = 0; i < bound; i += lanes) {
+                vmax = vmax.max(FloatVector.fromMemorySegment(FS, in, off + 4L * i, LE));
+            }
+            mx = vmax.reduceLanes(VectorOperators.MAX); // max is exact in any order
+        }
+        for (int i = bound; i < count; i++) {
+            mx = Math.max(mx, in.get(FLOAT, off + 4L * i));
+        }
+        float ms = mx * invT;
+        double s = 0;
+        if (bound > 0) {
+            FloatVector acc = FloatVector.zero(FS);
+            for (int i = 0; i < bound; i += lanes) {
+                FloatVector y = FloatVector.fromMemorySegment(FS, in, off + 4L * i, LE);
+                FloatVector e = VectorMath.exp(y.mul(invT).sub(ms));
+                acc = acc.add(e);
+                if (f32Out) {
+                    e.intoMemorySegment(o, (base + i) * 4, LE);
+                } else {
+                    e.convertShape(VectorOperators.F2D, DS, 0).intoMemorySegment(o, (base + i) * 8, LE);
+                    e.convertShape(VectorOperators.F2D, DS, 1).intoMemorySegment(o, (base + i + dl) * 8, LE);
+                }
+            }
+            for (int l = 0; l < lanes; l++) {
+                s += acc.lane(l);
+            }
+        }
+        for (int i = bound; i < count; i++) {
+            double e = Math.exp((double) (in.get(FLOAT, off + 4L * i) * invT - ms));
+            s += e;
+            if (f32Out) {
+                o.set(FLOAT, (base + i) * 4, (float) e);
+            } else {
+                o.set(DOUBLE, (base + i) * 8, e);
+            }
+        }
+        m[slot] = ms;
+        d[slot] = s;
+    }
+
+    /** out[base, base + count) *= scale (F32: by the FP32 rounding of scale). */
+    static void scaleChunk(MemorySegment o, boolean f32Out, long base, int count, double scale) {
+        if (f32Out) {
+            float sf = (float) scale;
+            int bound = FS.loopBound(count);
+            for (int i = 0; i < bound; i += FS.length()) {
+                FloatVector.fromMemorySegment(FS, o, (base + i) * 4, LE).mul(sf).intoMemorySegment(o, (base + i) * 4, LE);
+            }
+            for (int i = bound; i < count; i++) {
+                o.set(FLOAT, (base + i) * 4, o.get(FLOAT, (base + i) * 4) * sf);
+            }
+        } else {
+            int bound = DS.loopBound(count);
+            for (int i = 0; i < bound; i += DS.length()) {
+                DoubleVector.fromMemorySegment(DS, o, (base + i) * 8, LE).mul(scale).intoMemorySegment(o, (base + i) * 8, LE);
+            }
+            for (int i = bound; i < count; i++) {
+                o.set(DOUBLE, (base + i) * 8, o.get(DOUBLE, (base + i) * 8) * scale);
+            }
+        }
+    }
+
+    /**
+     * Log-softmax of count FP32 values into an F32 output: x invT - LSE in FP32 with the LSE split into
+     * hi + lo (FP32 parts), (x invT - hi) - lo, so the error is that of x invT and the two roundings
+     * (~1 ulp of max(|x/T|, |LSE|)) plus the LSE's own.
+     */
+    static void logSoftmaxF32Chunk(MemorySegment in, MemorySegment o, long base, int count, float invT, double lse) {
+        float hi = (float) lse;
+        float lo = (float) (lse - hi);
+        int bound = FS.loopBound(count);
+        for (int i = 0; i < bound; i += FS.length()) {
+            FloatVector.fromMemorySegment(FS, in, (base + i) * 4, LE).mul(invT).sub(hi).sub(lo)
+                    .intoMemorySegment(o, (base + i) * 4, LE);
+        }
+        for (int i = bound; i < count; i++) {
+            o.set(FLOAT, (base + i) * 4, in.get(FLOAT, (base + i) * 4) * invT - hi - lo);
+        }
+    }
+
     /** softmax (log = 0) or log-softmax (log = 1) of count FP32 values from element base, into out. */
     static void softmaxChunk(MemorySegment in, MemorySegment o, long base, int count, double invT, double l, int log) {
         int lanes = FS.length();

@@ -211,22 +211,38 @@ public class KernelBackend extends BaseBackend {
 
     @Override
     public Tensor softmax(Tensor x, double temperature) {
-        return rowwise(x, temperature, 0);
+        return softmax(x, temperature, null);
     }
 
     @Override
     public Tensor logSoftmax(Tensor x, double temperature) {
-        return rowwise(x, temperature, 1);
+        return logSoftmax(x, temperature, null);
     }
 
-    private Tensor rowwise(Tensor x, double temperature, int log) {
+    @Override
+    public Tensor softmax(Tensor x, double temperature, Tensor out) {
+        return rowwise(x, temperature, 0, out);
+    }
+
+    @Override
+    public Tensor logSoftmax(Tensor x, double temperature, Tensor out) {
+        return rowwise(x, temperature, 1, out);
+    }
+
+    /** softmax (log = 0) or log-softmax (log = 1) of x's rows into result (null: a new F64 tensor). */
+    protected Tensor rowwise(Tensor x, double temperature, int log, Tensor result) {
         Checks.temperature(temperature);
-        int v = Checks.lastDim(x, log == 1 ? "logSoftmax" : "softmax");
+        String name = log == 1 ? "logSoftmax" : "softmax";
+        int v = Checks.lastDim(x, name);
+        if (result != null) {
+            Checks.output(x, result, name);
+        }
         boolean[] special = new boolean[Math.toIntExact(x.size() / v)];
         double[] lse = lse(x, v, temperature, special);
         int rows = lse.length;
         double invT = 1.0 / temperature;
-        Tensor out = newF64(x.shape());
+        // softmaxRows writes F64; another output dtype gets the F64 result converted
+        Tensor out = result != null && result.dtype() == DType.F64 ? result : newF64(x.shape());
         int batch = Math.max(1, batchElements / v);
         for (int r0 = 0; r0 < rows; r0 += batch) {
             int n = Math.min(batch, rows - r0);
@@ -239,7 +255,7 @@ public class KernelBackend extends BaseBackend {
                 MemorySegment.copy(o, 0, out.segment(), DOUBLE, (long) r * v * 8, v);
             }
         }
-        return out;
+        return result == null || result == out ? out : result.copyFrom(out);
     }
 
     /**

@@ -275,18 +275,20 @@ class EquivalenceTest {
     }
 
     /**
-     * softmax = exp(x/T - LSE): its relative error is the LSE's absolute error (plus 2^-53), so
-     * |p - p_ref| &le; 1.01 lseTol * p_ref; log-softmax errs by the LSE's error plus 2^-53 |x/T|.
+     * softmax = exp(x/T - LSE): its relative error is the LSE's absolute error plus its own roundings
+     * ({@link ErrorBounds#softmax}); log-softmax errs by the LSE's error plus those of x/T - LSE
+     * ({@link ErrorBounds#logSoftmax}).
      */
     static void softmax(Backend backend, DType dtype, Rows rows, boolean log) {
         Tensor x = tensor(dtype, rows.values(), rows.shape());
         Tensor e = log ? REF.logSoftmax(x, rows.temperature()) : REF.softmax(x, rows.temperature());
         Tensor a = log ? backend.logSoftmax(x, rows.temperature()) : backend.softmax(x, rows.temperature());
         assertArrayEquals(x.shape(), a.shape(), "shape");
-        double tol = lseTol(dtype, rows.shape()[rows.shape().length - 1], maxAbs(rows.values()) / rows.temperature());
+        double maxAbs = maxAbs(rows.values()) / rows.temperature();
+        double tol = lseTol(dtype, rows.shape()[rows.shape().length - 1], maxAbs);
         for (long i = 0; i < x.size(); i++) {
             double ev = e.get(i);
-            double t = log ? tol + 1e-15 * Math.abs(ev) : 1.01 * tol * Math.abs(ev) + 1e-300;
+            double t = log ? ErrorBounds.logSoftmax(a.dtype(), tol, maxAbs, ev) : ErrorBounds.softmax(a.dtype(), tol, maxAbs, ev);
             close(backend.name() + (log ? " logSoftmax[" : " softmax[") + i + "]", ev, a.get(i), t);
         }
     }
