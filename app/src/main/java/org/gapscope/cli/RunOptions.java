@@ -81,11 +81,15 @@ public final class RunOptions {
      * As above, with the points computed on {@code cluster} when it is not null ({@code --spark}). Points
      * that failed on every attempt of the cluster were named one per line as they failed; then one line
      * says how many, and the exit code is 1 (the other points are in the run directory; the same command
-     * retries the missing ones).
+     * retries the missing ones). With {@code --backend auto}, the executors choose their backends
+     * ({@link Cluster#perExecutor}).
      */
     static <P extends Sweep.Point> int run(Sweep<P> sweep, Path dir, Backend backend, Cluster cluster, CommandSpec spec,
                                            Progress.Mode mode, java.util.function.Consumer<Sweep.Outcome> print) {
         PrintWriter err = spec.commandLine().getErr();
+        if (cluster != null && Cluster.AUTO.equalsIgnoreCase(requestedBackend(spec))) {
+            backend = Cluster.perExecutor(backend); // each executor resolves auto for itself
+        }
         try (StopSignal stop = StopSignal.install()) {
             RunDirectory run = sweep.open(dir, backend, args(spec));
             announce(err, sweep.command(), run);
@@ -102,6 +106,12 @@ public final class RunOptions {
             spec.commandLine().getOut().flush();
             return code;
         }
+    }
+
+    /** The {@code --backend} value as given (or its default), null for a command without the option. */
+    static String requestedBackend(CommandSpec spec) {
+        picocli.CommandLine.Model.OptionSpec o = spec.findOption("--backend");
+        return o == null ? null : String.valueOf((Object) o.getValue());
     }
 
     /** After a stop before the end: the line saying how far the run got, and {@link #EXIT_STOPPED}; else 0. */

@@ -67,10 +67,32 @@ public interface Cluster extends AutoCloseable {
                 + "scripts/gapscope, which adds it when given --spark, or spark-submit with gapscope-spark.jar)");
     }
 
+    /** The backend name each executor resolves for itself. */
+    String AUTO = "auto";
+
+    /**
+     * The column naming, per point, the backend that computed it (rows of a run with {@code --backend auto}
+     * on a cluster; a point split into ranges that ran on different backends names each, in range order,
+     * joined by '+').
+     */
+    String BACKEND_COLUMN = "backend";
+
+    /**
+     * {@code --backend auto} on a cluster: a backend called {@code auto} (run identity and manifest) whose
+     * points each executor computes on its own {@code auto} choice ({@link #backend}); {@code driver} (this
+     * JVM's choice) answers the checks made before the run.
+     */
+    static Backend perExecutor(Backend driver) {
+        return new PerExecutorBackend(driver);
+    }
+
     /**
      * The backend {@code name} of this JVM (an executor), opened once per name and TornadoVM device (the
      * system property {@code gapscope.tornado.device}, which a cluster sets from the GPU it assigns to
-     * the task) and reused by later tasks.
+     * the task) and reused by later tasks. {@code auto} is resolved here, per executor, as
+     * {@link Backends#select} resolves it: tornado where TornadoVM has a GPU or accelerator (the one the
+     * cluster assigned to the task, when it assigns GPUs), else cpu (tornado on a CPU OpenCL device ranks
+     * below cpu).
      */
     static Backend backend(String name) {
         String device = Objects.toString(System.getProperty("gapscope.tornado.device"), "");

@@ -7,6 +7,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.gapscope.api.Backend;
+import org.gapscope.api.CrowdingResult;
+import org.gapscope.api.CrowdingSpec;
+import org.gapscope.api.CrowdingStates;
 import org.gapscope.api.InputException;
 import org.gapscope.api.Law;
 import org.gapscope.api.Mitigation;
@@ -192,47 +195,84 @@ public record CrowdingSweep(List<Distribution> distributions, double[] values, b
     public static final long SPLIT_WORK = 1L << 31;
 
     /**
-     * On a cluster, a point of at least {@link #SPLIT_WORK} draws splits into ranges of whole batches of
-     * repetitions, at most one per task slot. Each range makes the same backend calls as the one-machine
-     * loop of {@link CrowdingSimulation#simulate} (same first repetition, same count), so the merged
-     * per-repetition values, and every statistic of them, are the one-machine bits.
+     * On a cluster, a point of at least {@link #SPLIT_WORK} draws spans several task slots. With at least as
+     * many batches of repetitions as slots, it splits into repetition ranges of whole {@code --batch} batches,
+     * one per slot: each range makes the same backend calls as the one-machine loop of
+     * {@link CrowdingSimulation#simulate} (same first repetition, same count). With fewer batches than slots
+     * (few repetitions of a huge N), it splits into index ranges, one per slot: each range computes, batch by
+     * batch, a share of the backend's chunks of every repetition ({@link Backend#crowdingStates}), and the
+     * driver merges the chunk states in range order ({@link CrowdingStates#merge}). Either way the merged
+     * per-repetition values, and every statistic of them, are the one-machine bits. A range count above the
+     * batch count means index ranges.
      */
     @Override
     public int ranges(Point p, int slots) {
         int batches = (reps + batchSize() - 1) / batchSize();
-        boolean large = p.size() >= Long.getLong("gapscope.splitWork", SPLIT_WORK);
-        return large ? Math.max(1, Math.min(slots, batches)) : 1;
+        if (p.size() < Long.getLong("gapscope.splitWork", SPLIT_WORK)) {
+            return 1;
+        }
+        if (batches < slots && p.n() > 2 && p.mitigation().kind() != Mitigation.Kind.TOP_K) {
+            return slots; // index ranges (top-k selects on the host: no chunk states)
+        }
+        return Math.max(1, Math.min(slots, batches));
     }
 
     @Override
     public java.io.Serializable range(Point p, int index, int ranges, Backend backend) {
         int b = batchSize();
         int batches = (reps + b - 1) / b;
+        if (ranges > batches) { // index ranges: this range's chunk states of every batch, in batch order
+            ArrayList<CrowdingStates> states = new ArrayList<>();
+            for (int first = 0; first < reps; first += b) {
+                states.add(backend.crowdingStates(spec(p, first, Math.min(b, reps - first)), index, ranges));
+            }
+            return states;
+        }
         int from = (int) Math.min(reps, (long) batches * index / ranges * b);
         int to = (int) Math.min(reps, (long) batches * (index + 1) / ranges * b);
         double[] values = new double[to - from];
         for (int first = from; first < to; first += b) {
             int count = Math.min(b, to - first);
-            org.gapscope.api.CrowdingResult r = backend.crowding(new org.gapscope.api.CrowdingSpec(p.n(), p.s(),
-                    p.distribution().law(), count, first, seed, p.mitigation()));
+            CrowdingResult r = backend.crowding(spec(p, first, count));
             System.arraycopy(r.p(), 0, values, first - from, count);
         }
         return values;
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public Map<String, Object> merge(Point p, List<java.io.Serializable> partials) {
         double[] values = new double[reps];
         int at = 0;
-        for (java.io.Serializable part : partials) {
-            double[] d = (double[]) part;
-            System.arraycopy(d, 0, values, at, d.length);
-            at += d.length;
+        if (partials.get(0) instanceof List<?>) { // index ranges: per batch, the ranges' states in range order
+            int b = batchSize();
+            int batch = 0;
+            for (int first = 0; first < reps; first += b, batch++) {
+                List<CrowdingStates> parts = new ArrayList<>();
+                for (java.io.Serializable part : partials) {
+                    parts.add(((List<CrowdingStates>) part).get(batch));
+                }
+                CrowdingSpec spec = spec(p, first, Math.min(b, reps - first));
+                double[] batchValues = CrowdingStates.merge(spec, parts).p();
+                System.arraycopy(batchValues, 0, values, first, batchValues.length);
+                at += batchValues.length;
+            }
+        } else {
+            for (java.io.Serializable part : partials) {
+                double[] d = (double[]) part;
+                System.arraycopy(d, 0, values, at, d.length);
+                at += d.length;
+            }
         }
         if (at != reps) {
             throw new IllegalStateException("the ranges hold " + at + " repetitions, not " + reps);
         }
         return results(CrowdingSimulation.summarize(p.n(), p.s(), p.distribution().law(), p.mitigation(), values));
+    }
+
+    /** The backend call for repetitions [first, first + count) of a point, as the one-machine loop makes it. */
+    private CrowdingSpec spec(Point p, int first, int count) {
+        return new CrowdingSpec(p.n(), p.s(), p.distribution().law(), count, first, seed, p.mitigation());
     }
 
     /** Repetitions per backend call, as {@link CrowdingSimulation#simulate} uses them. */

@@ -33,7 +33,13 @@ import org.gapscope.api.SweepSpec;
  * (max over tokens of |ledger - Gamma|, which eq. 73 says is 0), {@code logGap} and {@code brierGap} (mean
  * Theorem 4 gaps Gamma_S = S(Pi, y*) - (1/H) sum_h S(pi^(h), y*)), {@code nonFinite} (NaN/inf logits seen:
  * always 0, {@link SweepSpec} refuses points whose logits could overflow float32), {@code seconds} (wall
- * time of the point's backend call) and {@code logitsPerSec} = B H V / seconds.
+ * time of the point's backend call; on a cluster, a point split into token ranges sums its ranges' times)
+ * and {@code logitsPerSec} = B H V / seconds.
+ *
+ * <p>On a cluster ({@code --spark}) a large point splits into token ranges ({@link Grid#ranges}): each range
+ * runs {@link Backend#sweepGap} on {@link SweepSpec#withTokens} (the same draws as those tokens of the whole
+ * point) and returns its per-token numbers; the driver runs the token loop of {@link #results} over the
+ * ranges in token order, so the row is the one-machine row.
  */
 public final class GapSweep {
     private GapSweep() {}
@@ -82,7 +88,7 @@ public final class GapSweep {
      */
     public record Grid(List<Integer> vocab, List<Integer> heads, List<Integer> tokens, List<SweepLaw> laws,
                        List<Double> sigma, List<Double> margin, List<Double> rho, List<Double> temperature,
-                       List<Long> seeds) implements Sweep<GapSweep.Point> {
+                       List<Long> seeds) implements SplitSweep<GapSweep.Point> {
 
         public Grid {
             vocab = dedupe(vocab, "--vocab");
@@ -152,6 +158,34 @@ public final class GapSweep {
             return GapSweep.compute(p, backend);
         }
 
+        /**
+         * On a cluster, a point of at least {@link #SPLIT_LOGITS} logits (B H V) and B &ge; 2 splits into token
+         * ranges, at most one per task slot and per token.
+         */
+        @Override
+        public int ranges(GapSweep.Point p, int slots) {
+            boolean large = p.size() >= Long.getLong("gapscope.splitWork", SPLIT_LOGITS);
+            return large ? Math.max(1, Math.min(slots, p.tokens())) : 1;
+        }
+
+        /** Tokens [B index / ranges, B (index + 1) / ranges) of the point: their per-token numbers. */
+        @Override
+        public java.io.Serializable range(GapSweep.Point p, int index, int ranges, Backend backend) {
+            int from = (int) ((long) p.tokens() * index / ranges);
+            int to = (int) ((long) p.tokens() * (index + 1) / ranges);
+            return GapSweep.tokens(p.spec().withTokens(from, to - from), backend);
+        }
+
+        /** The ranges' tokens in token order, through the one-machine token loop ({@link GapSweep#results}). */
+        @Override
+        public Map<String, Object> merge(GapSweep.Point p, List<java.io.Serializable> partials) {
+            List<Tokens> ranges = new ArrayList<>();
+            for (java.io.Serializable part : partials) {
+                ranges.add((Tokens) part);
+            }
+            return GapSweep.results(p, ranges);
+        }
+
         /** Refuses a backend without FP64 (one line, before the run directory is opened or written). */
         @Override
         public RunDirectory open(java.nio.file.Path dir, Backend backend, List<String> commandLine) {
@@ -159,7 +193,7 @@ public final class GapSweep {
                 throw new InputException("--backend " + backend.name() + ": sweep gap needs FP64 and the device has none ("
                         + backend.device() + "); use --backend cpu, or choose another --device");
             }
-            return Sweep.super.open(dir, backend, commandLine);
+            return SplitSweep.super.open(dir, backend, commandLine);
         }
 
         @Override
@@ -211,12 +245,40 @@ public final class GapSweep {
 
     }
 
-    /** Computes one point's results on {@code backend} (the columns of {@link #RESULTS}). */
-    public static Map<String, Object> compute(Point p, Backend backend) {
-        SweepSpec spec = p.spec();
+    /**
+     * Logits (B H V) from which a sweep-gap point spans a cluster in token ranges (system property
+     * {@code gapscope.splitWork} overrides it, as for crowding): 2^28, a few seconds of the cpu backend.
+     */
+    public static final long SPLIT_LOGITS = 1L << 28;
+
+    /**
+     * The per-token numbers of tokens [first, first + gamma.length) of a point (a token range, or all of
+     * them), with the wall time of the backend call that computed them.
+     */
+    public record Tokens(long first, double[] gamma, double[] gammaJ, double[] ledger, double[] logGap,
+                         double[] brierGap, double seconds) implements java.io.Serializable {}
+
+    /** Runs {@code spec}'s tokens on {@code backend}: their per-token numbers (first = spec.firstToken()). */
+    public static Tokens tokens(SweepSpec spec, Backend backend) {
         long t0 = System.nanoTime();
         SweepResult g = backend.sweepGap(spec);
         double seconds = (System.nanoTime() - t0) * 1e-9;
+        return new Tokens(spec.firstToken(), g.gamma(), g.gammaJ(), g.ledger(), g.logGap(), g.brierGap(), seconds);
+    }
+
+    /** Computes one point's results on {@code backend} (the columns of {@link #RESULTS}). */
+    public static Map<String, Object> compute(Point p, Backend backend) {
+        return results(p, List.of(tokens(p.spec(), backend)));
+    }
+
+    /**
+     * A point's result columns from its tokens, given as consecutive ranges in token order (one range on one
+     * machine): one loop over the tokens in token order, so a point split into token ranges has the
+     * one-machine bits. {@code seconds} is the sum of the ranges' backend times. A range that does not start
+     * where the one before it ended, or ranges that do not cover the point's B tokens, is a bug
+     * (IllegalStateException).
+     */
+    public static Map<String, Object> results(Point p, List<Tokens> ranges) {
         int h = p.heads();
         int v = p.vocab();
         double sumGamma = 0;
@@ -227,16 +289,30 @@ public final class GapSweep {
         double ledgerError = 0;
         double sumLog = 0;
         double sumBrier = 0;
-        for (int k = 0; k < p.tokens(); k++) {
-            double gamma = g.gamma()[k];
-            sumGamma += gamma;
-            minGamma = Math.min(minGamma, gamma);
-            maxGamma = Math.max(maxGamma, gamma);
-            sumGammaJ += g.gammaJ()[k];
-            sumLedger += g.ledger()[k];
-            ledgerError = Math.max(ledgerError, Math.abs(g.ledger()[k] - gamma));
-            sumLog += g.logGap()[k];
-            sumBrier += g.brierGap()[k];
+        double seconds = 0;
+        long next = 0;
+        for (Tokens g : ranges) {
+            if (g.first() != next) {
+                throw new IllegalStateException("sweep gap " + p.key() + ": a token range starts at token " + g.first()
+                        + ", expected " + next + " (ranges must come in token order)");
+            }
+            next += g.gamma().length;
+            seconds += g.seconds();
+            for (int k = 0; k < g.gamma().length; k++) {
+                double gamma = g.gamma()[k];
+                sumGamma += gamma;
+                minGamma = Math.min(minGamma, gamma);
+                maxGamma = Math.max(maxGamma, gamma);
+                sumGammaJ += g.gammaJ()[k];
+                sumLedger += g.ledger()[k];
+                ledgerError = Math.max(ledgerError, Math.abs(g.ledger()[k] - gamma));
+                sumLog += g.logGap()[k];
+                sumBrier += g.brierGap()[k];
+            }
+        }
+        if (next != p.tokens()) {
+            throw new IllegalStateException("sweep gap " + p.key() + ": the token ranges hold " + next + " tokens, not "
+                    + p.tokens());
         }
         double n = p.tokens();
         double bound = (h - 1) * Math.log(v);
@@ -254,7 +330,7 @@ public final class GapSweep {
         r.put("brierGap", sumBrier / n);
         r.put("nonFinite", 0L);
         r.put("seconds", seconds);
-        r.put("logitsPerSec", spec.logits() / seconds);
+        r.put("logitsPerSec", p.size() / seconds);
         return r;
     }
 

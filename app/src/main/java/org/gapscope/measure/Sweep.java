@@ -163,7 +163,9 @@ public interface Sweep<P extends Sweep.Point> extends java.io.Serializable {
      * name ({@link Cluster#backend}), and this JVM appends them as they arrive. The manifest records the
      * cluster but the run's identity does not include it (the points are the same bits), so a run started
      * on one machine can be resumed on a cluster and the other way round. A point that failed on every
-     * attempt is left out and the manifest says {@code failed}.
+     * attempt is left out and the manifest says {@code failed}. With {@code backend} {@link Cluster#perExecutor}
+     * ({@code --backend auto}), each executor chooses its own backend and the rows get the column
+     * {@link Cluster#BACKEND_COLUMN}.
      */
     default Outcome run(RunDirectory run, Backend backend, Cluster cluster, Progress.Mode progress, StopSignal stop) {
         List<P> points = points();
@@ -171,7 +173,13 @@ public interface Sweep<P extends Sweep.Point> extends java.io.Serializable {
         if (cluster != null) {
             run.put("cluster", cluster.describe());
         }
-        try (PointLog log = run.points(keyColumns(), columns())) {
+        boolean perExecutor = cluster != null && Cluster.AUTO.equals(backend.name());
+        List<String> columns = columns();
+        if (perExecutor) { // each point names the backend its executor chose
+            columns = new ArrayList<>(columns);
+            columns.add(Cluster.BACKEND_COLUMN);
+        }
+        try (PointLog log = run.points(keyColumns(), columns)) {
             List<String> keys = points.stream().map(p -> log.key(p.key())).toList();
             RunLoop.Result r;
             try {

@@ -183,6 +183,50 @@ class GapSweepTest {
         assertEquals(1, new GapSweep.Grid(List.of(1 << 26), List.of(4096), one, g, d1, d1, List.of(0.5), d1, s).points().size());
     }
 
+    /**
+     * A point split into token ranges (as on a cluster) merges to the one-machine row, bit for bit, on the
+     * reference and the cpu backend; ranges handed to the merge out of token order are refused.
+     */
+    @Test
+    void tokenRangesMergeToTheOneMachineRow() {
+        Point p = new Point(SweepLaw.correlated, 301, 3, 7, 1.1, null, 0.4, 0.9, 5);
+        GapSweep.Grid grid = new GapSweep.Grid(List.of(p.vocab()), List.of(p.heads()), List.of(p.tokens()),
+                List.of(p.law()), List.of(p.sigma()), List.of(0.0), List.of(p.rho()), List.of(p.temperature()),
+                List.of(p.seed()));
+        assertEquals(List.of(p), grid.points());
+        for (Backend b : List.of(REF, Backends.select("cpu"))) {
+            Map<String, Object> whole = withoutTiming(GapSweep.compute(p, b));
+            for (int ranges : new int[] {2, 3, 7}) {
+                List<java.io.Serializable> parts = new java.util.ArrayList<>();
+                for (int i = 0; i < ranges; i++) {
+                    parts.add(grid.range(p, i, ranges, b));
+                }
+                assertEquals(whole, withoutTiming(grid.merge(p, parts)), b.name() + " " + ranges + " ranges");
+                java.util.Collections.reverse(parts);
+                assertThrows(IllegalStateException.class, () -> grid.merge(p, parts));
+                parts.remove(0);
+                java.util.Collections.reverse(parts);
+                assertThrows(IllegalStateException.class, () -> grid.merge(p, parts)); // the last range missing
+            }
+        }
+        // splitting: from gapscope.splitWork logits on, at most one range per slot and per token
+        assertEquals(1, grid.ranges(p, 4));
+        System.setProperty("gapscope.splitWork", "1");
+        try {
+            assertEquals(4, grid.ranges(p, 4));
+            assertEquals(7, grid.ranges(p, 16));
+        } finally {
+            System.clearProperty("gapscope.splitWork");
+        }
+    }
+
+    static Map<String, Object> withoutTiming(Map<String, Object> row) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>(row);
+        m.remove("seconds");
+        m.remove("logitsPerSec");
+        return m;
+    }
+
     static void assertMessage(String start, String contains, org.junit.jupiter.api.function.Executable ex) {
         InputException e = assertThrows(InputException.class, ex);
         assertTrue(e.getMessage().startsWith(start) && e.getMessage().contains(contains) && !e.getMessage().contains("\n"),

@@ -151,6 +151,16 @@ public interface Backend {
     /** Monte Carlo of P_N, streamed: distractors are drawn and reduced in chunks, never stored. */
     CrowdingResult crowding(CrowdingSpec spec);
 
+    /**
+     * Part {@code index} of {@code ranges} of {@link #crowding}, for spreading one repetition's distractors
+     * over machines: {@link CrowdingStates#merge} of the parts in index order is {@code crowding(spec)}, bit
+     * for bit. A backend that reduces in chunks returns a contiguous share of its chunks' (m, d) states (as
+     * even as the chunks allow); by default part 0 holds the whole result and the others nothing.
+     */
+    default CrowdingStates crowdingStates(CrowdingSpec spec, int index, int ranges) {
+        return CrowdingStates.whole(this, spec, index);
+    }
+
     // ---- docs/MATH.md section 8 ------------------------------------------------------------
 
     /** f(Delta) = (1/m) sum_k cos(omega_k Delta) for each Delta. */

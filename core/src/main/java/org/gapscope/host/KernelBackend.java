@@ -11,6 +11,7 @@ import org.gapscope.api.Capabilities;
 import org.gapscope.api.Checks;
 import org.gapscope.api.CrowdingResult;
 import org.gapscope.api.CrowdingSpec;
+import org.gapscope.api.CrowdingStates;
 import org.gapscope.api.DType;
 import org.gapscope.api.GapResult;
 import org.gapscope.api.InputException;
@@ -552,22 +553,72 @@ public class KernelBackend extends BaseBackend {
         }
         double[] m = new double[chunks * reps];
         double[] d = new double[chunks * reps];
-        crowdingPartials(spec, distractors, chunks, scale, m, d);
+        crowdingPartials(spec, distractors, chunks, 0, chunks, scale, m, d);
         launcher.run(reps, r -> Crowding.crowdingMerge(r, chunks, m, d, s, p, lse));
         return new CrowdingResult(spec, p, lse);
     }
 
-    /** Partial (m, d) states of every (repetition, chunk) work-item. */
-    protected void crowdingPartials(CrowdingSpec spec, long distractors, int chunks, double scale, double[] m,
-                                    double[] d) {
-        int items = chunks * spec.reps();
-        int[] scratch = new int[items * 4];
+    /**
+     * Chunks [chunks index / ranges, chunks (index + 1) / ranges) of every repetition: the states
+     * {@link #crowding} merges, from the same launch arithmetic ({@link #crowdingPartials}). Top-k, a point
+     * without distractors, and a backend that cannot launch a share of the chunks
+     * ({@link #crowdingSplits}) give the whole result in part 0.
+     */
+    @Override
+    public CrowdingStates crowdingStates(CrowdingSpec spec, int index, int ranges) {
+        long distractors = spec.n() - 1;
+        if (spec.mitigation().kind() == Mitigation.Kind.TOP_K || distractors == 0 || !crowdingSplits()) {
+            return CrowdingStates.whole(this, spec, index);
+        }
+        int chunks = chunks(distractors, crowdingChunkLength);
+        if ((long) chunks * spec.reps() > Integer.MAX_VALUE / 4) {
+            throw new InputException("crowding: " + spec.reps() + " repetitions of N = " + spec.n() + " exceed one launch");
+        }
+        int c0 = (int) ((long) chunks * index / ranges);
+        int c1 = (int) ((long) chunks * (index + 1) / ranges);
+        double[] m = new double[(c1 - c0) * spec.reps()];
+        double[] d = new double[(c1 - c0) * spec.reps()];
+        if (c1 > c0) {
+            crowdingPartials(spec, distractors, chunks, c0, c1, spec.mitigation().scoreScale(spec.n()), m, d);
+        }
+        return new CrowdingStates(chunks, c0, c1, m, d, null, null);
+    }
+
+    /** Whether {@link #crowdingPartials} computes a share [c0, c1) of the chunks (else only all of them). */
+    protected boolean crowdingSplits() {
+        return true;
+    }
+
+    /**
+     * Partial (m, d) states of chunks [c0, c1) of the {@code chunks} chunks of every repetition, at
+     * m[r * (c1 - c0) + c - c0]: work-item r * chunks + c of the one-machine launch, whatever share is asked.
+     */
+    protected void crowdingPartials(CrowdingSpec spec, long distractors, int chunks, int c0, int c1, double scale,
+                                    double[] m, double[] d) {
         int law = spec.law().kind().code;
         double a = spec.law().a();
         double b = spec.law().b();
         double c = spec.law().c();
-        launcher.run(items, i -> Crowding.crowdingPartial(i, distractors, chunks, layout, spec.firstRep(),
-                spec.seed(), law, a, b, c, scale, scratch, m, d));
+        if (c0 == 0 && c1 == chunks) {
+            int items = chunks * spec.reps();
+            int[] scratch = new int[items * 4];
+            launcher.run(items, i -> Crowding.crowdingPartial(i, distractors, chunks, layout, spec.firstRep(),
+                    spec.seed(), law, a, b, c, scale, scratch, m, d));
+            return;
+        }
+        // a share: one repetition at a time, the body's item = chunk ch of a one-repetition launch (repetition
+        // firstRep + r), the same arithmetic as item r * chunks + ch of the whole launch
+        int w = c1 - c0;
+        int[] scratch = new int[chunks * 4];
+        double[] mr = new double[chunks];
+        double[] dr = new double[chunks];
+        for (int r = 0; r < spec.reps(); r++) {
+            int rep = spec.firstRep() + r;
+            launcher.run(w, i -> Crowding.crowdingPartial(c0 + i, distractors, chunks, layout, rep, spec.seed(), law, a,
+                    b, c, scale, scratch, mr, dr));
+            System.arraycopy(mr, c0, m, r * w, w);
+            System.arraycopy(dr, c0, d, r * w, w);
+        }
     }
 
     /**

@@ -36,8 +36,11 @@ final class PointFunction<P extends Sweep.Point> implements Function<PointFuncti
     /** A whole point ({@code ranges} 0) or range {@code index} of {@code ranges} of a {@link SplitSweep}'s point. */
     record Work<P>(P point, int index, int ranges) implements Serializable {}
 
-    /** A point's results (or a range's partial state), or the input problem that kept it from being computed. */
-    record Outcome(Serializable value, String inputProblem) implements Serializable {}
+    /**
+     * A point's results (or a range's partial state) and the name of the backend that computed them, or the
+     * input problem that kept it from being computed.
+     */
+    record Outcome(Serializable value, String backend, String inputProblem) implements Serializable {}
 
     @Override
     public Outcome call(Work<P> work) {
@@ -51,10 +54,10 @@ final class PointFunction<P extends Sweep.Point> implements Function<PointFuncti
         try {
             Backend b = Cluster.backend(backend);
             return new Outcome(work.ranges() == 0 ? new LinkedHashMap<>(sweep.compute(work.point(), b))
-                    : ((SplitSweep<P>) sweep).range(work.point(), work.index(), work.ranges(), b), null);
+                    : ((SplitSweep<P>) sweep).range(work.point(), work.index(), work.ranges(), b), b.name(), null);
         } catch (InputException e) {
             SparkEnv env = SparkEnv.get();
-            return new Outcome(null, e.getMessage() + (env == null ? "" : " (executor " + env.executorId() + " on " + hostName() + ")"));
+            return new Outcome(null, null, e.getMessage() + (env == null ? "" : " (executor " + env.executorId() + " on " + hostName() + ")"));
         }
     }
 

@@ -141,7 +141,7 @@ final class SparkCluster implements Cluster {
                 it.remove();
                 any = true;
                 try {
-                    land(sweep, e.getValue(), e.getKey().get(), sink);
+                    land(sweep, e.getValue(), e.getKey().get(), Cluster.AUTO.equals(backend), sink);
                 } catch (ExecutionException ex) {
                     if (stop.requested() || sc.sc().isStopped()) {
                         return true;
@@ -166,25 +166,38 @@ final class SparkCluster implements Cluster {
         return false;
     }
 
-    /** Hands a finished point to the sink: its results, its ranges merged in range order, or its input problem. */
+    /**
+     * Hands a finished point to the sink: its results, its ranges merged in range order, or its input problem;
+     * with {@code named}, the results name the backend(s) that computed them ({@link Cluster#BACKEND_COLUMN}).
+     */
     @SuppressWarnings("unchecked")
     private static <P extends Sweep.Point> void land(Sweep<P> sweep, P point, List<PointFunction.Outcome> outcomes,
-                                                     Sink<P> sink) {
+                                                     boolean named, Sink<P> sink) {
         for (PointFunction.Outcome o : outcomes) {
             if (o.inputProblem() != null) {
                 sink.failed(point, o.inputProblem(), true);
                 return;
             }
         }
-        if (outcomes.size() == 1 && outcomes.get(0).value() instanceof Map<?, ?> results) {
-            sink.done(point, (Map<String, Object>) results);
-            return;
+        Map<String, Object> results;
+        if (outcomes.size() == 1 && outcomes.get(0).value() instanceof Map<?, ?> whole) {
+            results = (Map<String, Object>) whole;
+        } else {
+            List<java.io.Serializable> partials = new ArrayList<>();
+            for (PointFunction.Outcome o : outcomes) {
+                partials.add(o.value());
+            }
+            results = new LinkedHashMap<>(((SplitSweep<P>) sweep).merge(point, partials));
         }
-        List<java.io.Serializable> partials = new ArrayList<>();
-        for (PointFunction.Outcome o : outcomes) {
-            partials.add(o.value());
+        if (named) {
+            results.put(Cluster.BACKEND_COLUMN, backends(outcomes));
         }
-        sink.done(point, ((SplitSweep<P>) sweep).merge(point, partials));
+        sink.done(point, results);
+    }
+
+    /** The backends of a point's outcomes in range order, each named once: "cpu", or "tornado+cpu". */
+    static String backends(List<PointFunction.Outcome> outcomes) {
+        return String.join("+", outcomes.stream().map(PointFunction.Outcome::backend).distinct().toList());
     }
 
     /** One line from a failed job: the task's own exception where Spark names it. */

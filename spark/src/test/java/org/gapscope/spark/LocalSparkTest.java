@@ -70,6 +70,84 @@ class LocalSparkTest {
         Runs.assertSamePointsOnce(plain, split);
     }
 
+    /**
+     * Few repetitions of a large N (one batch, fewer batches than slots): the point splits into index ranges
+     * of every repetition, chunk states merged on the driver in range order. On cpu, 300000 distractors are 5
+     * chunks of 60000 (3 ranges: 1, 2 and 2 chunks; 131073 distractors: 3 chunks of 43691, the second
+     * starting at an odd index); the reference backend has no chunks (its whole result comes from range 0).
+     */
+    @Test
+    void aCrowdingPointSplitIntoIndexRangesEqualsTheOneMachinePoint(@TempDir Path tmp) throws Exception {
+        for (String backend : List.of("cpu", "reference")) {
+            Path plain = tmp.resolve("plain-" + backend);
+            Path split = tmp.resolve("split-" + backend);
+            List<String> args = List.of("crowding", "--n", backend.equals("cpu") ? "300001,131074" : "3001", "--reps", "3",
+                    "--law", "gaussian,student-t", "--backend", backend, "--progress", "off", "--format", "json");
+            assertEquals(0, Runs.cli(Runs.with(args, "--out", plain.toString())).code());
+            System.setProperty("gapscope.splitWork", "1");
+            try {
+                Runs.Result r = Runs.cli(Runs.with(args, "--out", split.toString(), "--spark", "local[3]"));
+                assertEquals(0, r.code(), r.err());
+            } finally {
+                System.clearProperty("gapscope.splitWork");
+            }
+            Runs.assertSamePointsOnce(plain, split);
+        }
+    }
+
+    @Test
+    void aSweepGapPointSplitIntoTokenRangesEqualsTheOneMachinePoint(@TempDir Path tmp) throws Exception {
+        Path plain = tmp.resolve("plain");
+        // 7 tokens: 2 ranges (3 + 4 tokens) on local[2], 3 ranges (2 + 2 + 3) on local[3]; odd H V, so ranges
+        // start inside a Gaussian pair
+        List<String> args = List.of("sweep", "gap", "--vocab", "301", "--heads", "3", "--tokens", "7,2",
+                "--law", "gaussian,correlated", "--seed", "4", "--backend", "reference", "--progress", "off", "--format", "json");
+        assertEquals(0, Runs.cli(Runs.with(args, "--out", plain.toString())).code());
+        for (String master : List.of("local[2]", "local[3]")) {
+            Path split = tmp.resolve("split-" + master.charAt(6));
+            System.setProperty("gapscope.splitWork", "1");
+            try {
+                Runs.Result r = Runs.cli(Runs.with(args, "--out", split.toString(), "--spark", master));
+                assertEquals(0, r.code(), r.err());
+            } finally {
+                System.clearProperty("gapscope.splitWork");
+            }
+            Runs.assertSamePointsOnce(plain, split);
+        }
+    }
+
+    /**
+     * {@code --backend auto} on a cluster: the run's backend is {@code auto} (identity and manifest), each
+     * executor chooses for itself (here cpu: no TornadoVM on this class path) and each row names it; a run
+     * directory of {@code auto} is not resumed with another backend.
+     */
+    @Test
+    void autoIsResolvedPerExecutorAndEachPointNamesItsBackend(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("auto");
+        Path cpu = tmp.resolve("cpu");
+        assertEquals(0, Runs.cli(Runs.sweep(cpu, "cpu")).code());
+        Runs.Result r = Runs.cli(Runs.with(Runs.sweep(out, "auto"), "--spark", "local[2]"));
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> manifest = RunDirectory.recordedParameters(out);
+        assertEquals("auto", manifest.get("backend"), manifest.toString());
+        String m = Files.readString(out.resolve(RunDirectory.MANIFEST));
+        assertTrue(m.contains("\"backend\" : \"auto\"") && m.contains("per executor"), m);
+        List<Map<String, Object>> rows = PointLog.readRows(out.resolve(PointLog.JSONL));
+        assertEquals(8, rows.size());
+        for (Map<String, Object> row : rows) {
+            assertEquals("cpu", row.get(Cluster.BACKEND_COLUMN), row.toString());
+        }
+        assertTrue(Files.readString(out.resolve(PointLog.CSV)).lines().findFirst().orElseThrow().endsWith(",backend"));
+        // the same rows as a plain cpu run, apart from the backend column
+        List<String> plain = Runs.rows(cpu);
+        List<String> auto = Runs.rows(out).stream().map(l -> l.replace(",\"backend\":\"cpu\"", "")).sorted().toList();
+        assertEquals(plain, auto);
+        // resuming with a named backend is a different run: refused, one line, nothing lost
+        Runs.Result other = Runs.cli(Runs.with(Runs.sweep(out, "cpu"), "--spark", "local[2]"));
+        assertEquals(2, other.code(), other.err());
+        assertEquals(8, PointLog.readRows(out.resolve(PointLog.JSONL)).size());
+    }
+
     /** A sweep of points 0..n-1 with result i^2, whose point {@code failAt} throws (an input problem or a bug). */
     record Squares(int n, int failAt, boolean inputProblem) implements Sweep<Squares.Point> {
         record Point(int i) implements Sweep.Point {

@@ -62,6 +62,7 @@ class StandaloneClusterTest {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.environment().put("GAPSCOPE_SPARK_CLUSTER_DIR", STATE.toString());
         pb.environment().put("GAPSCOPE_SPARK_BUILD", "0");
+        pb.environment().put("GAPSCOPE_SPARK_AOT", "0"); // no class cache for the executors: minutes of training per start here
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());

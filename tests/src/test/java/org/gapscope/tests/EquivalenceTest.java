@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.lang.reflect.Method;
@@ -22,6 +23,7 @@ import org.gapscope.api.Backend;
 import org.gapscope.api.Backends;
 import org.gapscope.api.CrowdingResult;
 import org.gapscope.api.CrowdingSpec;
+import org.gapscope.api.CrowdingStates;
 import org.gapscope.api.DType;
 import org.gapscope.api.ErrorBounds;
 import org.gapscope.api.GapResult;
@@ -231,6 +233,8 @@ class EquivalenceTest {
                 () -> attribution(b))));
         m.put("crowding", b -> List.of(DynamicTest.dynamicTest("crowding (every law, mitigation, N = 1 .. 300001)",
                 () -> crowding(b))));
+        m.put("crowdingStates", b -> List.of(DynamicTest.dynamicTest("crowdingStates: parts merged in order = crowding, "
+                + "bit for bit", () -> crowdingStates(b))));
         m.put("positional", b -> List.of(DynamicTest.dynamicTest("positional tiny / odd / large",
                 () -> positional(b))));
         m.put("sweepGap", b -> List.of(DynamicTest.dynamicTest("sweepGap (every law; tiny, odd and multi-chunk shapes; "
@@ -454,6 +458,40 @@ class EquivalenceTest {
             String w = backend.name() + " crowding " + spec;
             close(w + " p", e.p(), a.p(), ErrorBounds.CROWDING);
             close(w + " lse", e.logSumDistractors(), a.logSumDistractors(), ErrorBounds.CROWDING);
+        }
+    }
+
+    /**
+     * A crowding point in parts (one repetition's distractors spread over machines): the parts merged in
+     * part order are the backend's own crowding result, bit for bit, for 1 to 7 parts (more parts than the
+     * cpu backend has chunks included), the odd chunk start of N = 131074, top-k and N = 1 (whole results in
+     * part 0); parts merged out of order are refused.
+     */
+    static void crowdingStates(Backend backend) {
+        List<CrowdingSpec> specs = List.of(new CrowdingSpec(300001, 3.0, Law.gaussian(0, 1), 3, 5, 7, Mitigation.NONE),
+                new CrowdingSpec(131074, 3.0, Law.gaussian(0, 1), 2, 5, 7, Mitigation.NONE),
+                new CrowdingSpec(200001, 2.0, Law.studentT(0, 1, 3), 2, 1, 9, Mitigation.NONE),
+                new CrowdingSpec(150001, 3.0, Law.gumbel(0, 1), 2, 0, 3, new Mitigation(Mitigation.Kind.SCALABLE, 0.8)),
+                new CrowdingSpec(70001, 3.0, Law.gaussian(0, 1), 2, 5, 7, new Mitigation(Mitigation.Kind.TOP_K, 10)),
+                new CrowdingSpec(1, 3.0, Law.gaussian(0, 1), 2, 0, 7, Mitigation.NONE));
+        for (CrowdingSpec spec : specs) {
+            CrowdingResult whole = backend.crowding(spec);
+            for (int ranges = 1; ranges <= 7; ranges++) {
+                List<CrowdingStates> parts = new ArrayList<>();
+                for (int i = 0; i < ranges; i++) {
+                    parts.add(backend.crowdingStates(spec, i, ranges));
+                }
+                CrowdingResult merged = CrowdingStates.merge(spec, parts);
+                String w = backend.name() + " crowdingStates " + spec + " in " + ranges;
+                assertArrayEquals(whole.p(), merged.p(), w + " p");
+                assertArrayEquals(whole.logSumDistractors(), merged.logSumDistractors(), w + " lse");
+                List<CrowdingStates> withStates = parts.stream().filter(p -> p.hasStates() && p.c1() > p.c0()).toList();
+                if (withStates.size() >= 2) {
+                    List<CrowdingStates> reversed = new ArrayList<>(parts);
+                    java.util.Collections.reverse(reversed);
+                    assertThrows(IllegalStateException.class, () -> CrowdingStates.merge(spec, reversed), w);
+                }
+            }
         }
     }
 

@@ -220,9 +220,18 @@ public final class TornadoBackend extends KernelBackend {
         engine().attentionHeads(q, k, v, nh, tq, tk, d, dv, scale, mask, out, lse);
     }
 
+    /** The device launches every chunk of a repetition: a share of them is not launched alone. */
     @Override
-    protected void crowdingPartials(CrowdingSpec spec, long distractors, int chunks, double scale, double[] m,
-                                    double[] d) {
+    protected boolean crowdingSplits() {
+        return false;
+    }
+
+    @Override
+    protected void crowdingPartials(CrowdingSpec spec, long distractors, int chunks, int c0, int c1, double scale,
+                                    double[] m, double[] d) {
+        if (c0 != 0 || c1 != chunks) {
+            throw new IllegalStateException("tornado launches all " + chunks + " chunks, not [" + c0 + ", " + c1 + ")");
+        }
         engine().crowdingPartials(spec.reps(), distractors, chunks, spec.firstRep(), spec.seed(),
                 spec.law().kind().code, spec.law().a(), spec.law().b(), spec.law().c(), scale, m, d);
     }
