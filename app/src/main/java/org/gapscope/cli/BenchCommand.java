@@ -94,6 +94,10 @@ public final class BenchCommand extends BaseCommand {
             description = "Logit law of sweep-gap: gaussian, identical, correlated (rho 0.5), agree, disagree (margin 4). Default: ${DEFAULT-VALUE}.")
     org.gapscope.api.SweepLaw law;
 
+    @Option(names = "--scores", split = ",", paramLabel = "S", defaultValue = "log,brier",
+            description = "Score gaps of sweep-gap: log,brier, or log alone (no second pass for the Brier gap). Default: ${DEFAULT-VALUE}.")
+    java.util.List<String> scores;
+
     @Option(names = "--dtype", paramLabel = "T", defaultValue = "f32", description = "f32 or f64 input data. Default: ${DEFAULT-VALUE}.")
     Dt dtype;
 
@@ -188,13 +192,16 @@ public final class BenchCommand extends BaseCommand {
             case sweepGap -> {
                 int b = batch == null ? 4 : batch;
                 org.gapscope.api.SweepSpec sp = new org.gapscope.api.SweepSpec(law, heads, vocab, b, 1.0,
-                        law.usesMargin() ? 4.0 : 0, law.usesRho() ? 0.5 : 0, 1.0, seed);
+                        law.usesMargin() ? 4.0 : 0, law.usesRho() ? 0.5 : 0, 1.0, seed)
+                        .withBrier(org.gapscope.measure.GapSweep.brier(scores));
                 shape.put("batch", b);
                 shape.put("heads", heads);
                 shape.put("vocab", vocab);
                 shape.put("law", law.name());
+                shape.put("scores", sp.brier() ? "log,brier" : "log");
                 bytes = 0;
-                exps = sp.logits(); // logits drawn (each drawn twice: the second pass is the Brier score's)
+                // logits of the point (drawn twice with the Brier gap: its second pass draws them again)
+                exps = sp.logits();
                 work = be -> be.sweepGap(sp);
             }
             default -> {

@@ -67,13 +67,19 @@ public final class SweepCommand extends GroupCommand {
                 description = "Seeds of the counter-based generator. Default: ${DEFAULT-VALUE}.")
         List<Long> seeds;
 
+        @Option(names = "--scores", split = ",", paramLabel = "S", defaultValue = "log,brier",
+                description = "Theorem 4 gaps to compute: log,brier, or log alone (brierGap then null: the Brier gap's"
+                        + " second pass over the draws, about half of a point's time, is skipped). Default: ${DEFAULT-VALUE}.")
+        List<String> scores;
+
         @Mixin
         RunOptions output;
 
         @Override
         public Integer call() {
             Backend backend = common.selectBackend();
-            GapSweep.Grid grid = new GapSweep.Grid(vocab, heads, tokens, laws, sigma, margin, rho, temperature, seeds);
+            GapSweep.Grid grid = new GapSweep.Grid(vocab, heads, tokens, laws, sigma, margin, rho, temperature, seeds,
+                    GapSweep.brier(scores));
             try (Cluster c = cluster.open("sweep gap", output.out)) {
                 return RunOptions.run(grid, output.dir("sweep gap"), backend, c, spec, output.progressMode(), o ->
                         print(common.json() ? json(o, backend) : table(o, backend)));
