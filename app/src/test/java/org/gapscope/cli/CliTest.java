@@ -19,8 +19,12 @@ class CliTest {
     @TempDir
     Path dir;
 
-    static Main.Result run(String... args) {
-        return Main.call(args);
+    /** A command line's exit code and output (Main.call's). */
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        Main.Result r = Main.call(args);
+        return new Run(r.code(), r.out(), r.err());
     }
 
     /** --device is an options value handed to the backends, not a JVM-wide system property. */
@@ -28,7 +32,7 @@ class CliTest {
     void theDeviceOptionLeavesNoGlobalState() {
         var before = new java.util.Properties();
         before.putAll(System.getProperties());
-        Main.Result r = run("devices", "--device", "1:0", "--format", "json");
+        Run r = run("devices", "--device", "1:0", "--format", "json");
         assertEquals(0, r.code(), r.err());
         assertEquals(before, System.getProperties());
     }
@@ -41,7 +45,7 @@ class CliTest {
         }
         Path in = dir.resolve("logits.npy");
         Npy.write(in, Tensor.of(x, 2, 3, 7));
-        Main.Result r = run("gap", "--input", in.toString(), "--target", "4", "--backend", "reference", "--format", "json");
+        Run r = run("gap", "--input", in.toString(), "--target", "4", "--backend", "reference", "--format", "json");
         assertEquals(0, r.code(), r.err());
         JsonNode root = Json.MAPPER.readTree(r.out());
         JsonNode tokens = root.get("tokens");
@@ -60,7 +64,7 @@ class CliTest {
             assertEquals(3, tok.get("logZHeads").size());
             assertEquals(expected.logZHead(t, 2), tok.get("logZHeads").get(2).asDouble(), 0.0);
         }
-        Main.Result table = run("gap", "--input", in.toString(), "--backend", "reference");
+        Run table = run("gap", "--input", in.toString(), "--backend", "reference");
         assertEquals(0, table.code());
         assertTrue(table.out().contains("gamma"));
     }
@@ -80,7 +84,7 @@ class CliTest {
             {"nosuchcommand"},
         };
         for (String[] c : cases) {
-            Main.Result r = run(c);
+            Run r = run(c);
             assertEquals(Main.EXIT_INPUT, r.code(), String.join(" ", c) + ": " + r.err());
             String err = r.err().strip();
             assertFalse(err.contains("\n"), "one line: " + err);
@@ -91,11 +95,11 @@ class CliTest {
 
     @Test
     void exampleMicroAndDevicesRun() throws Exception {
-        Main.Result micro = run("example", "micro", "--format", "json", "--backend", "reference");
+        Run micro = run("example", "micro", "--format", "json", "--backend", "reference");
         assertEquals(0, micro.code(), micro.err());
         JsonNode checks = Json.MAPPER.readTree(micro.out()).get("checks");
         assertTrue(checks.size() >= 16);
-        Main.Result devices = run("devices", "--format", "json");
+        Run devices = run("devices", "--format", "json");
         assertEquals(0, devices.code());
         assertTrue(devices.out().contains("\"reference\""));
         assertEquals(0, run("--help").code());

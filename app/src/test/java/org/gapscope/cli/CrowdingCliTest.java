@@ -31,7 +31,7 @@ class CrowdingCliTest {
         return dir.resolve("run" + (runs++)).toString();
     }
 
-    static Main.Result run(String... args) {
+    static CliTest.Run run(String... args) {
         return CliTest.run(args);
     }
 
@@ -43,7 +43,7 @@ class CrowdingCliTest {
 
     @Test
     void crowdingPrintsTheContractKeysPerN() throws Exception {
-        Main.Result r = run("crowding", "--n", "10,300", "--s", "5", "--law", "gaussian", "--sigma", "1", "--reps", "40",
+        CliTest.Run r = run("crowding", "--n", "10,300", "--s", "5", "--law", "gaussian", "--sigma", "1", "--reps", "40",
                 "--seed", "7", "--backend", "reference", "--format", "json", "--out", out());
         assertEquals(0, r.code(), r.err());
         JsonNode pts = Json.MAPPER.readTree(r.out()).get("points");
@@ -57,7 +57,7 @@ class CrowdingCliTest {
         assertEquals(p.stats().stdErr(), pts.get(1).get("stdErr").asDouble(), 0.0);
         assertEquals(p.meanField(), pts.get(1).get("meanField").asDouble(), 0.0);
         // --margin: s = mean + margin (Gumbel mean = mu + gamma beta)
-        Main.Result m = run("crowding", "--n", "10", "--margin", "2", "--law", "gumbel", "--sigma", "0.5", "--reps", "5",
+        CliTest.Run m = run("crowding", "--n", "10", "--margin", "2", "--law", "gumbel", "--sigma", "0.5", "--reps", "5",
                 "--backend", "reference", "--format", "json", "--out", out(), "--mitigation", "none,topk:3,temperature:2,scalable:0.5");
         assertEquals(0, m.code(), m.err());
         JsonNode mp = Json.MAPPER.readTree(m.out()).get("points");
@@ -75,14 +75,14 @@ class CrowdingCliTest {
         assertTrue(line.contains("\"meanField\":null") && line.endsWith("\"nonFiniteValues\":{\"meanField\":\"NaN\",\"difference\":\"NaN\"}}"), line);
         String csv = Files.readAllLines(runDir.resolve("points.csv")).get(2);
         assertTrue(csv.contains(",NaN,NaN,"), csv);
-        Main.Result table = run("crowding", "--n", "10", "--reps", "5", "--backend", "reference", "--out", out());
+        CliTest.Run table = run("crowding", "--n", "10", "--reps", "5", "--backend", "reference", "--out", out());
         assertEquals(0, table.code(), table.err());
         assertTrue(table.out().contains("meanField"));
     }
 
     @Test
     void marginPrintsSStarAndTheFormula() throws Exception {
-        Main.Result r = run("margin", "--n", "500", "--p", "0.5", "--law", "gaussian", "--sigma", "1,2", "--reps", "30",
+        CliTest.Run r = run("margin", "--n", "500", "--p", "0.5", "--law", "gaussian", "--sigma", "1,2", "--reps", "30",
                 "--backend", "reference", "--format", "json", "--out", out());
         assertEquals(0, r.code(), r.err());
         JsonNode pts = Json.MAPPER.readTree(r.out()).get("points");
@@ -99,7 +99,7 @@ class CrowdingCliTest {
 
     @Test
     void positionalPrintsDeltaFAndBoundForEachGrid() throws Exception {
-        Main.Result r = run("positional", "--grid", "uniform", "--m", "64", "--omega-min", "0.01", "--omega-max", "1",
+        CliTest.Run r = run("positional", "--grid", "uniform", "--m", "64", "--omega-min", "0.01", "--omega-max", "1",
                 "--delta", "10,399.839", "--backend", "reference", "--format", "json", "--out", out());
         assertEquals(0, r.code(), r.err());
         JsonNode root = Json.MAPPER.readTree(r.out());
@@ -116,7 +116,7 @@ class CrowdingCliTest {
             List<String> args = new ArrayList<>(List.of("positional", "--delta", "10,1000", "--backend", "reference", "--out", out(),
                     "--format", "json", "--lengths", "fixed:2048"));
             args.addAll(List.of(g));
-            Main.Result q = run(args.toArray(String[]::new));
+            CliTest.Run q = run(args.toArray(String[]::new));
             assertEquals(0, q.code(), q.err());
             JsonNode qr = Json.MAPPER.readTree(q.out());
             assertEquals(Integer.parseInt(g[g.length - 1]) / 2, qr.get("m").asInt());
@@ -141,7 +141,7 @@ class CrowdingCliTest {
             List<String> a = new ArrayList<>(List.of(args));
             String o = out();
             a.addAll(List.of("--out", o));
-            Main.Result r = run(a.toArray(String[]::new));
+            CliTest.Run r = run(a.toArray(String[]::new));
             assertTrue(!Files.exists(Path.of(o)), "bad input must fail before the run directory is made");
             assertEquals(2, r.code(), String.join(" ", args) + " -> " + r.err());
             assertEquals(1, r.err().strip().lines().count(), r.err());
@@ -153,7 +153,7 @@ class CrowdingCliTest {
         String o = out();
         String[] args = {"crowding", "--n", "10,100", "--s", "3", "--law", "gaussian,uniform", "--reps", "20",
             "--backend", "reference", "--format", "json", "--progress", "off", "--out", o};
-        Main.Result first = run(args);
+        CliTest.Run first = run(args);
         assertEquals(0, first.code(), first.err());
         Path d = Path.of(o);
         for (String f : List.of("manifest.json", "points.csv", "points.jsonl", "crowding-gaussian_0.0_1.0.png",
@@ -161,7 +161,7 @@ class CrowdingCliTest {
             assertTrue(Files.size(d.resolve(f)) > 0, f);
         }
         assertEquals(5, Files.readAllLines(d.resolve("points.csv")).size()); // header + 2 laws x 2 N
-        Main.Result again = run(args);
+        CliTest.Run again = run(args);
         assertEquals(0, again.code(), again.err());
         // every point was already there: nothing recomputed, the same numbers printed
         assertEquals(Json.MAPPER.readTree(first.out()).get("points"), Json.MAPPER.readTree(again.out()).get("points"));
@@ -171,11 +171,11 @@ class CrowdingCliTest {
         assertEquals("complete", manifest.get("status").asText());
 
         String m = out();
-        Main.Result margin = run("margin", "--n", "50,500", "--reps", "10", "--backend", "reference", "--progress", "off", "--out", m);
+        CliTest.Run margin = run("margin", "--n", "50,500", "--reps", "10", "--backend", "reference", "--progress", "off", "--out", m);
         assertEquals(0, margin.code(), margin.err());
         assertTrue(Files.size(Path.of(m, "margin.png")) > 0);
         String p = out();
-        Main.Result pos = run("positional", "--delta-max", "300", "--scan", "dense", "--backend", "reference", "--progress", "off",
+        CliTest.Run pos = run("positional", "--delta-max", "300", "--scan", "dense", "--backend", "reference", "--progress", "off",
                 "--out", p, "--format", "json");
         assertEquals(0, pos.code(), pos.err());
         // --progress off hides progress, not the line naming the run directory
@@ -187,7 +187,7 @@ class CrowdingCliTest {
         }
         assertEquals(300, Files.readAllLines(Path.of(p, "points.jsonl")).size());
         assertEquals("delta,f,bound,aboveBound,pDelta", Files.readAllLines(Path.of(p, "points.csv")).get(0));
-        Main.Result posAgain = run("positional", "--delta-max", "300", "--scan", "dense", "--backend", "reference",
+        CliTest.Run posAgain = run("positional", "--delta-max", "300", "--scan", "dense", "--backend", "reference",
                 "--progress", "off", "--out", p, "--format", "json");
         assertEquals(0, posAgain.code(), posAgain.err());
         assertEquals(pos.out(), posAgain.out(), "a resumed positional run prints the same");

@@ -33,7 +33,7 @@ class HelpTextTest {
     static String help(List<String> path) {
         List<String> args = new ArrayList<>(path);
         args.add("--help");
-        Main.Result r = CliTest.run(args.toArray(String[]::new));
+        CliTest.Run r = CliTest.run(args.toArray(String[]::new));
         assertEquals(0, r.code(), path + ": " + r.err());
         return r.out();
     }

@@ -31,13 +31,13 @@ class ModelCliTest {
     @TempDir
     Path dir;
 
-    static Main.Result run(String... args) {
+    static CliTest.Run run(String... args) {
         return CliTest.run(args);
     }
 
     @Test
     void jsonHasTheContractKeysPerPosition() throws Exception {
-        Main.Result r = run("model", "gap", "--checkpoint", FIXTURES.resolve("gpt2").toString(), "--tokens", "53,48,34,4",
+        CliTest.Run r = run("model", "gap", "--checkpoint", FIXTURES.resolve("gpt2").toString(), "--tokens", "53,48,34,4",
                 "--positions", "1,3", "--target", "next", "--backend", "reference", "--format", "json");
         assertEquals(0, r.code(), r.err());
         JsonNode root = Json.MAPPER.readTree(r.out());
@@ -65,14 +65,14 @@ class ModelCliTest {
         Path out = dir.resolve("run");
         String[] args = {"model", "gap", "--checkpoint", FIXTURES.resolve("llama-gqa-sharded").toString(), "--tokens-file",
             ids.toString(), "--target", "next", "--backend", "cpu", "--out", out.toString(), "--progress", "off"};
-        Main.Result r = run(args);
+        CliTest.Run r = run(args);
         assertEquals(0, r.code(), r.err());
         List<Map<String, Object>> rows = PointLog.readRows(out.resolve(PointLog.JSONL));
         assertEquals(3, rows.size());
         assertTrue(Files.size(out.resolve(ModelGapRun.GAMMA_PLOT)) > 1000);
         assertTrue(Files.size(out.resolve(ModelGapRun.LAYER_PLOT)) > 1000);
         byte[] before = Files.readAllBytes(out.resolve(PointLog.JSONL));
-        Main.Result again = run(args);
+        CliTest.Run again = run(args);
         assertEquals(0, again.code(), again.err());
         assertTrue(again.out().contains("0 computed, 3 resumed"), again.out());
         assertEquals(new String(before, StandardCharsets.UTF_8),
@@ -92,7 +92,7 @@ class ModelCliTest {
     // ---- bad input: one line naming the input, exit 2 ------------------------------------------
 
     void bad(String expected, String... args) {
-        Main.Result r = run(args);
+        CliTest.Run r = run(args);
         assertEquals(2, r.code(), r.out() + r.err());
         String err = r.err().strip();
         assertFalse(err.contains("\n"), "one line: " + err);

@@ -44,7 +44,7 @@ class ReproduceCommandTest {
     @Test
     void aMissingDocumentIsCalledMissing() throws Exception {
         Path none = tmp.resolve("none.md");
-        Main.Result r = CliTest.run("reproduce", "--check", "--out", none.toString());
+        CliTest.Run r = CliTest.run("reproduce", "--check", "--out", none.toString());
         assertEquals(1, r.code(), r.err());
         assertEquals(none + ": missing (run 'gapscope reproduce' to write it)", r.out().strip());
         assertFalse(Files.exists(none));

@@ -34,7 +34,7 @@ class RunIntegrityTest {
         Npy.write(file, Tensor.of(x, 2, 3, 11));
     }
 
-    static Main.Result gap(Path in, Path out, String... more) {
+    static CliTest.Run gap(Path in, Path out, String... more) {
         List<String> a = new ArrayList<>(List.of("gap", "--input", in.toString(), "--backend", "reference",
                 "--format", "json", "--out", out.toString()));
         a.addAll(List.of(more));
@@ -46,20 +46,20 @@ class RunIntegrityTest {
         Path in = dir.resolve("logits.npy");
         Path out = dir.resolve("run");
         logits(in, 0);
-        Main.Result first = gap(in, out);
+        CliTest.Run first = gap(in, out);
         assertEquals(0, first.code(), first.err());
         byte[] points = Files.readAllBytes(out.resolve("points.csv"));
 
         // the same bytes written again (new mtime): still the same run, resumed
         Files.write(in, Files.readAllBytes(in));
         Files.setLastModifiedTime(in, FileTime.fromMillis(System.currentTimeMillis() + 5000));
-        Main.Result same = gap(in, out);
+        CliTest.Run same = gap(in, out);
         assertEquals(0, same.code(), same.err());
         assertEquals(first.out(), same.out());
 
         // other data under the same path (same size): refused in one line, nothing rewritten
         logits(in, 1);
-        Main.Result changed = gap(in, out);
+        CliTest.Run changed = gap(in, out);
         assertEquals(2, changed.code(), changed.out() + changed.err());
         assertEquals(1, changed.err().strip().lines().count(), changed.err());
         assertTrue(changed.err().contains(out.toString()) && changed.err().contains("other content")
@@ -68,7 +68,7 @@ class RunIntegrityTest {
         assertTrue(java.util.Arrays.equals(points, Files.readAllBytes(out.resolve("points.csv"))));
 
         // asked to start over: the directory then holds the new rows only
-        Main.Result restarted = gap(in, out, "--restart");
+        CliTest.Run restarted = gap(in, out, "--restart");
         assertEquals(0, restarted.code(), restarted.err());
         byte[] fresh = Files.readAllBytes(out.resolve("points.csv"));
         assertFalse(java.util.Arrays.equals(points, fresh));
@@ -86,7 +86,7 @@ class RunIntegrityTest {
         Path out = dir.resolve("sweep");
         assertEquals(0, CliTest.run("sweep", "gap", "--backend", "reference", "--vocab", "16", "--heads", "2",
                 "--tokens", "1", "--progress", "off", "--out", out.toString()).code());
-        Main.Result r = gap(in, out, "--restart");
+        CliTest.Run r = gap(in, out, "--restart");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("different command"), r.err());
         assertTrue(Files.exists(out.resolve("points.csv")));
@@ -116,7 +116,7 @@ class RunIntegrityTest {
             first.waitFor(60, TimeUnit.SECONDS);
         }
         // the holder is gone (killed): its lock went with it and the run resumes to the end
-        Main.Result resumed = CliTest.run(SweepResumeTest.sweepArgs(out).toArray(String[]::new));
+        CliTest.Run resumed = CliTest.run(SweepResumeTest.sweepArgs(out).toArray(String[]::new));
         assertEquals(0, resumed.code(), resumed.err());
         assertEquals(SweepResumeTest.POINTS, SweepResumeTest.lines(out.resolve("points.jsonl")));
     }
@@ -125,7 +125,7 @@ class RunIntegrityTest {
     void inputErrorsNameTheFileAndTheOptionGiven() throws IOException {
         Path one = dir.resolve("one.npy");
         Npy.write(one, Tensor.of(new double[] {1, 2, 3}, 3));
-        Main.Result r = CliTest.run("gap", "--input", one.toString(), "--backend", "reference");
+        CliTest.Run r = CliTest.run("gap", "--input", one.toString(), "--backend", "reference");
         assertEquals(2, r.code());
         assertTrue(r.err().contains(one.toString()) && r.err().contains("HxV"), r.err());
 
@@ -159,7 +159,7 @@ class RunIntegrityTest {
     @Test
     void aGroupWithoutItsSubcommandIsBadInput() {
         for (String group : List.of("sweep", "example")) {
-            Main.Result r = CliTest.run(group);
+            CliTest.Run r = CliTest.run(group);
             assertEquals(2, r.code(), group + ": " + r.out() + r.err());
             assertEquals(1, r.err().strip().lines().count(), r.err());
             assertTrue(r.err().contains("missing subcommand"), r.err());

@@ -17,7 +17,7 @@ class StudyTest {
     @Test
     void studyWritesEveryStepAndResumes() throws Exception {
         Path out = dir.resolve("study");
-        Main.Result r = CliTest.run("study", "--small", "--out", out.toString(), "--progress", "off", "--format", "json");
+        CliTest.Run r = CliTest.run("study", "--small", "--out", out.toString(), "--progress", "off", "--format", "json");
         assertEquals(0, r.code(), r.err());
         JsonNode root = Json.MAPPER.readTree(r.out());
         assertEquals(StudyCommand.steps().size(), root.get("steps").size());
@@ -38,7 +38,7 @@ class StudyTest {
         assertTrue(Files.size(out.resolve("crowding/crowding-gaussian_0.0_1.0.png")) > 0);
 
         String sweep = Files.readString(out.resolve("sweep-gap/points.jsonl"));
-        Main.Result again = CliTest.run("study", "--small", "--out", out.toString(), "--progress", "off");
+        CliTest.Run again = CliTest.run("study", "--small", "--out", out.toString(), "--progress", "off");
         assertEquals(0, again.code(), again.err());
         assertTrue(again.out().contains("sweep-gap") && again.out().contains(out.toString()), again.out());
         for (String line : again.out().lines().toList()) {

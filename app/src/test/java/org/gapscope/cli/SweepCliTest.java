@@ -24,7 +24,7 @@ class SweepCliTest {
     @TempDir
     Path dir;
 
-    static Main.Result run(String... args) {
+    static CliTest.Run run(String... args) {
         return CliTest.run(args);
     }
 
@@ -35,7 +35,7 @@ class SweepCliTest {
         return a.toArray(String[]::new);
     }
 
-    static void assertOneLineError(Main.Result r, String... parts) {
+    static void assertOneLineError(CliTest.Run r, String... parts) {
         assertEquals(2, r.code(), r.out() + r.err());
         String err = r.err().strip();
         assertFalse(err.contains("\n"), "one line: " + err);
@@ -48,7 +48,7 @@ class SweepCliTest {
     @Test
     void sweepWritesEveryFileAndTheValuesOfTheReferenceOps() throws Exception {
         Path out = dir.resolve("run");
-        Main.Result r = run(sweep(out));
+        CliTest.Run r = run(sweep(out));
         assertEquals(0, r.code(), r.err());
         JsonNode root = Json.MAPPER.readTree(r.out());
         assertEquals(4, root.get("points").size());
@@ -77,7 +77,7 @@ class SweepCliTest {
         assertEquals(5, csv.size());
         // the same command again: nothing recomputed, nothing duplicated
         String before = Files.readString(out.resolve("points.jsonl"));
-        Main.Result again = run(sweep(out));
+        CliTest.Run again = run(sweep(out));
         assertEquals(0, again.code(), again.err());
         JsonNode a = Json.MAPPER.readTree(again.out());
         assertEquals(0, a.get("computed").asInt());
@@ -158,7 +158,7 @@ class SweepCliTest {
         x[3 * 7 + 1] = Float.NaN;
         Path st = dir.resolve("heads.safetensors");
         Safetensors.write(st, Map.of("layer0.heads", Tensor.of(x, 2, 3, 7)), "BF16");
-        Main.Result r = run("gap", "--input", st.toString(), "--tensor", "layer0.heads", "--backend", "reference",
+        CliTest.Run r = run("gap", "--input", st.toString(), "--tensor", "layer0.heads", "--backend", "reference",
                 "--format", "json");
         assertEquals(0, r.code(), r.err());
         JsonNode root = Json.MAPPER.readTree(r.out());
@@ -172,7 +172,7 @@ class SweepCliTest {
         assertEquals("NaN", root.get("tokens").get(1).get("nonFiniteValues").get("gamma").asText());
 
         Path out = dir.resolve("gap-run");
-        Main.Result written = run("gap", "--input", st.toString(), "--tensor", "layer0.heads", "--backend", "reference",
+        CliTest.Run written = run("gap", "--input", st.toString(), "--tensor", "layer0.heads", "--backend", "reference",
                 "--target", "2", "--out", out.toString());
         assertEquals(0, written.code(), written.err());
         List<String> csv = Files.readAllLines(out.resolve("points.csv"));

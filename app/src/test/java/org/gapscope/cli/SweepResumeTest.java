@@ -77,7 +77,7 @@ class SweepResumeTest {
     }
 
     static int runInProcess(List<String> args) {
-        Main.Result r = CliTest.run(args.toArray(String[]::new));
+        CliTest.Run r = CliTest.run(args.toArray(String[]::new));
         assertEquals(0, r.code(), r.err());
         return r.code();
     }

@@ -11,8 +11,11 @@ import org.junit.jupiter.api.Test;
 /** The bench command's JSON is a contract (peer comparisons parse it): keys and exit codes. */
 class BenchCommandTest {
 
-    static Main.Result run(String... args) {
-        return Main.call(args);
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        Main.Result r = Main.call(args);
+        return new Run(r.code(), r.out(), r.err());
     }
 
     static final String[] QUICK = {"--warmup", "1", "--warmup-ms", "0", "--repetitions", "2", "--format", "json"};
@@ -21,7 +24,7 @@ class BenchCommandTest {
         String[] all = new String[args.length + QUICK.length];
         System.arraycopy(args, 0, all, 0, args.length);
         System.arraycopy(QUICK, 0, all, args.length, QUICK.length);
-        Main.Result r = run(all);
+        Run r = run(all);
         assertEquals(0, r.code(), r.err());
         return new ObjectMapper().readTree(r.out());
     }
@@ -62,15 +65,15 @@ class BenchCommandTest {
 
     @Test
     void badInputIsOneLineAndExitCode2() {
-        Main.Result r = run("bench", "lse", "--vocab", "0");
+        Run r = run("bench", "lse", "--vocab", "0");
         assertEquals(Main.EXIT_INPUT, r.code());
         assertEquals(1, r.err().strip().lines().count(), r.err());
-        Main.Result u = run("bench", "nosuchop");
+        Run u = run("bench", "nosuchop");
         assertEquals(Main.EXIT_INPUT, u.code());
-        Main.Result s = run("bench", "sweep-gap", "--heads", "0");
+        Run s = run("bench", "sweep-gap", "--heads", "0");
         assertEquals(Main.EXIT_INPUT, s.code());
         assertTrue(s.err().startsWith("gapscope bench: --heads") || s.err().contains("--heads"), s.err());
-        Main.Result b = run("bench", "lse", "--backend", "nosuch");
+        Run b = run("bench", "lse", "--backend", "nosuch");
         assertEquals(Main.EXIT_INPUT, b.code());
         assertTrue(b.err().contains("unknown backend"), b.err());
     }

@@ -62,8 +62,11 @@ class ReadmeExamplesTest {
         return new ArrayList<>(out);
     }
 
-    static Main.Result run(List<String> args) {
-        return Main.call(args.toArray(String[]::new));
+    record Run(int code, String out, String err) {}
+
+    static Run run(List<String> args) {
+        Main.Result r = Main.call(args.toArray(String[]::new));
+        return new Run(r.code(), r.out(), r.err());
     }
 
     /** The example's arguments as the test runs them. */
@@ -131,7 +134,7 @@ class ReadmeExamplesTest {
                 continue;
             }
             List<String> args = prepare(example, index);
-            Main.Result r = run(args);
+            Run r = run(args);
             boolean tornado = args.contains("tornado");
             boolean ok = r.code() == 0
                     || tornado && r.code() == 2 && r.err().strip().lines().count() == 1 && r.err().contains("tornado");
