@@ -274,6 +274,40 @@ class PointLogTest {
         assertEquals("V,law,value,note\n1,g,0.5,\n", Files.readString(dir.resolve(PointLog.CSV)));
     }
 
+    /** A batch of rows that must be parsed back (list and map cells): each row from its own line. */
+    @Test
+    void aBatchOfParsedRowsReadsBackLineByLine(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("run");
+        RunDirectory run = RunDirectory.open(dir, "t", Map.of(), List.of(), List.of(), null);
+        List<Map<String, Object>> before;
+        try (PointLog log = run.points(KEYS, COLS)) {
+            log.appendAll(List.of(row(1, "a", List.of(1.5, 2), "x"), row(2, "b", Map.of("k", 3), null),
+                    row(3, "c", 0.25, "plain"), row(4, "d", List.of(), List.of("s"))));
+            before = log.rows();
+        }
+        run.finish("complete", 4);
+        assertEquals(List.of(1.5, 2), before.get(0).get("value"));
+        assertEquals(Map.of("k", 3), before.get(1).get("value"));
+        assertEquals(List.of("s"), before.get(3).get("note"));
+        assertEquals(PointLog.readRows(dir.resolve(PointLog.JSONL)), before);
+    }
+
+    /** The log's two files are open while it is and closed after (Linux: counted in /proc/self/fd). */
+    @Test
+    void closingReleasesBothFiles(@TempDir Path tmp) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Descriptors.FD), "Linux /proc");
+        Path dir = tmp.resolve("run");
+        RunDirectory run = RunDirectory.open(dir, "t", Map.of(), List.of(), List.of(), null);
+        PointLog log = run.points(KEYS, COLS);
+        log.append(row(1, "a", 0.5, null));
+        assertEquals(1, Descriptors.on(dir.resolve(PointLog.JSONL)));
+        assertEquals(1, Descriptors.on(dir.resolve(PointLog.CSV)));
+        log.close();
+        assertEquals(0, Descriptors.on(dir.resolve(PointLog.JSONL)), "points.jsonl closed");
+        assertEquals(0, Descriptors.on(dir.resolve(PointLog.CSV)), "points.csv closed");
+        run.finish("complete", 1);
+    }
+
     @Test
     void numbersOfRowsReadBack() {
         assertEquals(3.0, PointLog.number(Map.of("x", 3), "x"));
