@@ -1,14 +1,9 @@
 package org.gapscope.cli;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.management.ManagementFactory;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.stream.IntStream;
 import org.gapscope.api.Backend;
 import org.gapscope.api.CrowdingSpec;
 import org.gapscope.api.DType;
@@ -17,13 +12,9 @@ import org.gapscope.api.Law;
 import org.gapscope.api.MaskAlignment;
 import org.gapscope.api.RandomTensors;
 import org.gapscope.api.Tensor;
-import org.gapscope.kernels.Laws;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code gapscope bench <op>}: times one op on a backend for given shapes (warm-up, then timed
@@ -38,7 +29,7 @@ import picocli.CommandLine.Spec;
                 + " unless --dtype f64; sweep-gap draws its logits inside the op (--law, sigma 1, T 1) and reports"
                 + " logits/s. Timings are wall-clock of whole backend calls in this JVM; JMH (bench/) is the tool"
                 + " for fine detail."})
-public final class BenchCommand implements Callable<Integer> {
+public final class BenchCommand extends BaseCommand {
 
     public enum Op {
         lse, softmax, logSoftmax("log-softmax"), gap, attention, crowding, sweepGap("sweep-gap");
@@ -75,12 +66,6 @@ public final class BenchCommand implements Callable<Integer> {
 
     public enum Dt { f32, f64 }
 
-    @Mixin
-    Common common;
-
-    @Spec
-    CommandSpec spec;
-
     @Parameters(index = "0", paramLabel = "OP", converter = Op.Converter.class, description = "lse, softmax, log-softmax, gap, attention, crowding or sweep-gap.")
     Op op;
 
@@ -108,6 +93,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--law", paramLabel = "L", defaultValue = "gaussian",
             description = "Logit law of sweep-gap: gaussian, identical, correlated (rho 0.5), agree, disagree (margin 4). Default: ${DEFAULT-VALUE}.")
     org.gapscope.api.SweepLaw law;
+
+    @Option(names = "--scores", split = ",", paramLabel = "S", defaultValue = "log,brier",
+            description = "Score gaps of sweep-gap: log,brier, or log alone (no second pass for the Brier gap). Default: ${DEFAULT-VALUE}.")
+    java.util.List<String> scores;
 
     @Option(names = "--dtype", paramLabel = "T", defaultValue = "f32", description = "f32 or f64 input data. Default: ${DEFAULT-VALUE}.")
     Dt dtype;
@@ -203,13 +192,16 @@ public final class BenchCommand implements Callable<Integer> {
             case sweepGap -> {
                 int b = batch == null ? 4 : batch;
                 org.gapscope.api.SweepSpec sp = new org.gapscope.api.SweepSpec(law, heads, vocab, b, 1.0,
-                        law.usesMargin() ? 4.0 : 0, law.usesRho() ? 0.5 : 0, 1.0, seed);
+                        law.usesMargin() ? 4.0 : 0, law.usesRho() ? 0.5 : 0, 1.0, seed)
+                        .withBrier(org.gapscope.measure.GapSweep.brier(scores));
                 shape.put("batch", b);
                 shape.put("heads", heads);
                 shape.put("vocab", vocab);
                 shape.put("law", law.name());
+                shape.put("scores", sp.brier() ? "log,brier" : "log");
                 bytes = 0;
-                exps = sp.logits(); // logits drawn (each drawn twice: the second pass is the Brier score's)
+                // logits of the point (drawn twice with the Brier gap: its second pass draws them again)
+                exps = sp.logits();
                 work = be -> be.sweepGap(sp);
             }
             default -> {
@@ -260,7 +252,7 @@ public final class BenchCommand implements Callable<Integer> {
             out.put("baseline", bm);
             out.put("speedupVsBaseline", bt.medianMs() / t.medianMs());
         }
-        spec.commandLine().getOut().print(common.json() ? Json.write(out) + "\n" : table(out));
+        print(common.json() ? Json.write(out) + "\n" : table(out));
         return 0;
     }
 

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.gapscope.api.Backend;
 import org.gapscope.api.InputException;
@@ -31,7 +32,8 @@ import org.gapscope.api.SweepSpec;
  * gap), {@code bound} = (H-1) ln V, {@code gammaRatio} = gamma / bound (NaN when H = 1 or V = 1),
  * {@code ledger} (mean of the ledger imbalance sum_h p_h - p_{H+1} at y*), {@code ledgerError}
  * (max over tokens of |ledger - Gamma|, which eq. 73 says is 0), {@code logGap} and {@code brierGap} (mean
- * Theorem 4 gaps Gamma_S = S(Pi, y*) - (1/H) sum_h S(pi^(h), y*)), {@code nonFinite} (NaN/inf logits seen:
+ * Theorem 4 gaps Gamma_S = S(Pi, y*) - (1/H) sum_h S(pi^(h), y*); brierGap is null when the grid skips the
+ * Brier gap, {@code --scores log}: its second pass over the draws is then not run), {@code nonFinite} (NaN/inf logits seen:
  * always 0, {@link SweepSpec} refuses points whose logits could overflow float32), {@code seconds} (wall
  * time of the point's backend call; on a cluster, a point split into token ranges sums its ranges' times)
  * and {@code logitsPerSec} = B H V / seconds.
@@ -71,17 +73,8 @@ public final class GapSweep {
         /** The point's key values as a row prefix (insertion order = {@link #KEYS}). */
         @Override
         public Map<String, Object> key() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("law", law.name());
-            m.put("V", vocab);
-            m.put("H", heads);
-            m.put("tokens", tokens);
-            m.put("sigma", sigma);
-            m.put("margin", margin);
-            m.put("rho", rho);
-            m.put("T", temperature);
-            m.put("seed", seed);
-            return m;
+            return JsonValues.object("law", law.name(), "V", vocab, "H", heads, "tokens", tokens, "sigma", sigma,
+                    "margin", margin, "rho", rho, "T", temperature, "seed", seed);
         }
 
         /** The point as the backend's sweep spec (checks every parameter: InputException names the bad one). */
@@ -97,7 +90,14 @@ public final class GapSweep {
      */
     public record Grid(List<Integer> vocab, List<Integer> heads, List<Integer> tokens, List<SweepLaw> laws,
                        List<Double> sigma, List<Double> margin, List<Double> rho, List<Double> temperature,
-                       List<Long> seeds) implements SplitSweep<GapSweep.Point> {
+                       List<Long> seeds, boolean brier) implements SplitSweep<GapSweep.Point> {
+
+        /** The grid with both score gaps (log and Brier). */
+        public Grid(List<Integer> vocab, List<Integer> heads, List<Integer> tokens, List<SweepLaw> laws,
+                    List<Double> sigma, List<Double> margin, List<Double> rho, List<Double> temperature,
+                    List<Long> seeds) {
+            this(vocab, heads, tokens, laws, sigma, margin, rho, temperature, seeds, true);
+        }
 
         public Grid {
             vocab = dedupe(vocab, "--vocab");
@@ -164,7 +164,7 @@ public final class GapSweep {
 
         @Override
         public Map<String, Object> compute(GapSweep.Point p, Backend backend) {
-            return GapSweep.compute(p, backend);
+            return GapSweep.compute(p, backend, brier);
         }
 
         /**
@@ -182,7 +182,7 @@ public final class GapSweep {
         public java.io.Serializable range(GapSweep.Point p, int index, int ranges, Backend backend) {
             int from = (int) ((long) p.tokens() * index / ranges);
             int to = (int) ((long) p.tokens() * (index + 1) / ranges);
-            return GapSweep.tokens(p.spec().withTokens(from, to - from), backend);
+            return GapSweep.tokens(p.spec().withBrier(brier).withTokens(from, to - from), backend);
         }
 
         /** The ranges' tokens in token order, through the one-machine token loop ({@link GapSweep#results}). */
@@ -247,16 +247,12 @@ public final class GapSweep {
         /** The grid as the run directory's identity parameters (plus the backend name). */
         @Override
         public Map<String, Object> parameters(String backend) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("vocab", vocab);
-            m.put("heads", heads);
-            m.put("tokens", tokens);
-            m.put("law", laws.stream().map(Enum::name).toList());
-            m.put("sigma", sigma);
-            m.put("margin", margin);
-            m.put("rho", rho);
-            m.put("temperature", temperature);
-            m.put("seed", seeds);
+            Map<String, Object> m = JsonValues.object("vocab", vocab, "heads", heads, "tokens", tokens, "law",
+                    laws.stream().map(Enum::name).toList(), "sigma", sigma, "margin", margin, "rho", rho, "temperature",
+                    temperature, "seed", seeds);
+            if (!brier) { // only then: run directories of the default grid keep their identity
+                m.put("scores", List.of("log"));
+            }
             m.put("backend", backend);
             return m;
         }
@@ -286,7 +282,12 @@ public final class GapSweep {
 
     /** Computes one point's results on {@code backend} (the columns of {@link #RESULTS}). */
     public static Map<String, Object> compute(Point p, Backend backend) {
-        return results(p, List.of(tokens(p.spec(), backend)));
+        return compute(p, backend, true);
+    }
+
+    /** One point's results, with the Brier gap or without it (brierGap null: no second pass over the draws). */
+    public static Map<String, Object> compute(Point p, Backend backend, boolean brier) {
+        return results(p, List.of(tokens(p.spec().withBrier(brier), backend)));
     }
 
     /**
@@ -345,7 +346,8 @@ public final class GapSweep {
         r.put("ledger", sumLedger / n);
         r.put("ledgerError", ledgerError);
         r.put("logGap", sumLog / n);
-        r.put("brierGap", sumBrier / n);
+        double brierGap = sumBrier / n;
+        r.put("brierGap", Double.isNaN(brierGap) ? null : brierGap); // NaN: the spec skipped the Brier gap
         r.put("nonFinite", 0L);
         r.put("seconds", seconds);
         r.put("logitsPerSec", p.size() / seconds);
@@ -454,5 +456,22 @@ public final class GapSweep {
             }
             return String.valueOf(o);
         }
+    }
+
+    /**
+     * The {@code --scores} option of {@code sweep gap} and {@code bench sweep-gap}: {@code log,brier} (both
+     * gaps) or {@code log} (the log gap only: no second pass over the draws). Returns whether the Brier gap is
+     * wanted; anything else is an InputException naming the option.
+     */
+    public static boolean brier(List<String> scores) {
+        Set<String> s = new LinkedHashSet<>();
+        for (String x : scores == null ? List.<String>of() : scores) {
+            s.add(x.trim().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (!s.contains("log") || !Set.of("log", "brier").containsAll(s)) {
+            throw new InputException("--scores: expected log or log,brier, got " + String.join(",", scores == null
+                    ? List.of() : scores));
+        }
+        return s.contains("brier");
     }
 }

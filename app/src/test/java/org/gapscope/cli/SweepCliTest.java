@@ -85,6 +85,34 @@ class SweepCliTest {
         assertEquals(before, Files.readString(out.resolve("points.jsonl")));
     }
 
+    /**
+     * --scores log: the same rows but brierGap null (the Brier gap's second pass is skipped), and its own run
+     * directory identity (a default run's directory is not resumed with it).
+     */
+    @Test
+    void scoresLogSkipsTheBrierGapAndKeepsEveryOtherValue() throws Exception {
+        Path both = dir.resolve("both");
+        Path log = dir.resolve("log");
+        CliTest.Run a = run(sweep(both));
+        CliTest.Run b = run(sweep(log, "--scores", "log"));
+        assertEquals(0, a.code(), a.err());
+        assertEquals(0, b.code(), b.err());
+        JsonNode pa = Json.MAPPER.readTree(a.out()).get("points");
+        JsonNode pb = Json.MAPPER.readTree(b.out()).get("points");
+        assertEquals(pa.size(), pb.size());
+        for (int i = 0; i < pa.size(); i++) {
+            assertTrue(pb.get(i).get("brierGap").isNull(), "brierGap null: " + pb.get(i));
+            assertTrue(pa.get(i).get("brierGap").isNumber(), "brierGap by default: " + pa.get(i));
+            for (String k : List.of("gamma", "gammaMin", "gammaMax", "gammaJ", "ledger", "ledgerError", "logGap")) {
+                assertEquals(pa.get(i).get(k).asDouble(), pb.get(i).get(k).asDouble(), 0.0, k);
+            }
+        }
+        List<String> csv = Files.readAllLines(log.resolve("points.csv"));
+        int col = List.of(csv.get(0).split(",", -1)).indexOf("brierGap");
+        assertEquals("", csv.get(1).split(",", -1)[col], "brierGap empty in the CSV: " + csv.get(1));
+        assertOneLineError(run(sweep(both, "--scores", "log")), "output directory", "different parameters", "scores");
+    }
+
     @Test
     void badSweepInputs() throws Exception {
         Path out = dir.resolve("run");
@@ -108,6 +136,8 @@ class SweepCliTest {
         assertOneLineError(run(sweep(fresh, "--law", "cauchy")), "--law", "cauchy");
         assertOneLineError(run(sweep(fresh, "--vocab", "ten")), "--vocab", "ten");
         assertOneLineError(run(sweep(fresh, "--progress", "loud")), "--progress");
+        assertOneLineError(run(sweep(fresh, "--scores", "brier")), "--scores", "brier");
+        assertOneLineError(run(sweep(fresh, "--scores", "log,spherical")), "--scores", "spherical");
         // logits that overflow float32, and stream indices beyond 2^62: refused up front, naming the parameter
         assertOneLineError(run(sweep(fresh, "--sigma", "1e300")), "--sigma", "overflow float32");
         assertOneLineError(run(sweep(fresh, "--vocab", "1073741824", "--heads", "1048576", "--tokens", "16384")),

@@ -2,6 +2,8 @@ package org.gapscope.measure;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -156,6 +158,31 @@ class GapSweepTest {
                 assertEquals(num(ref, k), num(r, k), 1e-8, b.name() + " " + k);
             }
         }
+    }
+
+    /** Without the Brier gap (--scores log): brierGap null, every other result column the same bits. */
+    @Test
+    void theLogScoreAloneSkipsOnlyTheBrierGap() {
+        Point p = new Point(SweepLaw.agree, 1031, 3, 2, 1.0, 2.0, null, 0.8, 4);
+        for (Backend b : Backends.all()) {
+            if (!b.available()) {
+                continue;
+            }
+            Map<String, Object> both = GapSweep.compute(p, b);
+            Map<String, Object> log = GapSweep.compute(p, b, false);
+            assertTrue(both.get("brierGap") instanceof Double, b.name());
+            assertNull(log.get("brierGap"), b.name());
+            for (String k : List.of("gamma", "gammaMin", "gammaMax", "gammaJ", "bound", "ledger", "ledgerError",
+                    "logGap")) {
+                assertEquals(num(both, k), num(log, k), 0.0, b.name() + " " + k);
+            }
+        }
+        assertTrue(GapSweep.brier(List.of("log", "brier")));
+        assertTrue(GapSweep.brier(List.of("Brier", "log")));
+        assertFalse(GapSweep.brier(List.of("log")));
+        assertMessage("--scores", "log or log,brier", () -> GapSweep.brier(List.of("brier")));
+        assertMessage("--scores", "spherical", () -> GapSweep.brier(List.of("log", "spherical")));
+        assertMessage("--scores", "log or log,brier", () -> GapSweep.brier(List.of()));
     }
 
     @Test

@@ -10,13 +10,18 @@ package org.gapscope.api;
  * [t0, t1) of a point, as {@code withTokens(t0, t1 - t0)}, are exactly those tokens of the whole point
  * (how a point is split into token ranges across machines).
  *
+ * <p>{@code brier} (true unless given) asks for the Brier gap. It needs ||Pi||^2 of the mixture, whose cross
+ * terms between heads need every log Z_h first, so the backends draw the logits a second time for it; with
+ * brier false that second pass is skipped (about half the time of a point) and {@link SweepResult#brierGap()}
+ * holds NaN. Every other number is the same bits either way.
+ *
  * <p>Checked here, before anything runs, each with one line naming the parameter: H, V, B &ge; 1;
  * firstToken &ge; 0; (firstToken + B) H V &le; 2^62 (stream indices are longs); sigma finite and &ge; 0; margin finite; rho in [0, 1];
  * T finite and &gt; 0; and every logit finite in float32: |l| &le; (8.6 sigma + |a|) / T &lt; 10^37
  * (8.6 bounds |N(0,1)| of the generator: sqrt(-2 ln u) with u &ge; 2^-53).
  */
 public record SweepSpec(SweepLaw law, int heads, int vocab, long tokens, double sigma, double margin, double rho,
-                        double temperature, long seed, long firstToken) {
+                        double temperature, long seed, long firstToken, boolean brier) {
 
     /** Largest |N(0, 1)| the generator can draw: sqrt(-2 ln(2^-53)) = 8.57. */
     public static final double MAX_NORMAL = 8.6;
@@ -70,12 +75,23 @@ public record SweepSpec(SweepLaw law, int heads, int vocab, long tokens, double 
         this(law, heads, vocab, tokens, sigma, margin, rho, temperature, seed, 0);
     }
 
+    /** The spec from token firstToken of the stream, with the Brier gap. */
+    public SweepSpec(SweepLaw law, int heads, int vocab, long tokens, double sigma, double margin, double rho,
+                     double temperature, long seed, long firstToken) {
+        this(law, heads, vocab, tokens, sigma, margin, rho, temperature, seed, firstToken, true);
+    }
+
+    /** The same point with (true) or without (false) the Brier gap's second pass. */
+    public SweepSpec withBrier(boolean withBrier) {
+        return new SweepSpec(law, heads, vocab, tokens, sigma, margin, rho, temperature, seed, firstToken, withBrier);
+    }
+
     /**
      * Tokens [firstToken() + first, firstToken() + first + count) of this spec's stream: the same point
      * with another first token and count (a token range of it).
      */
     public SweepSpec withTokens(long first, long count) {
-        return new SweepSpec(law, heads, vocab, count, sigma, margin, rho, temperature, seed, firstToken + first);
+        return new SweepSpec(law, heads, vocab, count, sigma, margin, rho, temperature, seed, firstToken + first, brier);
     }
 
     /** Logits of the point: B H V. */

@@ -353,19 +353,19 @@ public final class CpuBackend extends KernelBackend {
             int ch = c0 + item % w;
             long start = Chunks.start(distractors, chunks, ch, Chunks.CONTIGUOUS);
             long count = Chunks.count(distractors, chunks, ch, Chunks.CONTIGUOUS);
-            VectorPasses.drawChunk(start, count, spec.firstRep() + r, seed, law, a, b, c, scale, m, d, item);
+            VectorDraws.drawChunk(start, count, spec.firstRep() + r, seed, law, a, b, c, scale, m, d, item);
         });
     }
 
 
     // ---- sweepGap ------------------------------------------------------------------------------
 
-    /** The sweep's first pass with the Vector API (draws in Gaussian pairs, see VectorPasses.normals). */
+    /** The sweep's first pass with the Vector API (draws in Gaussian pairs, see VectorDraws.normals). */
     @Override
     protected void sweepGapPartials(SweepSpec spec, long t0, int n, int chunks, int[] targets, double[] hm,
                                     double[] hd, double[] hd2, double[] am, double[] ad, double[] mm, double[] md,
                                     double[] lt) {
-        if (!VectorPasses.SWEEP_VECTOR) {
+        if (!VectorDraws.SWEEP_VECTOR) {
             super.sweepGapPartials(spec, t0, n, chunks, targets, hm, hd, hd2, am, ad, mm, md, lt);
             return;
         }
@@ -375,7 +375,7 @@ public final class CpuBackend extends KernelBackend {
         double cs = Math.sqrt(spec.rho());
         double ce = Math.sqrt(1 - spec.rho());
         sweepChunks(v, n, chunks, (item, t, start, count) ->
-            VectorPasses.sweepGapItem(law, t0 + t, h, v, start, count, targets[t], spec.seed(), spec.sigma(),
+            VectorDraws.sweepGapItem(law, t0 + t, h, v, start, count, targets[t], spec.seed(), spec.sigma(),
                     spec.margin(), cs, ce, spec.temperature(), hm, hd, hd2, am, ad, mm, md, item, lt, t * h));
     }
 
@@ -383,7 +383,7 @@ public final class CpuBackend extends KernelBackend {
     @Override
     protected void sweepGapBriers(SweepSpec spec, long t0, int n, int chunks, int[] targets, double[] logZHeads,
                                   double[] mixSq) {
-        if (!VectorPasses.SWEEP_VECTOR) {
+        if (!VectorDraws.SWEEP_VECTOR) {
             super.sweepGapBriers(spec, t0, n, chunks, targets, logZHeads, mixSq);
             return;
         }
@@ -393,7 +393,7 @@ public final class CpuBackend extends KernelBackend {
         double cs = Math.sqrt(spec.rho());
         double ce = Math.sqrt(1 - spec.rho());
         sweepChunks(v, n, chunks, (item, t, start, count) ->
-            mixSq[item] = VectorPasses.sweepGapBrierItem(law, t0 + t, h, v, start, count, targets[t], spec.seed(),
+            mixSq[item] = VectorDraws.sweepGapBrierItem(law, t0 + t, h, v, start, count, targets[t], spec.seed(),
                     spec.sigma(), spec.margin(), cs, ce, spec.temperature(), logZHeads, t * h));
     }
 

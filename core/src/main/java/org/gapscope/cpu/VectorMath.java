@@ -227,18 +227,66 @@ final class VectorMath {
      * polynomials are computed; when a pass asks for both functions of the same u the JIT computes them
      * once.
      */
+    /**
+     * The cos and sin halves of Box-Muller pairs, first of two stage loops over k in [0, n) rounded up to whole
+     * vectors of L lanes: reduces u[k] and evaluates both polynomials once, cos r into out[2k', 2k' + L) and
+     * sin r into out[2k' + L, 2k' + 2L) for the step k' = k - k % L; {@link #polarQuadrants} then finishes
+     * them. Together: the same bits as {@link #cosTurns} and {@link #sinTurns} times rad. (Two loops, as C2
+     * inlines the vector helpers of a compiled method only up to a node budget.)
+     */
+    static void polarReduce(double[] u, int n, double[] out) {
+        int lanes = DoubleVector.SPECIES_PREFERRED.length();
+        for (int k = 0; k < n; k += lanes) {
+            DoubleVector uk = DoubleVector.fromArray(DoubleVector.SPECIES_PREFERRED, u, k);
+            DoubleVector r = reduced(uk, uk.mul(4.0).add(SHIFT));
+            DoubleVector z = r.mul(r);
+            cosReduced(z).intoArray(out, 2 * k);
+            sinReduced(r, z).intoArray(out, 2 * k + lanes);
+        }
+    }
+
+    /**
+     * The second loop after {@link #polarReduce}: the quadrant and sign of the reduced cos and sin in out, times
+     * rad[k]: rad cos(2 pi u) and rad sin(2 pi u) in place.
+     */
+    static void polarQuadrants(double[] rad, double[] u, int n, double[] out) {
+        int lanes = DoubleVector.SPECIES_PREFERRED.length();
+        for (int k = 0; k < n; k += lanes) {
+            DoubleVector t = DoubleVector.fromArray(DoubleVector.SPECIES_PREFERRED, u, k).mul(4.0).add(SHIFT);
+            DoubleVector r = DoubleVector.fromArray(DoubleVector.SPECIES_PREFERRED, rad, k);
+            DoubleVector cosR = DoubleVector.fromArray(DoubleVector.SPECIES_PREFERRED, out, 2 * k);
+            DoubleVector sinR = DoubleVector.fromArray(DoubleVector.SPECIES_PREFERRED, out, 2 * k + lanes);
+            r.mul(quadrant(t, sinR, cosR, true)).intoArray(out, 2 * k);
+            r.mul(quadrant(t, sinR, cosR, false)).intoArray(out, 2 * k + lanes);
+        }
+    }
+
     private static DoubleVector turns(DoubleVector u, boolean cos) {
-        DoubleVector u4 = u.mul(4.0);
-        DoubleVector t = u4.add(SHIFT);
-        DoubleVector f = u4.sub(t.sub(SHIFT));
-        DoubleVector r = f.lanewise(FMA, PIO2_HI, f.mul(PIO2_LO));
+        DoubleVector t = u.mul(4.0).add(SHIFT);
+        DoubleVector r = reduced(u, t);
         DoubleVector z = r.mul(r);
+        return quadrant(t, sinReduced(r, z), cosReduced(z), cos);
+    }
+
+    /** r = f pi/2 with f = 4u - q exact (t = 4u + 1.5 2^52 holds q = round(4u) in its low bits). */
+    private static DoubleVector reduced(DoubleVector u, DoubleVector t) {
+        DoubleVector u4 = u.mul(4.0);
+        DoubleVector f = u4.sub(t.sub(SHIFT));
+        return f.lanewise(FMA, PIO2_HI, f.mul(PIO2_LO));
+    }
+
+    /** sin r from r and z = r^2, |r| &le; pi/4. (turns is split in pieces that C2 inlines: each is small.) */
+    private static DoubleVector sinReduced(DoubleVector r, DoubleVector z) {
         DoubleVector sp = z.lanewise(FMA, S5, S4);
         sp = sp.lanewise(FMA, z, S3);
         sp = sp.lanewise(FMA, z, S2);
         sp = sp.lanewise(FMA, z, S1);
         sp = sp.lanewise(FMA, z, S0);
-        DoubleVector sinR = r.mul(z).lanewise(FMA, sp, r);
+        return r.mul(z).lanewise(FMA, sp, r);
+    }
+
+    /** cos r from z = r^2, |r| &le; pi/4, with 1 - z/2 carried with its rounding error. */
+    private static DoubleVector cosReduced(DoubleVector z) {
         DoubleVector cp = z.lanewise(FMA, C5, C4);
         cp = cp.lanewise(FMA, z, C3);
         cp = cp.lanewise(FMA, z, C2);
@@ -247,9 +295,13 @@ final class VectorMath {
         DoubleVector hz = z.mul(0.5);
         DoubleVector w = hz.neg().add(1.0);              // 1 - z/2, rounded
         DoubleVector werr = w.neg().add(1.0).sub(hz);     // its rounding error, exact
-        DoubleVector cosR = z.mul(z).lanewise(FMA, cp, werr).add(w);
+        return z.mul(z).lanewise(FMA, cp, werr).add(w);
+    }
+
+    /** The quadrant q = round(4u) (low bits of t = 4u + 1.5 2^52) picks cos r or sin r and the sign. */
+    private static DoubleVector quadrant(DoubleVector t, DoubleVector sinR, DoubleVector cosR, boolean cos) {
         LongVector q = t.reinterpretAsLongs().sub(SHIFT_BITS);
-        VectorMask<Double> odd = q.and(1L).compare(VectorOperators.NE, 0L).cast(u.species());
+        VectorMask<Double> odd = q.and(1L).compare(VectorOperators.NE, 0L).cast(t.species());
         DoubleVector v;
         LongVector sign;
         if (cos) { // cos(q pi/2 + r): cos r, -sin r, -cos r, sin r

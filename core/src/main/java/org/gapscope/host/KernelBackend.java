@@ -457,7 +457,7 @@ public class KernelBackend extends BaseBackend {
 
     /**
      * The fused sweep op: tokens in batches whose chunk states fit {@link #SWEEP_STATES}; per batch the
-     * first pass ({@link #sweepGapPartials}), the merge body on the host, the second pass
+     * first pass ({@link #sweepGapPartials}), the merge body on the host, the second pass (when spec.brier())
      * ({@link #sweepGapBriers}), and the per-token numbers ({@link SweepResult#token}).
      */
     @Override
@@ -489,7 +489,11 @@ public class KernelBackend extends BaseBackend {
             double[] norm2 = new double[n * h];
             launcher.run(n, t -> SweepGap.sweepGapMerge(t, h, chunks, hm, hd, hd2, am, ad, mm, md, zh, z, zm, norm2));
             double[] mixSq = new double[items];
-            sweepGapBriers(spec, first + t0, n, chunks, targets, zh, mixSq);
+            if (spec.brier()) {
+                sweepGapBriers(spec, first + t0, n, chunks, targets, zh, mixSq);
+            } else {
+                java.util.Arrays.fill(mixSq, Double.NaN); // no second pass: brierGap NaN
+            }
             for (int t = 0; t < n; t++) {
                 double sq = 0;
                 for (int c = 0; c < chunks; c++) {

@@ -123,8 +123,8 @@ public final class ReferenceBackend extends BaseBackend {
     /**
      * The oracle of the fused sweep op: for each token, every y in order, the H logits of y
      * ({@link SweepGap#logit}), folded into exact-order FP64 online states (per head: max, sum of exp,
-     * sum of exp^2; the aggregate and the mean logits), then a second pass over the same draws for
-     * sum_y (sum_h pi_h(y))^2. Memory O(H).
+     * sum of exp^2; the aggregate and the mean logits), then (when spec.brier()) a second pass over the same
+     * draws for sum_y (sum_h pi_h(y))^2. Memory O(H).
      */
     @Override
     public SweepResult sweepGap(SweepSpec spec) {
@@ -179,8 +179,8 @@ public final class ReferenceBackend extends BaseBackend {
                 zh[k] = m[k] + Math.log(d[k]);
                 norm2[k] = d2[k] / (d[k] * d[k]);
             }
-            double mixSq = 0;
-            for (int y = 0; y < v; y++) {
+            double mixSq = spec.brier() ? 0 : Double.NaN; // without the Brier gap, no second pass
+            for (int y = 0; spec.brier() && y < v; y++) {
                 double s = 0;
                 for (int k = 0; k < h; k++) {
                     s += Math.exp(SweepGap.logit(law, b, k, h, v, y, target, spec.seed(), spec.sigma(), spec.margin(),

@@ -39,8 +39,11 @@ public final class SweepGap {
     public static final int AGREE = 3;
     public static final int DISAGREE = 4;
 
+    /** Repetition (Philox counter word 2) of the head noise e(b, h, y). */
     public static final int REP_HEAD = 0;
+    /** Repetition of the shared noise z(b, y) of the identical and correlated laws. */
     public static final int REP_SHARED = 1;
+    /** Repetition of the uniform that picks the observed token y*(b). */
     public static final int REP_TARGET = 2;
 
     /**

@@ -109,9 +109,13 @@ class CpuDeterminismTest {
             }
         }
         if (c2) { // the hot passes were compiled by C2 (tier 4) and then ran: otherwise this compares nothing new
-            for (String pass : List.of("expSum", "softmaxChunk", "headPass", "aggState", "drawChunk", "attentionItem")) {
-                assertTrue(out.lines().anyMatch(l -> l.matches(".*\\s4\\s+org\\.gapscope\\.cpu\\.VectorPasses::" + pass + "\\b.*")),
-                        name + ": VectorPasses." + pass + " was not compiled by C2");
+            for (String pass : List.of("VectorPasses::expSum", "VectorPasses::softmaxChunk", "VectorPasses::headPass",
+                    "VectorPasses::aggState", "VectorPasses::attentionItem", "VectorDraws::philoxUniforms",
+                    "VectorDraws::radii", "VectorMath::polarReduce", "VectorMath::polarQuadrants",
+                    "VectorDraws::blockExpSum", "VectorDraws::headLogits", "VectorDraws::headState",
+                    "VectorDraws::mixAdd")) {
+                assertTrue(out.lines().anyMatch(l -> l.matches(".*\\s4\\s+org\\.gapscope\\.cpu\\." + pass + "\\b.*")),
+                        name + ": " + pass + " was not compiled by C2");
             }
         }
         return new Child(name, results, out);
@@ -128,7 +132,7 @@ class CpuDeterminismTest {
         }
         Child first = children.get(0);
         assertEquals(List.of("lse", "softmax", "jensenGap", "crowding-GAUSSIAN", "crowding-GUMBEL", "crowding-EXPONENTIAL",
-                "crowding-UNIFORM", "attention", "positional", "sweep-points"), List.copyOf(first.results().keySet()));
+                "crowding-UNIFORM", "attention", "positional", "sweepGap-correlated", "sweepGap-agree", "sweep-points"), List.copyOf(first.results().keySet()));
         for (Child c : children.subList(1, children.size())) {
             for (Map.Entry<String, String> e : first.results().entrySet()) {
                 assertEquals(e.getValue(), c.results().get(e.getKey()),

@@ -16,6 +16,9 @@ import org.gapscope.api.CrowdingSpec;
 import org.gapscope.api.DType;
 import org.gapscope.api.Law;
 import org.gapscope.api.MaskAlignment;
+import org.gapscope.api.SweepLaw;
+import org.gapscope.api.SweepResult;
+import org.gapscope.api.SweepSpec;
 import org.gapscope.api.Tensor;
 import org.gapscope.cli.Main;
 import org.gapscope.cpu.CpuBackend;
@@ -85,6 +88,12 @@ public final class DeterminismProbe {
             var att = cpu.attention(q, k, v, 0.25, MaskAlignment.values()[0]);
             record("attention", digest(att.out().toDoubles(), att.lse().toDoubles()));
             record("positional", digest(cpu.positional(omegas, deltas)));
+            // the fused sweep: odd V (pairs straddle heads), both noises (correlated), the margin (agree)
+            for (SweepLaw law : new SweepLaw[] {SweepLaw.correlated, SweepLaw.agree}) {
+                SweepResult sw = cpu.sweepGap(new SweepSpec(law, 2, 1031, 1, 1.3, 3.0, 0.6, 0.7, 5L));
+                record("sweepGap-" + law, digest(sw.logZHeads(), sw.logZ(), sw.gamma(), sw.gammaJ(), sw.logGap(),
+                        sw.brierGap()));
+            }
         }
         // a small sweep, through the command line (one run: its points are written once)
         Path out = dir.resolve("sweep");

@@ -580,6 +580,21 @@ class EquivalenceTest {
         for (SweepSpec spec : sweepSpecs()) {
             sweepGapAgainstMaterialized(backend, spec);
         }
+        // without the Brier gap (no second pass): brierGap NaN, everything else the same bits
+        for (SweepSpec spec : List.of(sweepSpecs().get(2), sweepSpecs().get(sweepSpecs().size() - 2))) {
+            SweepResult both = backend.sweepGap(spec);
+            SweepResult log = backend.sweepGap(spec.withBrier(false));
+            String w = backend.name() + " sweepGap without the Brier gap " + spec;
+            assertArrayEquals(both.targets(), log.targets(), w);
+            for (double[][] pair : new double[][][] {{both.logZHeads(), log.logZHeads()}, {both.logZ(), log.logZ()},
+                {both.gamma(), log.gamma()}, {both.gammaJ(), log.gammaJ()}, {both.ledger(), log.ledger()},
+                {both.logGap(), log.logGap()}}) {
+                assertArrayEquals(pair[0], pair[1], 0.0, w);
+            }
+            for (int t = 0; t < spec.tokens(); t++) {
+                assertTrue(Double.isNaN(log.brierGap()[t]) && Double.isFinite(both.brierGap()[t]), w + " brierGap");
+            }
+        }
     }
 
     /**

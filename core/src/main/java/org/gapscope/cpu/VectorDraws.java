@@ -1,0 +1,663 @@
+package org.gapscope.cpu;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+import org.gapscope.kernels.Laws;
+import org.gapscope.kernels.LogSumExp;
+import org.gapscope.kernels.Philox;
+import org.gapscope.kernels.SweepGap;
+
+/**
+ * The Vector API passes of the {@link CpuBackend} that draw their own inputs from Philox: the crowding
+ * simulation ({@link #drawChunk}) and the two passes of the fused sweep ({@link #sweepGapItem},
+ * {@link #sweepGapBrierItem}). Signatures are free of vector types, as in {@link VectorPasses}.
+ *
+ * <p>Structure, for speed. The draws of a block go through <em>stage loops</em>, each a single vector loop
+ * over per-thread buffers that stay in L1: Philox ({@link #philoxUniforms}), the Box-Muller radii
+ * ({@link #radii}), the reduced cos and sin ({@code VectorMath.polarReduce}), their quadrants
+ * ({@code VectorMath.polarQuadrants}), the laws, the head logits, the head states, and so on. The drivers
+ * call every stage through {@link #stage}, one call site that sees every stage's class, so C2 cannot inline a
+ * stage into its driver and compiles each on its own. That matters: C2 stops inlining inside one compiled
+ * method after a node budget (NodeCountInliningCutoff), which a driver with its stages inlined (each vector
+ * operation expands into many nodes while it is parsed) exceeds, and a vector helper left out of line takes
+ * and returns its vectors boxed on the heap, several times slower. Which stage runs where does not change a
+ * bit: every operation is IEEE-exact or one rounding in any JIT mode (see {@link VectorMath}).
+ */
+final class VectorDraws {
+    private VectorDraws() {}
+
+    static final VectorSpecies<Double> DS = VectorPasses.DS;
+    static final VectorSpecies<Float> FS = VectorPasses.FS;
+    static final VectorSpecies<Long> LS = VectorPasses.LS;
+    /** Float species with as many lanes as DS: the float32 rounding of a double vector. */
+    static final VectorSpecies<Float> FH = VectorSpecies.of(float.class,
+            VectorShape.forBitSize(Math.max(64, DS.vectorBitSize() / 2)));
+
+    /** Draws per block (one max, one exp pass) inside a crowding chunk. */
+    static final int BLOCK = 256;
+    /** y values per block of the sweep passes (a multiple of 2 x the double lanes). */
+    static final int SWEEP_BLOCK = 512;
+    static final boolean SWEEP_VECTOR = VectorPasses.LONG_IS_DOUBLE && VectorPasses.FLOAT_IS_TWO_DOUBLES
+            && FH.length() == DS.length() && SWEEP_BLOCK % (2 * DS.length()) == 0;
+
+    static final long MASK32 = 0xFFFFFFFFL;
+    static final long M0 = Philox.M0 & MASK32;
+    static final long M1 = Philox.M1 & MASK32;
+    static final int W0 = Philox.W0;
+    static final int W1 = Philox.W1;
+
+    // ---- stage loops ----------------------------------------------------------------------------
+
+    /**
+     * Per-thread buffers of the draws and the arguments and results of the stage loops (set by a driver,
+     * then {@link #stage} runs a stage on them).
+     */
+    static final class Work {
+        private static final int L = DS.length();
+        /** Uniforms of a block's Philox counters (pairs: (len + 1) / 2 + 1 of them, rounded up to vectors). */
+        final double[] u1 = new double[SWEEP_BLOCK / 2 + 2 * L];
+        final double[] u2 = new double[SWEEP_BLOCK / 2 + 2 * L];
+        /** A crowding block. */
+        final double[] x = new double[BLOCK + 2 * L];
+        /** Head noise and shared noise of a sweep block (slot order) and pairs of an odd start. */
+        final double[] e = new double[SWEEP_BLOCK + 4 * L];
+        final double[] z = new double[SWEEP_BLOCK + 4 * L];
+        final double[] pairs = new double[SWEEP_BLOCK + 4 * L];
+        final double[] tail = new double[2 * L + 1];
+        final float[] f = new float[SWEEP_BLOCK];
+        final double[] agg = new double[SWEEP_BLOCK];
+        final double[] mix = new double[SWEEP_BLOCK];
+        final double[] st = new double[2];
+        final int[] scratch = new int[4];
+
+        // arguments: Philox and Box-Muller
+        long j0;
+        int rep;
+        long seed;
+        int n;
+        double radScale;
+        double[] out;
+        // crowding laws
+        int law;
+        double a;
+        double b;
+        double scale;
+        // sums and the sweep's logits
+        double[] src;
+        int len;
+        double m;
+        float fm;
+        boolean first;
+        double logZ;
+        double sigma;
+        double cs;
+        double ce;
+        double temperature;
+        double margin;
+        int ps;
+        // results
+        double max;
+        float fmax;
+        double sum;
+
+        /** The Philox counters of stage {@link #PHILOX}: j0 .. j0 + n - 1 of repetition rep. */
+        void counters(long first, int repetition, long key, int count) {
+            j0 = first;
+            rep = repetition;
+            seed = key;
+            n = count;
+        }
+    }
+
+    private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
+
+    /** A stage loop run on a {@link Work}. */
+    @FunctionalInterface
+    private interface Stage {
+        void run(Work w);
+    }
+
+    static final int PHILOX = 0;
+    static final int RADII = 1;
+    static final int POLAR_REDUCE = 2;
+    static final int POLAR_QUADRANTS = 3;
+    static final int SHIFT_SCALE = 4;
+    static final int LAW = 5;
+    static final int EXP_SUM = 6;
+    static final int HEAD_LOGITS = 7;
+    static final int HEAD_STATE = 8;
+    static final int MIX_ADD = 9;
+
+    /** The stages by id (the elements of an array are not constants to C2: the call in {@link #stage} stays virtual). */
+    private static final Stage[] STAGES = {
+        w -> philoxUniforms(w.j0, w.rep, w.seed, w.n, w.u1, w.u2),
+        w -> radii(w.u1, w.n, w.radScale),
+        w -> VectorMath.polarReduce(w.u2, w.n, w.out),
+        w -> VectorMath.polarQuadrants(w.u1, w.u2, w.n, w.out),
+        w -> w.max = shiftScale(w.x, w.n, w.a, w.scale),
+        w -> w.max = lawBlock(w.u1, w.n, w.law, w.a, w.b, w.scale, w.x),
+        w -> w.sum = blockExpSum(w.src, w.len, w.m),
+        w -> w.fmax = headLogits(w.law, w.e, w.z, w.len, w.sigma, w.cs, w.ce, w.temperature, w.ps, w.margin, w.f),
+        w -> headState(w.f, w.len, w.fm, w.first, w.agg, w.st),
+        w -> mixAdd(w.f, w.len, w.logZ, w.first, w.mix),
+    };
+
+    /** Runs stage id on w: the one call site of every stage (see the class comment). */
+    static void stage(int id, Work w) {
+        STAGES[id].run(w);
+    }
+
+    /**
+     * Philox blocks of counters j0 + k, k in [0, n) rounded up to whole vectors (the arrays hold that
+     * many), repetition rep (stream 0): u1[k] from words 0 and 1, u2[k] from words 2 and 3, each as
+     * {@code Philox.uniform}.
+     */
+    static void philoxUniforms(long j0, int rep, long seed, int n, double[] u1, double[] u2) {
+        int lanes = LS.length();
+        int s0 = (int) seed;
+        int s1 = (int) (seed >> 32);
+        LongVector lane = LongVector.zero(LS).addIndex(1);
+        LongVector x2init = LongVector.broadcast(LS, rep & MASK32);
+        for (int k = 0; k < n; k += lanes) {
+            LongVector idx = lane.add(j0 + k);
+            LongVector x0 = idx.and(MASK32);
+            LongVector x1 = idx.lanewise(VectorOperators.ASHR, 32).and(MASK32);
+            LongVector x2 = x2init;
+            LongVector x3 = LongVector.zero(LS);
+            int k0 = s0;
+            int k1 = s1;
+            for (int round = 0; round < 10; round++) {
+                LongVector p0 = x0.mul(M0);
+                LongVector p1 = x2.mul(M1);
+                LongVector nx0 = p1.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, x1)
+                        .lanewise(VectorOperators.XOR, k0 & MASK32);
+                LongVector nx2 = p0.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, x3)
+                        .lanewise(VectorOperators.XOR, k1 & MASK32);
+                x1 = p1.and(MASK32);
+                x3 = p0.and(MASK32);
+                x0 = nx0;
+                x2 = nx2;
+                k0 += W0;
+                k1 += W1;
+            }
+            uniform(x0, x1).intoArray(u1, k);
+            uniform(x2, x3).intoArray(u2, k);
+        }
+    }
+
+    /** Philox words (hi, lo) to a double in (0, 1), exactly as {@code Philox.uniform}. */
+    static DoubleVector uniform(LongVector hi, LongVector lo) {
+        LongVector j = hi.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 26)
+                .add(lo.lanewise(VectorOperators.LSHR, 6));
+        return ((DoubleVector) j.convert(VectorOperators.L2D, 0)).add(0.5).mul(2.220446049250313E-16);
+    }
+
+    /** Box-Muller radii in place: u[k] = b sqrt(-2 log u[k]) over k in [0, n) rounded up to whole vectors. */
+    static void radii(double[] u, int n, double b) {
+        int lanes = DS.length();
+        for (int k = 0; k < n; k += lanes) {
+            VectorMath.log(DoubleVector.fromArray(DS, u, k)).mul(-2.0).lanewise(VectorOperators.SQRT).mul(b)
+                    .intoArray(u, k);
+        }
+    }
+
+    /**
+     * The Gaussian pairs of Philox counters j0 .. j0 + n - 1 (repetition rep), times b, into out: a step of L
+     * pairs from k stores its cos halves (draws 2j) in out[2k, 2k + L) and its sin halves (draws 2j + 1) in
+     * out[2k + L, 2k + 2L), as {@code Laws.draw}'s pairs a + b r cos, a + b r sin without a (b = 1: exact).
+     * Stages {@link #PHILOX}, {@link #RADII}, {@link #POLAR_REDUCE}, {@link #POLAR_QUADRANTS}.
+     */
+    static void gaussianPairs(long j0, int rep, long seed, int n, double b, double[] out, Work w) {
+        w.counters(j0, rep, seed, n);
+        w.radScale = b;
+        w.out = out;
+        stage(PHILOX, w);
+        stage(RADII, w);
+        stage(POLAR_REDUCE, w);
+        stage(POLAR_QUADRANTS, w);
+    }
+
+    // ---- crowding ----------------------------------------------------------------------------------
+
+    /**
+     * Draws distractors [start, start + count) of repetition rep in blocks and reduces them to (m, d).
+     * Gaussian draws follow {@code Laws.draw}'s pair convention: one Philox block (counter j) per pair
+     * (2j, 2j + 1), so a vector step computes Philox, log and sqrt once for 2 x lanes distractors; the
+     * cos half lands in buf[i, i + lanes) and the sin half in buf[i + lanes, i + 2 lanes) (the block's
+     * max and sum of exp do not depend on the order). An odd first index is drawn alone by Laws.draw,
+     * so every vector step starts at an even index.
+     */
+    static void drawChunk(long start, long count, int rep, long seed, int law, double a, double b, double c,
+                          double scale, double[] m, double[] d, int slot) {
+        Work w = WORK.get();
+        double[] buf = w.x;
+        int lanes = LS.length();
+        boolean gauss = law == Laws.GAUSSIAN;
+        int step = gauss ? 2 * lanes : lanes;
+        double mx = LogSumExp.LOWEST;
+        double sum = 0;
+        long first = start;
+        long end = start + count;
+        if (gauss && count > 0 && (start & 1L) != 0) {
+            mx = scale * Laws.draw(start, rep, seed, law, a, b, c, w.scratch, 0);
+            sum = 1.0;
+            first = start + 1;
+        }
+        w.a = a;
+        w.b = b;
+        w.scale = scale;
+        w.law = law;
+        for (long b0 = first; b0 < end; b0 += BLOCK) {
+            int len = (int) Math.min(BLOCK, end - b0);
+            int vecLen = len - len % step;
+            if (gauss) {
+                gaussianPairs(b0 >> 1, rep, seed, vecLen / 2, b, buf, w);
+                w.n = vecLen;
+                stage(SHIFT_SCALE, w);
+            } else {
+                w.counters(b0, rep, seed, vecLen);
+                stage(PHILOX, w);
+                stage(LAW, w);
+            }
+            double bm = vecLen > 0 ? w.max : LogSumExp.LOWEST;
+            // block state, folded into the running state
+            for (int i = vecLen; i < len; i++) {
+                buf[i] = scale * Laws.draw(b0 + i, rep, seed, law, a, b, c, w.scratch, 0);
+                bm = Math.max(bm, buf[i]);
+            }
+            double bs = expSum(buf, len, bm, w);
+            if (bm > mx) {
+                sum = sum * Math.exp(mx - bm) + bs;
+                mx = bm;
+            } else {
+                sum += bs * Math.exp(bm - mx);
+            }
+        }
+        m[slot] = mx;
+        d[slot] = sum;
+    }
+
+    /** buf[i] = (buf[i] + a) * scale over the block's vector part; returns its max. */
+    static double shiftScale(double[] buf, int vecLen, double a, double scale) {
+        int lanes = DS.length();
+        DoubleVector vmax = DoubleVector.broadcast(DS, LogSumExp.LOWEST);
+        for (int i = 0; i < vecLen; i += lanes) {
+            DoubleVector x = DoubleVector.fromArray(DS, buf, i).add(a).mul(scale);
+            vmax = vmax.max(x);
+            x.intoArray(buf, i);
+        }
+        return vmax.reduceLanes(VectorOperators.MAX);
+    }
+
+    /** Gumbel, uniform or exponential draws of crowding from uniforms u, times scale, into buf; returns the max. */
+    static double lawBlock(double[] u, int vecLen, int law, double a, double b, double scale, double[] buf) {
+        int lanes = DS.length();
+        DoubleVector vmax = DoubleVector.broadcast(DS, LogSumExp.LOWEST);
+        for (int i = 0; i < vecLen; i += lanes) {
+            DoubleVector u1 = DoubleVector.fromArray(DS, u, i);
+            DoubleVector x;
+            if (law == Laws.GUMBEL) {
+                x = VectorMath.log(VectorMath.log(u1).neg()).mul(-b).add(a);
+            } else if (law == Laws.UNIFORM) {
+                x = u1.mul(b - a).add(a);
+            } else {
+                x = VectorMath.log(u1).div(b).neg().add(a);
+            }
+            x = x.mul(scale);
+            vmax = vmax.max(x);
+            x.intoArray(buf, i);
+        }
+        return vmax.reduceLanes(VectorOperators.MAX);
+    }
+
+    /** sum exp(x[i] - m) over x[0, len): stage {@link #EXP_SUM}. */
+    static double expSum(double[] x, int len, double m, Work w) {
+        w.src = x;
+        w.len = len;
+        w.m = m;
+        stage(EXP_SUM, w);
+        return w.sum;
+    }
+
+    /** sum exp(x[i] - m) over x[0, len) in FP64 (vector exp, lanes summed in lane order, then the tail). */
+    static double blockExpSum(double[] x, int len, double m) {
+        int dl = DS.length();
+        int bound = len - len % dl;
+        double s = 0;
+        if (bound > 0) {
+            DoubleVector acc = DoubleVector.zero(DS);
+            for (int i = 0; i < bound; i += dl) {
+                acc = acc.add(VectorMath.exp(DoubleVector.fromArray(DS, x, i).sub(m)));
+            }
+            for (int l = 0; l < dl; l++) {
+                s += acc.lane(l);
+            }
+        }
+        for (int i = bound; i < len; i++) {
+            s += Math.exp(x[i] - m);
+        }
+        return s;
+    }
+
+    // ---- sweepGap ------------------------------------------------------------------------------------
+
+    /**
+     * The slot of offset o in a block of len values: the vector part (o &lt; len - len % 2L, L = double
+     * lanes) is stored per step of 2L offsets with the even offsets first ({@code s + (o - s) / 2}) and
+     * the odd ones after them ({@code s + L + (o - s) / 2}); the tail keeps its offsets. Every head and the
+     * shared noise use the same slots, so sums over heads line up.
+     */
+    static int slot(int o, int len) {
+        int step = 2 * DS.length();
+        int vecLen = len - len % step;
+        if (o >= vecLen) {
+            return o;
+        }
+        int s = o - o % step;
+        int r = o - s;
+        return (r & 1) == 0 ? s + r / 2 : s + DS.length() + r / 2;
+    }
+
+    /**
+     * Standard normals of stream indices i0 .. i0 + len - 1 (repetition rep) into out, in slot order
+     * ({@link #slot}): the Gaussian pairs of {@code Laws.draw}, one Philox block per pair (2j, 2j + 1) with
+     * cos for 2j and sin for 2j + 1, pairs j0 = i0 / 2 .. (i0 + len) / 2 ({@link #gaussianPairs}). When i0 is
+     * even a step's pairs land in slot order as they are; when i0 is odd (V odd: pairs straddle heads and
+     * tokens) a step's even offsets are the sin halves of its pairs and its odd offsets the cos halves of the
+     * pairs one further on. The tail goes back to offset order.
+     */
+    static void normals(long i0, int rep, long seed, int len, Work w, double[] out) {
+        int lanes = DS.length();
+        int step = 2 * lanes;
+        int vecLen = len - len % step;
+        int odd = (int) (i0 & 1L);
+        double[] p = odd == 0 ? out : w.pairs;
+        gaussianPairs(i0 >> 1, rep, seed, (len + odd + 1) / 2, 1.0, p, w);
+        if (odd == 1) {
+            for (int k = 0; k < vecLen; k += step) {
+                DoubleVector.fromArray(DS, p, k + lanes).intoArray(out, k);
+                DoubleVector.fromArray(DS, p, k + 1).intoArray(out, k + lanes);
+                out[k + step - 1] = p[k + step];
+            }
+        }
+        double[] tail = w.tail;
+        System.arraycopy(p, vecLen, tail, 0, step + 1);
+        for (int o = vecLen; o < len; o++) {
+            int r = o + odd - vecLen; // the tail's draw r: pair r / 2 of its step, cos (r even) or sin half
+            out[o] = r < step ? tail[(r & 1) == 0 ? r / 2 : lanes + r / 2] : tail[step];
+        }
+    }
+
+    /**
+     * Head h's logits of a block of len y in slot order, as {@code SweepGap.logit} computes them: the law
+     * in FP64 from the head noise e and the shared noise z (identical, correlated), + margin at slot ps
+     * (none when ps &lt; 0), / T, rounded to float32, into f. Returns their maximum.
+     */
+    static float headLogits(int law, double[] e, double[] z, int len, double sigma, double cs, double ce,
+                            double temperature, int ps, double margin, float[] f) {
+        int lanes = DS.length();
+        int bound = DS.loopBound(len);
+        FloatVector vmax = FloatVector.broadcast(FH, -Float.MAX_VALUE);
+        for (int i = 0; i < bound; i += lanes) {
+            DoubleVector x;
+            if (law == SweepGap.IDENTICAL) {
+                x = DoubleVector.fromArray(DS, z, i).mul(sigma);
+            } else if (law == SweepGap.CORRELATED) {
+                x = DoubleVector.fromArray(DS, z, i).mul(cs).add(DoubleVector.fromArray(DS, e, i).mul(ce)).mul(sigma);
+            } else {
+                x = DoubleVector.fromArray(DS, e, i).mul(sigma);
+            }
+            FloatVector l = (FloatVector) x.div(temperature).convertShape(VectorOperators.D2F, FH, 0);
+            vmax = vmax.max(l);
+            l.intoArray(f, i);
+        }
+        float bm = vmax.reduceLanes(VectorOperators.MAX); // max is exact in any order
+        for (int i = bound; i < len; i++) {
+            f[i] = (float) (lawLogit(law, e, z, i, sigma, cs, ce) / temperature);
+            bm = Math.max(bm, f[i]);
+        }
+        if (ps >= 0) {
+            float before = f[ps];
+            f[ps] = (float) ((lawLogit(law, e, z, ps, sigma, cs, ce) + margin) / temperature);
+            bm = Math.max(bm, f[ps]);
+            if (f[ps] < before) { // a negative margin lowered the value that may have been the maximum
+                bm = -Float.MAX_VALUE;
+                for (int i = 0; i < len; i++) {
+                    bm = Math.max(bm, f[i]);
+                }
+            }
+        }
+        return bm;
+    }
+
+    /** The law's FP64 value before margin and temperature at slot i (scalar form of {@link #headLogits}). */
+    private static double lawLogit(int law, double[] e, double[] z, int i, double sigma, double cs, double ce) {
+        return law == SweepGap.IDENTICAL ? sigma * z[i]
+                : law == SweepGap.CORRELATED ? sigma * (cs * z[i] + ce * e[i]) : sigma * e[i];
+    }
+
+    /**
+     * Head state of a block: st = {sum exp(f - m), sum exp(f - m)^2} (exp and square in FP32 lanes, lanes
+     * folded into FP64 in lane order), and agg = f (first head) or agg + f, widened, in FP64.
+     */
+    static void headState(float[] f, int len, float m, boolean first, double[] agg, double[] st) {
+        int fl = FS.length();
+        int dl = DS.length();
+        int fb = FS.loopBound(len);
+        double bd = 0;
+        double bd2 = 0;
+        if (fb > 0) {
+            FloatVector acc = FloatVector.zero(FS);
+            FloatVector acc2 = FloatVector.zero(FS);
+            for (int i = 0; i < fb; i += fl) {
+                FloatVector y = FloatVector.fromArray(FS, f, i);
+                FloatVector ex = VectorMath.exp(y.sub(m));
+                acc = acc.add(ex);
+                acc2 = acc2.add(ex.mul(ex));
+                DoubleVector y0 = (DoubleVector) y.convertShape(VectorOperators.F2D, DS, 0);
+                DoubleVector y1 = (DoubleVector) y.convertShape(VectorOperators.F2D, DS, 1);
+                if (!first) {
+                    y0 = DoubleVector.fromArray(DS, agg, i).add(y0);
+                    y1 = DoubleVector.fromArray(DS, agg, i + dl).add(y1);
+                }
+                y0.intoArray(agg, i);
+                y1.intoArray(agg, i + dl);
+            }
+            for (int k = 0; k < fl; k++) {
+                bd += acc.lane(k);
+                bd2 += acc2.lane(k);
+            }
+        }
+        for (int i = fb; i < len; i++) {
+            double ex = Math.exp((double) (f[i] - m));
+            bd += ex;
+            bd2 += ex * ex;
+            agg[i] = first ? f[i] : agg[i] + f[i];
+        }
+        st[0] = bd;
+        st[1] = bd2;
+    }
+
+    /** Sets the point's constants of the sweep passes in w. */
+    private static void sweepPoint(Work w, int law, double sigma, double margin, double cs, double ce,
+                                   double temperature) {
+        w.law = law;
+        w.sigma = sigma;
+        w.margin = margin;
+        w.cs = cs;
+        w.ce = ce;
+        w.temperature = temperature;
+    }
+
+    /**
+     * One (token, chunk) work-item of the sweep's first pass ({@code SweepGap.sweepGapPartial}'s states), in
+     * blocks of {@link #SWEEP_BLOCK} y: per head, the block's logits in float32 lanes (max; exp and its square
+     * in FP32, lanes folded into FP64) folded into the head's (m, d, d2); the aggregate L = sum_h l in FP64
+     * (head order, as the reference) and its and the mean's (m, d) in FP64; l^(h)_{y*} when y* is in the
+     * chunk.
+     */
+    static void sweepGapItem(int law, long b, int heads, int v, long start, int count, int target, long seed,
+                             double sigma, double margin, double cs, double ce, double temperature, double[] hm,
+                             double[] hd, double[] hd2, double[] am, double[] ad, double[] mm, double[] md, int item,
+                             double[] lt, int ltOff) {
+        Work w = WORK.get();
+        sweepPoint(w, law, sigma, margin, cs, ce, temperature);
+        int hb = item * heads;
+        for (int h = 0; h < heads; h++) {
+            hm[hb + h] = LogSumExp.LOWEST;
+            hd[hb + h] = 0;
+            hd2[hb + h] = 0;
+        }
+        double[] agg = w.agg;
+        double[] mean = w.mix;
+        double[] st = w.st;
+        double[] aggState = {LogSumExp.LOWEST, 0};
+        double[] meanState = {LogSumExp.LOWEST, 0};
+        for (int o0 = 0; o0 < count; o0 += SWEEP_BLOCK) {
+            int len = Math.min(SWEEP_BLOCK, count - o0);
+            long y0 = start + o0;
+            sharedNoise(law, b, v, y0, len, seed, w);
+            long tOff = target - y0;
+            int ts = tOff >= 0 && tOff < len ? slot((int) tOff, len) : -1;
+            for (int h = 0; h < heads; h++) {
+                float bm = blockLogits(b, h, heads, v, y0, len, target, seed, w);
+                if (ts >= 0) {
+                    lt[ltOff + h] = w.f[ts];
+                }
+                w.fm = bm;
+                w.first = h == 0;
+                stage(HEAD_STATE, w);
+                double m = hm[hb + h];
+                if (bm > m) {
+                    double r = Math.exp(m - bm);
+                    hd[hb + h] = hd[hb + h] * r + st[0];
+                    hd2[hb + h] = hd2[hb + h] * (r * r) + st[1];
+                    hm[hb + h] = bm;
+                } else {
+                    double r = Math.exp(bm - m);
+                    hd[hb + h] += st[0] * r;
+                    hd2[hb + h] += st[1] * (r * r);
+                }
+            }
+            // the mean logits L / H (FP64 division, as the reference), then the aggregate
+            meanOf(agg, len, heads, mean);
+            foldBlock(mean, len, meanState, w);
+            foldBlock(agg, len, aggState, w);
+        }
+        am[item] = aggState[0];
+        ad[item] = aggState[1];
+        mm[item] = meanState[0];
+        md[item] = meanState[1];
+    }
+
+    /** Folds the block x[0, len) (max, then {@link #expSum}) into the running state {m, d}. */
+    private static void foldBlock(double[] x, int len, double[] state, Work w) {
+        double bm = VectorPasses.max(x, len);
+        double bs = expSum(x, len, bm, w);
+        if (bm > state[0]) {
+            state[1] = state[1] * Math.exp(state[0] - bm) + bs;
+            state[0] = bm;
+        } else {
+            state[1] += bs * Math.exp(bm - state[0]);
+        }
+    }
+
+    /** The shared noise z of block [y0, y0 + len) of token b into w.z (identical, correlated laws). */
+    private static void sharedNoise(int law, long b, int v, long y0, int len, long seed, Work w) {
+        if (law == SweepGap.IDENTICAL || law == SweepGap.CORRELATED) {
+            normals(b * v + y0, SweepGap.REP_SHARED, seed, len, w, w.z);
+        }
+    }
+
+    /** Head h's logits of block [y0, y0 + len) of token b into w.f ({@link #headLogits}); returns their max. */
+    private static float blockLogits(long b, int h, int heads, int v, long y0, int len, int target, long seed, Work w) {
+        if (w.law != SweepGap.IDENTICAL) {
+            normals((b * heads + h) * v + y0, SweepGap.REP_HEAD, seed, len, w, w.e);
+        }
+        long peak = SweepGap.peak(w.law, h, v, target) - y0;
+        w.ps = peak >= 0 && peak < len ? slot((int) peak, len) : -1;
+        w.len = len;
+        stage(HEAD_LOGITS, w);
+        return w.fmax;
+    }
+
+    /** out = agg / heads in FP64 (a division, as the reference). */
+    static void meanOf(double[] agg, int len, int heads, double[] out) {
+        int lanes = DS.length();
+        int bound = DS.loopBound(len);
+        for (int i = 0; i < bound; i += lanes) {
+            DoubleVector.fromArray(DS, agg, i).div(heads).intoArray(out, i);
+        }
+        for (int i = bound; i < len; i++) {
+            out[i] = agg[i] / heads;
+        }
+    }
+
+    /**
+     * One work-item of the sweep's second pass: sum over the chunk's y of (sum_h exp(l^(h)_y - log Z_h))^2,
+     * blocks in order, FP64 (vector exp).
+     */
+    static double sweepGapBrierItem(int law, long b, int heads, int v, long start, int count, int target, long seed,
+                                    double sigma, double margin, double cs, double ce, double temperature,
+                                    double[] logZHeads, int zOff) {
+        Work w = WORK.get();
+        sweepPoint(w, law, sigma, margin, cs, ce, temperature);
+        double total = 0;
+        for (int o0 = 0; o0 < count; o0 += SWEEP_BLOCK) {
+            int len = Math.min(SWEEP_BLOCK, count - o0);
+            long y0 = start + o0;
+            sharedNoise(law, b, v, y0, len, seed, w);
+            for (int h = 0; h < heads; h++) {
+                blockLogits(b, h, heads, v, y0, len, target, seed, w);
+                w.logZ = logZHeads[zOff + h];
+                w.first = h == 0;
+                stage(MIX_ADD, w);
+            }
+            total += sumSquares(w.mix, len);
+        }
+        return total;
+    }
+
+    /** mix = p (first head) or mix + p, p = exp(f - logZ) in FP64 (f widened). */
+    static void mixAdd(float[] f, int len, double logZ, boolean first, double[] mix) {
+        int lanes = DS.length();
+        int bound = DS.loopBound(len);
+        for (int i = 0; i < bound; i += lanes) {
+            DoubleVector l = (DoubleVector) FloatVector.fromArray(FH, f, i).convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector p = VectorMath.exp(l.sub(logZ));
+            if (!first) {
+                p = DoubleVector.fromArray(DS, mix, i).add(p);
+            }
+            p.intoArray(mix, i);
+        }
+        for (int i = bound; i < len; i++) {
+            double p = Math.exp(f[i] - logZ);
+            mix[i] = first ? p : mix[i] + p;
+        }
+    }
+
+    /** sum x[i]^2 over x[0, len) in FP64 lanes (lanes summed in lane order, then the tail). */
+    static double sumSquares(double[] x, int len) {
+        int lanes = DS.length();
+        int bound = DS.loopBound(len);
+        double s = 0;
+        if (bound > 0) {
+            DoubleVector acc = DoubleVector.zero(DS);
+            for (int i = 0; i < bound; i += lanes) {
+                DoubleVector p = DoubleVector.fromArray(DS, x, i);
+                acc = acc.add(p.mul(p));
+            }
+            for (int k = 0; k < lanes; k++) {
+                s += acc.lane(k);
+            }
+        }
+        for (int i = bound; i < len; i++) {
+            s += x[i] * x[i];
+        }
+        return s;
+    }
+}
