@@ -199,12 +199,8 @@ public final class RunDirectory {
      */
     @SuppressWarnings("unchecked")
     public static Map<String, Object> recordedParameters(Path dir) {
-        Path mf = dir.resolve(MANIFEST);
-        if (!Files.isRegularFile(mf)) {
-            return null;
-        }
-        try {
-            Map<String, Object> m = PRETTY.readValue(Files.readString(mf), new TypeReference<LinkedHashMap<String, Object>>() {});
+        try { // no manifest, or a directory in its place: readString fails, null
+            Map<String, Object> m = PRETTY.readValue(Files.readString(dir.resolve(MANIFEST)), new TypeReference<LinkedHashMap<String, Object>>() {});
             return m.get("parameters") instanceof Map<?, ?> p ? (Map<String, Object>) p : null;
         } catch (IOException e) {
             return null;
@@ -347,17 +343,21 @@ public final class RunDirectory {
      * working tree has changes to tracked files.
      */
     public static String gitCommit() {
+        return gitCommit(codeBase(RunDirectory.class.getProtectionDomain().getCodeSource()));
+    }
+
+    /** The folder of the classes {@code src} names (a class folder itself, a jar's folder), else the working directory. */
+    static Path codeBase(java.security.CodeSource src) {
         Path base = Path.of(".").toAbsolutePath();
         try {
-            var src = RunDirectory.class.getProtectionDomain().getCodeSource();
             if (src != null) {
                 Path p = Path.of(src.getLocation().toURI());
                 base = Files.isDirectory(p) ? p : p.getParent();
             }
         } catch (Exception ignored) {
-            // keep the working directory
+            // not a local file: keep the working directory
         }
-        return gitCommit(base);
+        return base;
     }
 
     /** The commit of the git working tree that holds {@code base} ("-dirty" if changed), or "unknown". */
@@ -373,13 +373,22 @@ public final class RunDirectory {
     private static String git(Path dir, String... args) {
         List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString()));
         cmd.addAll(List.of(args));
+        return output(cmd, 5000);
+    }
+
+    /**
+     * The trimmed standard output of {@code cmd}, or null when it cannot start, exits non-zero, runs
+     * longer than {@code timeoutMillis} after closing its output (it is then killed) or the wait is
+     * interrupted (the interrupt is kept).
+     */
+    static String output(List<String> cmd, long timeoutMillis) {
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(false).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             String out;
             try (InputStream in = p.getInputStream()) {
                 out = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
             }
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+            if (!p.waitFor(timeoutMillis, TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
                 return null;
             }

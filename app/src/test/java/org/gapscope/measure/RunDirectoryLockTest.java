@@ -71,6 +71,9 @@ class RunDirectoryLockTest {
                 assertEquals("output directory " + dir + ": in use by another gapscope process (pid " + holder
                         + "); wait for it to end or choose another --out", e.getMessage());
                 assertFalse(Files.exists(dir.resolve(RunDirectory.MANIFEST)), "nothing written");
+                if (Files.isDirectory(Descriptors.FD)) {
+                    assertEquals(0, Descriptors.on(dir.resolve(RunDirectory.LOCK)), "the refused channel is closed");
+                }
                 e = assertThrows(InputException.class, () -> RunDirectory.startOver(dir, "c", List.of()));
                 assertTrue(e.getMessage().contains("in use by another gapscope process"), e.getMessage());
             } finally {
@@ -117,6 +120,30 @@ class RunDirectoryLockTest {
         Files.writeString(dir.resolve(RunDirectory.MANIFEST), "{ not json");
         e = assertThrows(InputException.class, () -> RunDirectory.startOver(dir, "c", List.of()));
         assertTrue(e.getMessage().startsWith("output directory " + dir + ": manifest.json is unreadable or corrupt: "),
+                e.getMessage());
+    }
+
+    /**
+     * A lock file that opens and locks but cannot be written (a FIFO: truncate fails), and one that cannot
+     * be opened (a directory): refused in one line, nothing written, no descriptor left open.
+     */
+    @Test
+    void aLockFileThatCannotBeWrittenIsRefusedAndClosed(@TempDir Path tmp) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("fifo"));
+        Path lock = dir.resolve(RunDirectory.LOCK);
+        org.junit.jupiter.api.Assumptions.assumeTrue(RunDirectoryTest.run(dir, "mkfifo", lock.toString()) == 0
+                && Files.isDirectory(Descriptors.FD), "mkfifo and Linux /proc");
+        InputException e = assertThrows(InputException.class,
+                () -> RunDirectory.open(dir, "c", Map.of(), List.of(), List.of(), null));
+        assertTrue(e.getMessage().startsWith("output directory " + dir + ": cannot be locked (" + RunDirectory.LOCK + "): "),
+                e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        assertEquals(0, Descriptors.on(lock), "the channel that failed is closed");
+        assertFalse(Files.exists(dir.resolve(RunDirectory.MANIFEST)), "nothing written");
+
+        Path other = Files.createDirectories(tmp.resolve("dirlock").resolve(RunDirectory.LOCK)).getParent();
+        e = assertThrows(InputException.class, () -> RunDirectory.open(other, "c", Map.of(), List.of(), List.of(), null));
+        assertTrue(e.getMessage().startsWith("output directory " + other + ": cannot be locked (" + RunDirectory.LOCK + "): "),
                 e.getMessage());
     }
 

@@ -216,6 +216,56 @@ class RunDirectoryTest {
         assertEquals(clean + "-dirty", RunDirectory.gitCommit(repo));
     }
 
+    /** The process runner behind gitCommit: output, and null for every way a command can fail. */
+    @Test
+    void outputIsTheTrimmedStdoutOrNull() {
+        assertEquals("hi there", RunDirectory.output(List.of("sh", "-c", "echo '  hi there '"), 60_000));
+        assertNull(RunDirectory.output(List.of("sh", "-c", "echo out; exit 3"), 60_000), "a non-zero exit");
+        assertNull(RunDirectory.output(List.of(tmpName("no-such-program")), 60_000), "a program that cannot start");
+        // output closed, still running past the limit: killed, null
+        assertNull(RunDirectory.output(List.of("sh", "-c", "exec >&-; sleep 30"), 100), "past the time limit");
+        // an interrupt during the wait: null, and the interrupt stays set for the caller
+        Thread.currentThread().interrupt();
+        String interrupted = RunDirectory.output(List.of("sh", "-c", "exec >&-; sleep 3"), 60_000);
+        assertTrue(Thread.interrupted(), "the interrupt is kept");
+        assertNull(interrupted);
+    }
+
+    static String tmpName(String name) {
+        return Path.of(System.getProperty("java.io.tmpdir"), "gapscope-" + name + "-" + ProcessHandle.current().pid()).toString();
+    }
+
+    /** Where gitCommit() asks git: the class folder itself, a jar's folder, else the working directory. */
+    @Test
+    void codeBaseIsTheClassFolderOrTheJarsFolder(@TempDir Path tmp) throws Exception {
+        Path classes = Files.createDirectories(tmp.resolve("classes"));
+        Path jar = Files.writeString(Files.createDirectories(tmp.resolve("lib")).resolve("x.jar"), "");
+        assertEquals(classes, RunDirectory.codeBase(source(classes.toUri().toURL())));
+        assertEquals(jar.getParent(), RunDirectory.codeBase(source(jar.toUri().toURL())));
+        Path cwd = Path.of(".").toAbsolutePath();
+        assertEquals(cwd, RunDirectory.codeBase(null));
+        assertEquals(cwd, RunDirectory.codeBase(source(new java.net.URI("http://example.org/x.jar").toURL())),
+                "not a local file");
+    }
+
+    static java.security.CodeSource source(java.net.URL url) {
+        return new java.security.CodeSource(url, (java.security.cert.Certificate[]) null);
+    }
+
+    /** A manifest whose parameters are not an object (edited by hand): the refusal shows both values whole. */
+    @Test
+    void parametersThatAreNotAnObjectAreShownWhole(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("run");
+        RunDirectory.open(dir, "c", Map.of("V", 10), List.of(), List.of(), null).finish("complete", 0);
+        Path mf = dir.resolve(RunDirectory.MANIFEST);
+        Files.writeString(mf, Files.readString(mf).replace("\"parameters\" : {\n    \"V\" : 10\n  }", "\"parameters\" : 7"));
+        assertEquals(7, read(dir).get("parameters"));
+        InputException e = assertThrows(InputException.class,
+                () -> RunDirectory.open(dir, "c", Map.of("V", 10), List.of(), List.of(), null));
+        assertEquals("output directory " + dir + ": belongs to a run with different parameters (7 there, {V=10} now); "
+                + "choose another --out", e.getMessage());
+    }
+
     static int run(Path dir, String... cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

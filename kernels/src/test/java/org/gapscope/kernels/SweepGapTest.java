@@ -1,0 +1,188 @@
+package org.gapscope.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fused sweep bodies on their own: the logits against the stream convention written out from
+ * {@link Laws#normal} (whose draws {@link LawsKnownAnswerTest} pins), the margin's token per law, and
+ * the first pass, merge and second pass against direct FP64 sums over the same logits, for every law,
+ * both chunk layouts, one chunk, several, and more chunks than tokens (empty chunks).
+ */
+class SweepGapTest {
+    static final int H = 3;
+    static final int V = 37;
+    static final double SIGMA = 1.3;
+    static final double MARGIN = 2.5;
+    static final double RHO = 0.36; // sqrt: 0.6 and 0.8
+    static final double T = 0.7;
+
+    /**
+     * l^(h)_y by the convention (README, "Random numbers"): head noise at index (b H + h) V + y, repetition
+     * 0; shared noise at b V + y, repetition 1; sigma e, sigma z, sigma (sqrt(rho) z + sqrt(1 - rho) e);
+     * plus the margin at y* (agree) or (y* + h) mod V (disagree); divided by T in FP64, rounded to float32.
+     */
+    static float expected(int law, long b, int h, int heads, int v, long y, int target, long seed) {
+        int[] s = new int[4];
+        double e = Laws.normal((b * heads + h) * v + y, SweepGap.REP_HEAD, seed, s, 0);
+        double z = Laws.normal(b * v + y, SweepGap.REP_SHARED, seed, s, 0);
+        double x = switch (law) {
+            case SweepGap.GAUSSIAN -> SIGMA * e;
+            case SweepGap.IDENTICAL -> SIGMA * z;
+            case SweepGap.CORRELATED -> SIGMA * (0.6 * z + 0.8 * e);
+            case SweepGap.AGREE -> SIGMA * e + (y == target ? MARGIN : 0.0);
+            case SweepGap.DISAGREE -> SIGMA * e + (y == (target + h) % v ? MARGIN : 0.0);
+            default -> throw new IllegalArgumentException("law " + law);
+        };
+        return (float) (x / T);
+    }
+
+    static float logit(int law, long b, int h, int heads, int v, long y, int target, long seed) {
+        return SweepGap.logit(law, b, h, heads, v, y, target, seed, SIGMA, MARGIN, Math.sqrt(RHO), Math.sqrt(1 - RHO), T,
+                new int[8], 4);
+    }
+
+    /**
+     * Every law, heads whose margin token wraps around V, token indices above 2^32 / (H V), two seeds.
+     * Tolerance: one float32 ulp of the logit (the FP64 value before the single rounding may differ in
+     * its last bits if the arithmetic is reordered, which can move the rounded float by one ulp; a wrong
+     * stream, index or law moves it by ~sigma / T).
+     */
+    @Test
+    void logitsFollowTheStreamConvention() {
+        for (int law = SweepGap.GAUSSIAN; law <= SweepGap.DISAGREE; law++) {
+            for (long seed : new long[] {42L, -5L}) {
+                for (long b : new long[] {0, 1, 7, (1L << 33) + 1}) {
+                    for (int target : new int[] {0, 3, 4}) {
+                        for (int h = 0; h < H; h++) {
+                            for (int y = 0; y < 5; y++) {
+                                float want = expected(law, b, h, H, 5, y, target, seed);
+                                assertEquals(want, logit(law, b, h, H, 5, y, target, seed), Math.ulp(want),
+                                        "law " + law + " seed " + seed + " b " + b + " y* " + target + " h " + h + " y " + y);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void theMarginLiftsTheObservedTokenOrItsShift() {
+        for (int h = 0; h < 4; h++) {
+            assertEquals(-1, SweepGap.peak(SweepGap.GAUSSIAN, h, 5, 3));
+            assertEquals(-1, SweepGap.peak(SweepGap.IDENTICAL, h, 5, 3));
+            assertEquals(-1, SweepGap.peak(SweepGap.CORRELATED, h, 5, 3));
+            assertEquals(3, SweepGap.peak(SweepGap.AGREE, h, 5, 3));
+            assertEquals((3 + h) % 5, SweepGap.peak(SweepGap.DISAGREE, h, 5, 3));
+        }
+        // y* + h above 2^31 - 1: computed in long
+        int v = Integer.MAX_VALUE;
+        assertEquals(4L, SweepGap.peak(SweepGap.DISAGREE, 6, v, v - 2));
+    }
+
+    /**
+     * First pass, merge and second pass over all work-items of two tokens (first token 5), against
+     * direct sums over the logits in FP64: log Z_h = m + log sum exp(l - m), ||pi_h||^2 = sum exp(2 (l -
+     * log Z_h)), log Z of the head sum and of the head mean, l at y*, and sum_y (sum_h pi_h(y))^2.
+     * Tolerance: both sides sum V &lt;= 37 terms in FP64 in different orders, with one exp and one log
+     * each; relative error per sum about (V + 4) 2^-53, for a log Z absolute error that plus |log Z|
+     * 2^-53; 64 V 2^-53 (times 1 + |value| for the logs) covers it with room. A wrong fold or merge
+     * (a dropped rescale, a missed element, a wrong slot) moves a value by 1e-3 or more.
+     */
+    @Test
+    void passesAgreeWithDirectSums() {
+        double eps = 64 * V * 0x1p-53;
+        int tokens = 2;
+        long first = 5;
+        long seed = 0x9E3779B97F4A7C15L;
+        int[] targets = {V - 1, 0};
+        for (int law = SweepGap.GAUSSIAN; law <= SweepGap.DISAGREE; law++) {
+            for (int layout : new int[] {Chunks.CONTIGUOUS, Chunks.STRIDED}) {
+                for (int chunks : new int[] {1, 4, 50}) {
+                    String w = "law " + law + " layout " + layout + " chunks " + chunks;
+                    int items = tokens * chunks;
+                    double[] headM = new double[items * H];
+                    double[] headD = new double[items * H];
+                    double[] headD2 = new double[items * H];
+                    double[] aggM = new double[items];
+                    double[] aggD = new double[items];
+                    double[] meanM = new double[items];
+                    double[] meanD = new double[items];
+                    double[] targetLogits = new double[tokens * H];
+                    int[] scratch = new int[items * 4];
+                    double cs = Math.sqrt(RHO);
+                    double ce = Math.sqrt(1 - RHO);
+                    for (int item = items - 1; item >= 0; item--) { // order does not matter
+                        SweepGap.sweepGapPartial(item, law, H, V, chunks, layout, first, seed, SIGMA, MARGIN, cs, ce, T,
+                                targets, scratch, headM, headD, headD2, aggM, aggD, meanM, meanD, targetLogits);
+                    }
+                    double[] logZHeads = new double[tokens * H];
+                    double[] logZ = new double[tokens];
+                    double[] logZMean = new double[tokens];
+                    double[] norm2 = new double[tokens * H];
+                    for (int t = 0; t < tokens; t++) {
+                        SweepGap.sweepGapMerge(t, H, chunks, headM, headD, headD2, aggM, aggD, meanM, meanD, logZHeads,
+                                logZ, logZMean, norm2);
+                    }
+                    double[] mixSq = new double[items];
+                    for (int item = 0; item < items; item++) {
+                        SweepGap.sweepGapBrier(item, law, H, V, chunks, layout, first, seed, SIGMA, MARGIN, cs, ce, T,
+                                targets, scratch, logZHeads, mixSq);
+                    }
+                    for (int t = 0; t < tokens; t++) {
+                        double[][] l = new double[H][V];
+                        double[] sum = new double[V];
+                        double[] mean = new double[V];
+                        for (int y = 0; y < V; y++) {
+                            for (int h = 0; h < H; h++) {
+                                l[h][y] = expected(law, first + t, h, H, V, y, targets[t], seed);
+                                sum[y] += l[h][y];
+                            }
+                            mean[y] = sum[y] / H;
+                        }
+                        double[] pis = new double[V];
+                        for (int h = 0; h < H; h++) {
+                            double lz = lse(l[h]);
+                            assertEquals(lz, logZHeads[t * H + h], eps * (1 + Math.abs(lz)), w + " log Z_h");
+                            double n2 = 0;
+                            for (int y = 0; y < V; y++) {
+                                double pi = Math.exp(l[h][y] - lz);
+                                n2 += pi * pi;
+                                pis[y] += pi;
+                            }
+                            assertEquals(n2, norm2[t * H + h], eps * n2, w + " ||pi_h||^2");
+                            assertEquals(l[h][targets[t]], targetLogits[t * H + h], 0.0, w + " l at y*");
+                        }
+                        double lzSum = lse(sum);
+                        assertEquals(lzSum, logZ[t], eps * (1 + Math.abs(lzSum)), w + " log Z of the head sum");
+                        double lzMean = lse(mean);
+                        assertEquals(lzMean, logZMean[t], eps * (1 + Math.abs(lzMean)), w + " log Z of the head mean");
+                        double mix = 0;
+                        for (int y = 0; y < V; y++) {
+                            mix += pis[y] * pis[y];
+                        }
+                        double got = 0;
+                        for (int c = 0; c < chunks; c++) {
+                            got += mixSq[t * chunks + c];
+                        }
+                        assertEquals(mix, got, eps * mix, w + " sum_y (sum_h pi_h)^2");
+                    }
+                }
+            }
+        }
+    }
+
+    static double lse(double[] x) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (double v : x) {
+            m = Math.max(m, v);
+        }
+        double s = 0;
+        for (double v : x) {
+            s += Math.exp(v - m);
+        }
+        return m + Math.log(s);
+    }
+}
