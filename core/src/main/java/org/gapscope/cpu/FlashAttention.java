@@ -16,7 +16,8 @@ import org.gapscope.kernels.Attention;
  *
  * <p>Work-items are (head, block of {@link #BQ} queries), over all cores. K is packed once per call as
  * transposed blocks of {@link #keyBlock()} = W keys ([head][block][c][W], zero-padded) and V as
- * [head][key][dvp] (dvp = dv rounded up to W, zero-padded). For each block of keys a query block sees:
+ * [head][column group][key][W] (dv rounded up to groups of W columns, zero-padded), so that the block of
+ * B that the micro-kernel reads is contiguous in both products. For each block of keys a query block sees:
  * <ol>
  *   <li>S = Q K^T by the register-tiled micro-kernel {@link Gemm#tile} (6 queries x W keys, FMA chain
  *       over c = 0..d-1 in order, FP32), then s = S * scale in FP32;</li>
@@ -134,25 +135,27 @@ final class FlashAttention {
         });
     }
 
-    /** Panel pn (w keys) of head h: K^T into kt [h][pn][c][w], V rows into vp [h][j][dvp]; zeros beyond tk and dv. */
+    /**
+     * Panel pn (w keys) of head h: K^T into kt [h][pn][c][w], V into vp [h][cg][j][w] (cg: groups of w
+     * columns); zeros beyond tk and dv.
+     */
     private static void pack(MemorySegment k, MemorySegment v, int h, int pn, int tk, int d, int dv, int w, int tkp,
                              int dvp, float[] kt, float[] vp) {
         int base = (h * tkp + pn * w) * d;
         for (int jj = 0; jj < w; jj++) {
             int j = pn * w + jj;
-            int vRow = (h * tkp + j) * dvp;
-            if (j < tk) {
-                long kRow = ((long) h * tk + j) * d;
-                for (int c = 0; c < d; c++) {
-                    kt[base + c * w + jj] = k.getAtIndex(KernelBackend.FLOAT, kRow + c);
+            int groups = dvp / w;
+            for (int cg = 0; cg < groups; cg++) { // the buffers are reused: padding is written, never assumed
+                int vRow = ((h * groups + cg) * tkp + j) * w;
+                int cols = j < tk ? Math.max(0, Math.min(w, dv - cg * w)) : 0;
+                if (cols > 0) {
+                    MemorySegment.copy(v, KernelBackend.FLOAT, (((long) h * tk + j) * dv + cg * w) * 4, vp, vRow, cols);
                 }
-                MemorySegment.copy(v, KernelBackend.FLOAT, ((long) h * tk + j) * dv * 4, vp, vRow, dv);
-                java.util.Arrays.fill(vp, vRow + dv, vRow + dvp, 0f);
-            } else { // the buffers are reused: padding is written, never assumed
-                for (int c = 0; c < d; c++) {
-                    kt[base + c * w + jj] = 0f;
-                }
-                java.util.Arrays.fill(vp, vRow, vRow + dvp, 0f);
+                java.util.Arrays.fill(vp, vRow + cols, vRow + w, 0f);
+            }
+            long kRow = ((long) h * tk + j) * d;
+            for (int c = 0; c < d; c++) {
+                kt[base + c * w + jj] = j < tk ? k.getAtIndex(KernelBackend.FLOAT, kRow + c) : 0f;
             }
         }
     }
@@ -215,7 +218,6 @@ final class FlashAttention {
             if (!any) {
                 continue;
             }
-            int vOff = (h * tkp + j0) * dvp;
             // O_b = P V: per column group and slice of DC keys (16 KiB of V) every row tile, up to the last
             // slice its queries see (the weights beyond are 0: acc + 0 v = acc exactly, so this is the full
             // chain's value)
@@ -227,8 +229,8 @@ final class FlashAttention {
                         if (s.seen[r / Gemm.MR] <= k0) {
                             continue;
                         }
-                        Gemm.tile(p, r * kb + k0, kb, Math.min(Gemm.MR, n - r), kc, vp, vOff + k0 * dvp + cg, dvp,
-                                s.ob, r * dvp + cg, dvp, k0 > 0);
+                        Gemm.tile(p, r * kb + k0, kb, Math.min(Gemm.MR, n - r), kc, vp,
+                                ((h * (dvp / w) + cg / w) * tkp + j0 + k0) * w, w, s.ob, r * dvp + cg, dvp, k0 > 0);
                     }
                 }
             }
