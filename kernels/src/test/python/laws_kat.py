@@ -4,7 +4,7 @@
 Philox-4x32-10 written from the paper (Salmon et al., SC 2011) with Python integers, checked against
 Random123's known-answer vectors, then gapscope's stream convention and laws (Laws.java's javadoc):
 counter = (index low 32, index high 32, rep, stream), key = (seed low 32, seed high 32); Gaussian pairs
-share counter index >> 1. Run once by hand; the printed literals go into the Java test.
+share counter index >> 1. Run once by hand: its output is kernels/src/test/resources/laws-kat.csv.
 """
 import math
 
@@ -66,18 +66,19 @@ BIG_SEED = 0x123456789ABCDEF0
 SEEDS = [42, BIG_SEED, -5]
 INDICES = [0, 1, 6, 7, 2**32 + 3, 2**33 + 4, 2**33 + 5, 2**40 + 2]
 LAWS = [(0, 1.0, 2.0, 0.0), (1, 0.5, 1.5, 0.0), (2, -1.0, 3.0, 0.0), (3, 0.25, 2.0, 0.0), (4, 0.5, 1.5, 3.0)]
+print("law,a,b,c,seed,index,rep,expected,redraws")
 for law, a, b, c in LAWS:
     for seed in SEEDS:
         for index in INDICES:
             for rep in (0, 3):
                 x, redraws = draw(index, rep, seed, law, a, b, c)
-                print(f"{{{law}, {a}, {b}, {c}, {seed}L, {index}L, {rep}, {x!r}}}, // redraws {redraws}")
+                print(f"{law},{a},{b},{c},{seed},{index},{rep},{x!r},{redraws}")
 # Student-t draws that need two or more redraws (exercise the stream counter past 1)
 found = 0
 for index in range(0, 10000):
     x, redraws = draw(index, 1, BIG_SEED, 4, 0.0, 1.0, 5.0)
     if redraws >= 2:
-        print(f"{{4, 0.0, 1.0, 5.0, {BIG_SEED}L, {index}L, 1, {x!r}}}, // redraws {redraws}")
+        print(f"4,0.0,1.0,5.0,{BIG_SEED},{index},1,{x!r},{redraws}")
         found += 1
         if found == 3:
             break

@@ -1,14 +1,9 @@
 package org.gapscope.cli;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.management.ManagementFactory;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.stream.IntStream;
 import org.gapscope.api.Backend;
 import org.gapscope.api.CrowdingSpec;
 import org.gapscope.api.DType;
@@ -17,13 +12,9 @@ import org.gapscope.api.Law;
 import org.gapscope.api.MaskAlignment;
 import org.gapscope.api.RandomTensors;
 import org.gapscope.api.Tensor;
-import org.gapscope.kernels.Laws;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code gapscope bench <op>}: times one op on a backend for given shapes (warm-up, then timed
@@ -38,7 +29,7 @@ import picocli.CommandLine.Spec;
                 + " unless --dtype f64; sweep-gap draws its logits inside the op (--law, sigma 1, T 1) and reports"
                 + " logits/s. Timings are wall-clock of whole backend calls in this JVM; JMH (bench/) is the tool"
                 + " for fine detail."})
-public final class BenchCommand implements Callable<Integer> {
+public final class BenchCommand extends BaseCommand {
 
     public enum Op {
         lse, softmax, logSoftmax("log-softmax"), gap, attention, crowding, sweepGap("sweep-gap");
@@ -74,12 +65,6 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     public enum Dt { f32, f64 }
-
-    @Mixin
-    Common common;
-
-    @Spec
-    CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "OP", converter = Op.Converter.class, description = "lse, softmax, log-softmax, gap, attention, crowding or sweep-gap.")
     Op op;
@@ -267,7 +252,7 @@ public final class BenchCommand implements Callable<Integer> {
             out.put("baseline", bm);
             out.put("speedupVsBaseline", bt.medianMs() / t.medianMs());
         }
-        spec.commandLine().getOut().print(common.json() ? Json.write(out) + "\n" : table(out));
+        print(common.json() ? Json.write(out) + "\n" : table(out));
         return 0;
     }
 

@@ -3,7 +3,6 @@ package org.gapscope.cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.gapscope.api.Backend;
 import org.gapscope.measure.Cluster;
 import org.gapscope.measure.CrowdingSweep;
@@ -12,9 +11,7 @@ import org.gapscope.measure.Sweep;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "crowding", mixinStandardHelpOptions = true,
         description = {"Softmax crowding: Monte Carlo of P_N over a grid of N, next to its mean field.",
@@ -23,18 +20,12 @@ import picocli.CommandLine.Spec;
                 + " 1/(1 + (N-1) M e^-s) and the difference. Flags: smallN where N < 100 E[e^2X]/M^2"
                 + " (N < 100 e^(sigma^2) for a Gaussian); maxDominates where a Gaussian's sigma >= sqrt(2 ln N)."
                 + " Definitions: docs/CROWDING.md."})
-public final class CrowdingCommand implements Callable<Integer> {
-    @Mixin
-    Common common;
-
+public final class CrowdingCommand extends BaseCommand {
     @Mixin
     ClusterOption cluster;
 
     @Mixin
     CrowdingOptions options;
-
-    @Spec
-    CommandSpec spec;
 
     static final class Score {
         @Option(names = "--s", split = ",", paramLabel = "S", description = "Relevant score(s) s (default 5).")
@@ -65,7 +56,7 @@ public final class CrowdingCommand implements Callable<Integer> {
         try (Cluster c = cluster.open("crowding", output.out)) {
             return RunOptions.run(sweep, output.dir("crowding"), backend, c, spec, mode, o -> {
                 Map<String, Object> top = summary(backend, options, o);
-                spec.commandLine().getOut().print(common.json() ? Json.write(top) + "\n" : table(o.rows(), backend));
+                print(common.json() ? Json.write(top) + "\n" : table(o.rows(), backend));
             });
         }
     }

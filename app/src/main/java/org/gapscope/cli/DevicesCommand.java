@@ -4,25 +4,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.gapscope.api.Backend;
 import org.gapscope.api.BackendHint;
 import org.gapscope.api.Backends;
 import org.gapscope.api.DeviceInfo;
+import org.gapscope.measure.JsonValues;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 @Command(name = "devices", mixinStandardHelpOptions = true,
         description = "List the backends and devices found, and which one --backend auto picks.")
-public final class DevicesCommand implements Callable<Integer> {
-    @Mixin
-    Common common;
-
-    @Spec
-    CommandSpec spec;
-
+public final class DevicesCommand extends BaseCommand {
     @Override
     public Integer call() {
         List<Map<String, Object>> list = new ArrayList<>();
@@ -46,15 +37,8 @@ public final class DevicesCommand implements Callable<Integer> {
                         b.capabilities().parallelism(), b.device(), b.capabilities().accumulation());
                 List<Map<String, Object>> devs = new ArrayList<>();
                 for (DeviceInfo d : b.devices()) {
-                    Map<String, Object> dm = new LinkedHashMap<>();
-                    dm.put("id", d.id());
-                    dm.put("driver", d.driver());
-                    dm.put("name", d.name());
-                    dm.put("type", d.type());
-                    dm.put("memoryBytes", d.memoryBytes());
-                    dm.put("fp64", d.fp64());
-                    dm.put("selected", d.selected());
-                    devs.add(dm);
+                    devs.add(JsonValues.object("id", d.id(), "driver", d.driver(), "name", d.name(), "type", d.type(),
+                            "memoryBytes", d.memoryBytes(), "fp64", d.fp64(), "selected", d.selected()));
                     dt.row(b.name(), d.id(), d.driver(), d.name(), d.type(), d.memoryBytes() / (double) (1L << 30),
                             d.fp64(), d.selected() ? "yes" : "");
                 }
@@ -77,7 +61,7 @@ public final class DevicesCommand implements Callable<Integer> {
             list.add(m);
             t.row(h.name(), "no", "-", "-", "not in this build: " + h.summary(), "-");
         }
-        spec.commandLine().getOut().print(common.json() ? Json.write(Map.of("backends", list)) + "\n"
+        print(common.json() ? Json.write(Map.of("backends", list)) + "\n"
                 : t.toString() + (anyDevices ? "\ndevices:\n" + dt : ""));
         return 0;
     }

@@ -4,43 +4,24 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.gapscope.api.Backend;
 import org.gapscope.example.MicroTransformer;
+import org.gapscope.measure.JsonValues;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 @Command(name = "example", mixinStandardHelpOptions = true, description = "Worked examples from the papers (subcommand: micro).",
         subcommands = {ExampleCommand.Micro.class})
-public final class ExampleCommand implements Runnable {
-    @Spec
-    CommandSpec spec;
-
-    /** Without a subcommand there is nothing to run: bad input (exit 2), one line. */
-    @Override
-    public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand (one of: "
-                + String.join(", ", spec.subcommands().keySet().stream().filter(n -> !n.equals("help")).toList())
-                + "); see 'gapscope %s --help'".formatted("example"));
-    }
+public final class ExampleCommand extends GroupCommand {
 
     @Command(name = "micro", mixinStandardHelpOptions = true,
             description = {"The micro-transformer of P1 section 7, as printed and end to end from its weights.",
                 "Every number the paper prints next to the computed one (docs/MATH.md section 6)."})
-    public static final class Micro implements Callable<Integer> {
-        @Mixin
-        Common common;
-
-        @Spec
-        CommandSpec spec;
-
+    public static final class Micro extends BaseCommand {
         @Override
         public Integer call() {
             Backend backend = common.selectBackend();
             MicroTransformer.Result r = MicroTransformer.run(backend);
-            spec.commandLine().getOut().print(common.json() ? json(r, backend) : table(r, backend));
+            print(common.json() ? json(r, backend) : table(r, backend));
             return 0;
         }
 
@@ -53,15 +34,9 @@ public final class ExampleCommand implements Runnable {
             top.put("endToEnd", r.endToEnd());
             List<Map<String, Object>> checks = new ArrayList<>();
             for (MicroTransformer.Check c : r.checks()) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("quantity", c.quantity());
-                m.put("where", c.where());
-                m.put("printed", c.printed());
-                m.put("computed", c.computed());
-                m.put("difference", c.difference());
-                m.put("status", c.status().name().toLowerCase());
-                m.put("note", c.note());
-                checks.add(m);
+                checks.add(JsonValues.object("quantity", c.quantity(), "where", c.where(), "printed", c.printed(),
+                        "computed", c.computed(), "difference", c.difference(), "status",
+                        c.status().name().toLowerCase(), "note", c.note()));
             }
             top.put("checks", checks);
             return Json.write(top) + "\n";

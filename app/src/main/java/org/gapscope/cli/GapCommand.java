@@ -5,31 +5,22 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.gapscope.api.Backend;
 import org.gapscope.api.GapResult;
 import org.gapscope.api.InputException;
 import org.gapscope.api.Tensor;
 import org.gapscope.io.InputIdentity;
 import org.gapscope.io.TensorFiles;
+import org.gapscope.measure.JsonValues;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "gap", mixinStandardHelpOptions = true,
         description = {"Jensen gap of logit summation per token, for per-head logits read from a file.",
             "Per-head logits of shape HxV or BxHxV (docs/MATH.md section 3). Prints per token gamma = sum_h log Z_h"
                 + " - log Z, gammaJ (the averaged-logit gap), logZ, logZHeads and, with --target, the ledger"
                 + " sum_h p_h - p_{H+1}, which equals gamma (+ extra_{y*} with --extra)."})
-public final class GapCommand implements Callable<Integer> {
-    @Mixin
-    Common common;
-
-    @Spec
-    CommandSpec spec;
-
+public final class GapCommand extends BaseCommand {
     @Option(names = "--input", required = true, paramLabel = "FILE",
             description = "Per-head logits: .npy (float32/float64, C order) or .safetensors, shape HxV or BxHxV.")
     Path input;
@@ -92,7 +83,7 @@ public final class GapCommand implements Callable<Integer> {
         if (run != null) {
             writeRun(run, r, targets);
         }
-        spec.commandLine().getOut().print(render(r, backend, common.json()));
+        print(render(r, backend, common.json()));
         return 0;
     }
 
@@ -183,14 +174,8 @@ public final class GapCommand implements Callable<Integer> {
                 }
                 rows.add(org.gapscope.measure.JsonValues.annotate(m));
             }
-            Map<String, Object> top = new LinkedHashMap<>();
-            top.put("backend", backend.name());
-            top.put("device", backend.device());
-            top.put("heads", r.heads());
-            top.put("extraIncluded", r.extraIncluded());
-            top.put("nonFinite", r.nonFinite());
-            top.put("tokens", rows);
-            return Json.write(top) + "\n";
+            return Json.write(JsonValues.object("backend", backend.name(), "device", backend.device(), "heads",
+                    r.heads(), "extraIncluded", r.extraIncluded(), "nonFinite", r.nonFinite(), "tokens", rows)) + "\n";
         }
         Table t = r.ledger() != null
                 ? new Table("token", "gamma", "gammaJ", "logZ", "sum logZ_h", "ledger", "nonFinite")

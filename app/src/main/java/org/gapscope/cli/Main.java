@@ -38,6 +38,17 @@ public final class Main implements Runnable {
         System.exit(code);
     }
 
+    /** A command line's exit code and what it printed on stdout and on stderr. */
+    public record Result(int code, String out, String err) {}
+
+    /** Runs the CLI in this JVM and returns its exit code and output (tests, embedding). */
+    public static Result call(String... args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = run(args, new PrintWriter(out), new PrintWriter(err));
+        return new Result(code, out.toString(), err.toString());
+    }
+
     /** Runs the CLI with the given streams and returns the exit code (used by tests). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         boolean debug = java.util.Arrays.asList(args).contains("--debug");

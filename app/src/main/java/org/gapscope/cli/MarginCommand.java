@@ -2,14 +2,11 @@ package org.gapscope.cli;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.gapscope.api.Backend;
 import org.gapscope.measure.MarginSweep;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "margin", mixinStandardHelpOptions = true,
         description = {"The margin s*(N, p) that keeps the simulated mean of P_N at p, next to Corollary 1.",
@@ -18,18 +15,12 @@ import picocli.CommandLine.Spec;
                 + " the distractors' log-sum-exp D_r does not depend on s, so they are simulated once and"
                 + " mean_r 1/(1 + e^(D_r - c s)) = p is solved exactly by bisection; top-k re-simulates per s."
                 + " Flags smallN and maxDominates as for crowding."})
-public final class MarginCommand implements Callable<Integer> {
-    @Mixin
-    Common common;
-
+public final class MarginCommand extends BaseCommand {
     @Mixin
     ClusterOption cluster;
 
     @Mixin
     CrowdingOptions options;
-
-    @Spec
-    CommandSpec spec;
 
     @Option(names = "--p", split = ",", defaultValue = "0.5", paramLabel = "P",
             description = "Target mean P_N, strictly between 0 and 1 (comma list). Default: ${DEFAULT-VALUE}.")
@@ -47,7 +38,7 @@ public final class MarginCommand implements Callable<Integer> {
         try (org.gapscope.measure.Cluster c = cluster.open("margin", output.out)) {
             return RunOptions.run(sweep, output.dir("margin"), backend, c, spec, mode, o -> {
                 Map<String, Object> top = CrowdingCommand.summary(backend, options, o);
-                spec.commandLine().getOut().print(common.json() ? Json.write(top) + "\n" : table(o.rows(), backend));
+                print(common.json() ? Json.write(top) + "\n" : table(o.rows(), backend));
             });
         }
     }

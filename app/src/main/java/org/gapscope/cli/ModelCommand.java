@@ -6,13 +6,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.concurrent.Callable;
 import org.gapscope.api.Backend;
 import org.gapscope.api.InputException;
 import org.gapscope.io.Checkpoint;
 import org.gapscope.io.Npy;
+import org.gapscope.measure.JsonValues;
 import org.gapscope.measure.PointLog;
-import org.gapscope.measure.RunDirectory;
 import org.gapscope.model.ModelConfig;
 import org.gapscope.model.ModelGap;
 import org.gapscope.model.ModelGapRun;
@@ -40,14 +39,9 @@ public final class ModelCommand implements Runnable {
                 "runs the forward pass, splits the final logits into one logit vector per head l_{i,h} = W_U T(a_{i,h})",
                 "(T: the final norm with its scale frozen at x_L) plus the extra logits, and prints per position",
                 "gamma = sum log Z(l_{i,h}) - log Z(logits), gammaJ, logZ, logZHeads (layer-major), gammaLayers and",
-                "maxLogitError (sum of the parts against the model's logits)."})
-    public static final class Gap implements Callable<Integer> {
-        @Mixin
-        Common common;
-
-        @Spec
-        CommandSpec spec;
-
+                "maxLogitError (sum of the parts against the model's logits).",
+                "A token file of shape [S, T] (or --out) makes a resumable run directory."})
+    public static final class Gap extends BaseCommand {
         @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
                 description = "Hugging Face checkpoint: config.json and model.safetensors (or sharded, with model.safetensors.index.json).")
         Path checkpoint;
@@ -67,14 +61,8 @@ public final class ModelCommand implements Runnable {
                 description = "next: the ledger for y* = the next token at each position.")
         String target;
 
-        @Option(names = "--out", paramLabel = "DIR",
-                description = "Run directory (points.jsonl/csv, manifest.json, gamma-vs-position.png, gamma-layers.png); "
-                        + "default results/model-gap-<UTC time> for [S, T] token files.")
-        Path out;
-
-        @Option(names = "--progress", defaultValue = "auto", paramLabel = "MODE",
-                description = "auto, lines or off (runs of several sequences). Default: ${DEFAULT-VALUE}.")
-        String progress;
+        @Mixin
+        RunOptions output;
 
         @Override
         public Integer call() {
@@ -94,21 +82,21 @@ public final class ModelCommand implements Runnable {
             Transformer model = new Transformer(Checkpoint.open(checkpoint));
             int[] pos = parsePositions(positions, seqs[0].length);
             List<String> args = spec.commandLine().getParseResult().originalArgs();
-            if (many || out != null) {
-                Path dir = out != null ? out : RunDirectory.timestamped(Path.of("results"), "model-gap-");
+            if (many || output.out != null) {
+                Path dir = output.dir("model gap");
                 ModelGapRun.Outcome o = ModelGapRun.run(dir, checkpoint, model, seqs, pos, next, backend, args,
-                        SweepCommand.Gap.progressMode(progress));
+                        output.progressMode());
                 if (o.loop().interrupted()) {
                     System.err.println("model gap: stopped after " + o.rows().size() + " of " + seqs.length
                             + " sequences; run the same command with --out " + dir + " to resume");
                 }
-                spec.commandLine().getOut().print(many ? runSummary(o, backend, common.json())
+                print(many ? runSummary(o, backend, common.json())
                         : single(o.rows().get(0), model.config(), backend, common.json()));
                 return 0;
             }
             int[] targets = ModelGapRun.targets(seqs[0], pos, next);
             ModelGap.Result r = ModelGap.run(backend, model, seqs[0], pos, targets);
-            spec.commandLine().getOut().print(render(r, seqs[0], pos, targets, model.config(), backend, common.json()));
+            print(render(r, seqs[0], pos, targets, model.config(), backend, common.json()));
             return 0;
         }
 
@@ -178,14 +166,8 @@ public final class ModelCommand implements Runnable {
         }
 
         static Map<String, Object> header(ModelConfig cfg, Backend backend) {
-            Map<String, Object> top = new LinkedHashMap<>();
-            top.put("backend", backend.name());
-            top.put("device", backend.device());
-            top.put("modelType", cfg.modelType());
-            top.put("layers", cfg.layers());
-            top.put("headsPerLayer", cfg.heads());
-            top.put("vocab", cfg.vocab());
-            return top;
+            return JsonValues.object("backend", backend.name(), "device", backend.device(), "modelType",
+                    cfg.modelType(), "layers", cfg.layers(), "headsPerLayer", cfg.heads(), "vocab", cfg.vocab());
         }
 
         /** One sequence written to --out: printed from its row as read back. */
@@ -249,13 +231,7 @@ public final class ModelCommand implements Runnable {
                 "gpt2-small or llama-3.2-1b (all layers share one random block). Prints median and min seconds and",
                 "the GFLOP/s of the per-head unembedding (2 V d P (H + 2) flops) over the whole call, per wall second and per",
                 "CPU-second of the process (meaningful on a shared machine), with the load average."})
-    public static final class Bench implements Callable<Integer> {
-        @Mixin
-        Common common;
-
-        @Spec
-        CommandSpec spec;
-
+    public static final class Bench extends BaseCommand {
         @Option(names = "--shape", defaultValue = "gpt2-small", paramLabel = "NAME",
                 description = "gpt2-small or llama-3.2-1b. Default: ${DEFAULT-VALUE}.")
         String shape;
@@ -324,13 +300,13 @@ public final class ModelCommand implements Runnable {
             m.put("loadAverageBefore", loadBefore);
             m.put("loadAverageAfter", loadAfter);
             if (common.json()) {
-                spec.commandLine().getOut().print(Json.write(m) + "\n");
+                print(Json.write(m) + "\n");
             } else {
                 Table t = new Table("shape", "backend", "T", "H", "V", "median s", "min s", "GFLOP", "GFLOP/s", "GFLOP/cpu-s",
                         "load before/after");
                 t.row(shape, backend.name(), positions, cfg.totalHeads(), cfg.vocab(), median, sorted[0], gflop, gflop / median,
                         m.get("gflopPerCpuSecond"), String.format("%.2f/%.2f", loadBefore, loadAfter));
-                spec.commandLine().getOut().print(t);
+                print(t);
             }
             return 0;
         }

@@ -5,17 +5,15 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.gapscope.api.Backend;
 import org.gapscope.api.InputException;
+import org.gapscope.measure.JsonValues;
 import org.gapscope.measure.PositionalSweep;
 import org.gapscope.measure.Progress;
 import org.gapscope.positional.PositionalAttenuation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "positional", mixinStandardHelpOptions = true,
         description = {"Positional attenuation f(Delta) of sinusoidal encodings against its bound.",
@@ -24,13 +22,7 @@ import picocli.CommandLine.Spec;
                 + " envelope (max |f| at and beyond Delta on the grid) and the Delta where |f| exceeds the bound"
                 + " (finite-m revivals). With --lengths, Lemma 2: p(Delta) and the share of position pairs in the"
                 + " last half/quarter/tenth of the window."})
-public final class PositionalCommand implements Callable<Integer> {
-    @Mixin
-    Common common;
-
-    @Spec
-    CommandSpec spec;
-
+public final class PositionalCommand extends BaseCommand {
     @Option(names = "--grid", defaultValue = "uniform", paramLabel = "GRID",
             description = "uniform, geometric or rope. Default: ${DEFAULT-VALUE}.")
     PositionalAttenuation.FrequencyGrid grid;
@@ -89,7 +81,7 @@ public final class PositionalCommand implements Callable<Integer> {
             if (o.interrupted()) {
                 top.put("interrupted", true);
             }
-            spec.commandLine().getOut().print(common.json() ? Json.write(top) + "\n" : table(r, printMax));
+            print(common.json() ? Json.write(top) + "\n" : table(r, printMax));
         });
     }
 
@@ -150,13 +142,8 @@ public final class PositionalCommand implements Callable<Integer> {
     static List<Map<String, Object>> intervals(List<PositionalAttenuation.Interval> rev, int max) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (PositionalAttenuation.Interval iv : rev.subList(0, Math.min(max, rev.size()))) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("from", iv.from());
-            m.put("to", iv.to());
-            m.put("points", iv.points());
-            m.put("maxAbsF", iv.maxAbsF());
-            m.put("maxRatio", iv.maxRatio());
-            out.add(m);
+            out.add(JsonValues.object("from", iv.from(), "to", iv.to(), "points", iv.points(), "maxAbsF", iv.maxAbsF(),
+                    "maxRatio", iv.maxRatio()));
         }
         return out;
     }

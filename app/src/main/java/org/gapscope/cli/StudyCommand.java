@@ -7,11 +7,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.gapscope.api.Backend;
 import org.gapscope.api.InputException;
+import org.gapscope.api.SweepLaw;
 import org.gapscope.example.MicroTransformer;
 import org.gapscope.measure.GapSweep;
+import org.gapscope.measure.JsonValues;
 import org.gapscope.measure.PointLog;
 import org.gapscope.measure.Progress;
 import org.gapscope.measure.RunDirectory;
@@ -19,12 +20,8 @@ import org.gapscope.measure.RunLoop;
 import org.gapscope.measure.StopSignal;
 import org.gapscope.measure.Study;
 import org.gapscope.measure.Sweep;
-import org.gapscope.api.SweepLaw;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "study", mixinStandardHelpOptions = true,
         description = {"The default study: micro-transformer, Jensen-gap sweep and crowding curve.",
@@ -33,13 +30,7 @@ import picocli.CommandLine.Spec;
                 + " 32) and a small softmax-crowding curve (P_N against N = 10 .. 10^6 with plain and scalable"
                 + " softmax), each into its own directory under results/<UTC timestamp>/ with data (CSV +"
                 + " JSONL), manifest and plots. Prints a summary table; re-running with the same --out resumes."})
-public final class StudyCommand implements Callable<Integer> {
-    @Mixin
-    Common common;
-
-    @Spec
-    CommandSpec spec;
-
+public final class StudyCommand extends BaseCommand {
     @Option(names = "--out", paramLabel = "DIR", description = "Study directory. Default: results/<UTC timestamp>.")
     Path out;
 
@@ -81,7 +72,7 @@ public final class StudyCommand implements Callable<Integer> {
             int finished = (int) s.stream().filter(x -> !x.interrupted()).count();
             int code = RunOptions.stopped(spec.commandLine().getErr(), "study", finished, steps.size(), "steps", dir,
                     interrupted);
-            spec.commandLine().getOut().print(common.json() ? json(dir, backend, s, seconds) : table(dir, backend, s, seconds));
+            print(common.json() ? json(dir, backend, s, seconds) : table(dir, backend, s, seconds));
             spec.commandLine().getOut().flush();
             return code;
         }
@@ -192,14 +183,9 @@ public final class StudyCommand implements Callable<Integer> {
             try (PointLog log = run.points(KEYS, COLUMNS)) {
                 RunLoop.run("micro", log, grid, k -> {
                     MicroTransformer.Check c = byKey.get(k.get("quantity") + "\u0000" + k.get("where"));
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("printed", c.printed());
-                    m.put("decimals", c.decimals());
-                    m.put("computed", c.computed());
-                    m.put("difference", c.difference());
-                    m.put("status", c.status().name().toLowerCase());
-                    m.put("note", c.note());
-                    return m;
+                    return JsonValues.object("printed", c.printed(), "decimals", c.decimals(), "computed",
+                            c.computed(), "difference", c.difference(), "status", c.status().name().toLowerCase(),
+                            "note", c.note());
                 }, org.gapscope.measure.Progress.Mode.OFF, ctx.stop());
                 reproduced = (int) log.rows().stream().filter(m -> "reproduced".equals(m.get("status"))).count();
             }

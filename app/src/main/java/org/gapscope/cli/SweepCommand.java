@@ -1,38 +1,23 @@
 package org.gapscope.cli;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.gapscope.api.Backend;
 import org.gapscope.measure.Cluster;
 import org.gapscope.measure.GapSweep;
 import org.gapscope.measure.PointLog;
-import org.gapscope.measure.Progress;
 import org.gapscope.measure.RunDirectory;
 import org.gapscope.measure.Sweep;
 import org.gapscope.api.SweepLaw;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "sweep", mixinStandardHelpOptions = true, description = "Long, resumable measurements over a grid (subcommand: gap).",
         subcommands = {SweepCommand.Gap.class})
-public final class SweepCommand implements Runnable {
-    @Spec
-    CommandSpec spec;
-
-    /** Without a subcommand there is nothing to run: bad input (exit 2), one line. */
-    @Override
-    public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand (one of: "
-                + String.join(", ", spec.subcommands().keySet().stream().filter(n -> !n.equals("help")).toList())
-                + "); see 'gapscope %s --help'".formatted("sweep"));
-    }
+public final class SweepCommand extends GroupCommand {
 
     @Command(name = "gap", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Jensen gap and the mixture's score gaps over a grid of generated logits.",
@@ -42,15 +27,9 @@ public final class SweepCommand implements Runnable {
                     + " from its seed.",
                 "Writes points.csv, points.jsonl, manifest.json and PNG plots to --out; re-running the same"
                     + " command on the same directory skips finished points (resume after Ctrl-C or a crash)."})
-    public static final class Gap implements Callable<Integer> {
-        @Mixin
-        Common common;
-
+    public static final class Gap extends BaseCommand {
         @Mixin
         ClusterOption cluster;
-
-        @Spec
-        CommandSpec spec;
 
         @Option(names = "--vocab", split = ",", paramLabel = "V", defaultValue = "256,1024,4096,16384,65536",
                 description = "Vocabulary sizes. Default: ${DEFAULT-VALUE}.")
@@ -93,30 +72,18 @@ public final class SweepCommand implements Runnable {
                         + " second pass over the draws, about half of a point's time, is skipped). Default: ${DEFAULT-VALUE}.")
         List<String> scores;
 
-        @Option(names = "--out", paramLabel = "DIR",
-                description = "Output directory (created; an existing one of the same sweep is resumed). "
-                        + "Default: results/sweep-gap-<UTC timestamp>.")
-        Path out;
-
-        @Option(names = "--progress", defaultValue = "auto", paramLabel = "MODE",
-                description = "auto (a bar on a terminal), lines (plain lines on stderr) or off. Default: ${DEFAULT-VALUE}.")
-        String progress;
+        @Mixin
+        RunOptions output;
 
         @Override
         public Integer call() {
             Backend backend = common.selectBackend();
             GapSweep.Grid grid = new GapSweep.Grid(vocab, heads, tokens, laws, sigma, margin, rho, temperature, seeds,
                     GapSweep.brier(scores));
-            Path dir = RunOptions.dir(out, "sweep gap");
-            Progress.Mode mode = progressMode(progress);
-            try (Cluster c = cluster.open("sweep gap", out)) {
-                return RunOptions.run(grid, dir, backend, c, spec, mode, o ->
-                        spec.commandLine().getOut().print(common.json() ? json(o, backend) : table(o, backend)));
+            try (Cluster c = cluster.open("sweep gap", output.out)) {
+                return RunOptions.run(grid, output.dir("sweep gap"), backend, c, spec, output.progressMode(), o ->
+                        print(common.json() ? json(o, backend) : table(o, backend)));
             }
-        }
-
-        static Progress.Mode progressMode(String s) {
-            return RunOptions.progressMode(s);
         }
 
         static String json(Sweep.Outcome o, Backend backend) {

@@ -116,12 +116,7 @@ public record CrowdingSweep(List<Distribution> distributions, double[] values, b
             implements Simulated {
         @Override
         public Map<String, Object> key() {
-            Map<String, Object> p = CrowdingSweep.key(distribution, mitigation, "s", s, n);
-            if (margin != null) {
-                p.put("margin", margin);
-            }
-            p.putAll(distribution.describe());
-            return p;
+            return CrowdingSweep.key(distribution, mitigation, "s", s, n, margin);
         }
     }
 
@@ -150,13 +145,17 @@ public record CrowdingSweep(List<Distribution> distributions, double[] values, b
         return out;
     }
 
-    /** The key columns of crowding and margin points: distribution, mitigation, {@code column} = value, n. */
-    static Map<String, Object> key(Distribution d, Mitigation m, String column, double value, long n) {
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put("distribution", d.label());
-        p.put("mitigation", label(m));
-        p.put(column, value);
-        p.put("n", n);
+    /**
+     * The row prefix of crowding and margin points: the key columns distribution, mitigation,
+     * {@code column} = value, n; then the margin s was derived from (when not null) and the law's
+     * parameters.
+     */
+    static Map<String, Object> key(Distribution d, Mitigation m, String column, double value, long n, Double margin) {
+        Map<String, Object> p = JsonValues.object("distribution", d.label(), "mitigation", label(m), column, value, "n", n);
+        if (margin != null) {
+            p.put("margin", margin);
+        }
+        p.putAll(d.describe());
         return p;
     }
 

@@ -73,17 +73,8 @@ public final class GapSweep {
         /** The point's key values as a row prefix (insertion order = {@link #KEYS}). */
         @Override
         public Map<String, Object> key() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("law", law.name());
-            m.put("V", vocab);
-            m.put("H", heads);
-            m.put("tokens", tokens);
-            m.put("sigma", sigma);
-            m.put("margin", margin);
-            m.put("rho", rho);
-            m.put("T", temperature);
-            m.put("seed", seed);
-            return m;
+            return JsonValues.object("law", law.name(), "V", vocab, "H", heads, "tokens", tokens, "sigma", sigma,
+                    "margin", margin, "rho", rho, "T", temperature, "seed", seed);
         }
 
         /** The point as the backend's sweep spec (checks every parameter: InputException names the bad one). */
@@ -256,16 +247,9 @@ public final class GapSweep {
         /** The grid as the run directory's identity parameters (plus the backend name). */
         @Override
         public Map<String, Object> parameters(String backend) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("vocab", vocab);
-            m.put("heads", heads);
-            m.put("tokens", tokens);
-            m.put("law", laws.stream().map(Enum::name).toList());
-            m.put("sigma", sigma);
-            m.put("margin", margin);
-            m.put("rho", rho);
-            m.put("temperature", temperature);
-            m.put("seed", seeds);
+            Map<String, Object> m = JsonValues.object("vocab", vocab, "heads", heads, "tokens", tokens, "law",
+                    laws.stream().map(Enum::name).toList(), "sigma", sigma, "margin", margin, "rho", rho, "temperature",
+                    temperature, "seed", seeds);
             if (!brier) { // only then: run directories of the default grid keep their identity
                 m.put("scores", List.of("log"));
             }

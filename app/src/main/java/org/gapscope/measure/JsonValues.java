@@ -23,6 +23,18 @@ import java.util.Map;
 public final class JsonValues {
     private JsonValues() {}
 
+    /**
+     * A JSON object in the order given: {@code object("a", 1, "b", x)} is {a: 1, b: x} (values may be null;
+     * the map is mutable, for entries that only some objects have).
+     */
+    public static Map<String, Object> object(Object... keysAndValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return m;
+    }
+
     /** The key of a row's map of non-finite values. */
     public static final String NON_FINITE = "nonFiniteValues";
 

@@ -54,9 +54,7 @@ public record MarginSweep(List<Distribution> distributions, List<Long> ns, doubl
             implements CrowdingSweep.Simulated {
         @Override
         public Map<String, Object> key() {
-            Map<String, Object> m = CrowdingSweep.key(distribution, mitigation, "p", p, n);
-            m.putAll(distribution.describe());
-            return m;
+            return CrowdingSweep.key(distribution, mitigation, "p", p, n, null);
         }
     }
 

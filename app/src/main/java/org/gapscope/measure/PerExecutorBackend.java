@@ -63,6 +63,16 @@ final class PerExecutorBackend implements Backend {
     }
 
     @Override
+    public Tensor softmax(Tensor x, double temperature, Tensor out) {
+        return driver.softmax(x, temperature, out);
+    }
+
+    @Override
+    public Tensor logSoftmax(Tensor x, double temperature, Tensor out) {
+        return driver.logSoftmax(x, temperature, out);
+    }
+
+    @Override
     public AttentionResult attention(Tensor q, Tensor k, Tensor v, double scale, MaskAlignment mask) {
         return driver.attention(q, k, v, scale, mask);
     }

@@ -11,6 +11,7 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
@@ -57,10 +58,6 @@ public final class Plots {
             return new Series(name, x.stream().mapToDouble(Double::doubleValue).toArray(),
                     y.stream().mapToDouble(Double::doubleValue).toArray(), false);
         }
-
-        public Series asDashed() {
-            return new Series(name, x, y, true, group);
-        }
     }
 
     /** A line chart with a logarithmic x axis (the usual V or N axis). */
@@ -71,7 +68,11 @@ public final class Plots {
     /** A line chart; either axis may be logarithmic. */
     public static void line(Path png, String title, String xLabel, String yLabel, List<Series> series,
                             boolean logX, boolean logY) {
-        XYChart chart = chart(title, xLabel, yLabel, series, logX, logY);
+        save(chart(title, xLabel, yLabel, series, logX, logY), png);
+    }
+
+    /** Writes the chart as a PNG: to a temporary file beside it, then moved over {@code png} in one step. */
+    static void save(Chart<?, ?> chart, Path png) {
         try {
             Path tmp = png.resolveSibling(png.getFileName() + ".tmp.png");
             BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
@@ -195,12 +196,6 @@ public final class Plots {
             yl.add(y);
         }
         chart.addSeries(title, xl, yl, cells);
-        try {
-            Path tmp = png.resolveSibling(png.getFileName() + ".tmp.png");
-            BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
-            Files.move(tmp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new InputException(png + ": cannot write the plot: " + e.getMessage(), e);
-        }
+        save(chart, png);
     }
 }

@@ -12,12 +12,17 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.gapscope.api.Tensor;
 import org.gapscope.io.Safetensors;
 import org.gapscope.measure.PointLog;
 import org.gapscope.model.ModelGapRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** {@code model gap} on the committed fixtures: the JSON contract, the run directory, and bad input. */
 class ModelCliTest {
@@ -106,39 +111,34 @@ class ModelCliTest {
         return d;
     }
 
-    @Test
-    void missingConfig() throws IOException {
-        Path d = copy("gpt2");
-        Files.delete(d.resolve("config.json"));
-        bad("no config.json", "model", "gap", "--checkpoint", d.toString(), "--tokens", "1,2");
+    /** model gap on checkpoint d (tokens 1, 2) fails with one line containing {@code expected}. */
+    void badCheckpoint(Path d, String expected) {
+        bad(expected, "model", "gap", "--checkpoint", d.toString(), "--tokens", "1,2");
     }
 
-    @Test
-    void missingWeights() throws IOException {
-        Path d = copy("gpt2");
-        Files.delete(d.resolve("model.safetensors"));
-        bad("no weights", "model", "gap", "--checkpoint", d.toString(), "--tokens", "1,2");
+    @ParameterizedTest
+    @CsvSource({"gpt2, config.json, no config.json", "gpt2, model.safetensors, no weights",
+        "llama-gqa-sharded, model-00003-of-00007.safetensors, model-00003-of-00007.safetensors: no such file"})
+    void aMissingFileIsNamed(String fixture, String file, String expected) throws IOException {
+        Path d = copy(fixture);
+        Files.delete(d.resolve(file));
+        badCheckpoint(d, expected);
     }
 
-    @Test
-    void missingShard() throws IOException {
-        Path d = copy("llama-gqa-sharded");
-        Files.delete(d.resolve("model-00003-of-00007.safetensors"));
-        bad("model-00003-of-00007.safetensors: no such file", "model", "gap", "--checkpoint", d.toString(), "--tokens", "1,2");
+    static Stream<Arguments> unsupportedConfigs() {
+        return Stream.of(
+                Arguments.of("gpt2", "\"model_type\": \"gpt2\"",
+                        "\"model_type\": \"bert\"", "model_type 'bert' is not supported"),
+                Arguments.of("llama3-rope-bf16", "\"rope_type\": \"llama3\"",
+                        "\"rope_type\": \"yarn\"", "rope scaling 'yarn' is not supported"));
     }
 
-    @Test
-    void unknownModelType() throws IOException {
-        Path d = copy("gpt2");
-        editConfig(d, "\"model_type\": \"gpt2\"", "\"model_type\": \"bert\"");
-        bad("model_type 'bert' is not supported", "model", "gap", "--checkpoint", d.toString(), "--tokens", "1,2");
-    }
-
-    @Test
-    void unsupportedRopeScaling() throws IOException {
-        Path d = copy("llama3-rope-bf16");
-        editConfig(d, "\"rope_type\": \"llama3\"", "\"rope_type\": \"yarn\"");
-        bad("rope scaling 'yarn' is not supported", "model", "gap", "--checkpoint", d.toString(), "--tokens", "1,2");
+    @ParameterizedTest
+    @MethodSource("unsupportedConfigs")
+    void anUnsupportedConfigIsNamed(String fixture, String from, String to, String expected) throws IOException {
+        Path d = copy(fixture);
+        editConfig(d, from, to);
+        badCheckpoint(d, expected);
     }
 
     @Test
@@ -152,12 +152,11 @@ class ModelCliTest {
         Map<String, Tensor> missing = new LinkedHashMap<>(all);
         missing.remove("transformer.ln_f.bias");
         Safetensors.write(d.resolve("model.safetensors"), missing, null);
-        bad("tensor 'transformer.ln_f.bias' is missing", "model", "gap", "--checkpoint", d.toString(), "--tokens", "1,2");
+        badCheckpoint(d, "tensor 'transformer.ln_f.bias' is missing");
         Map<String, Tensor> wrong = new LinkedHashMap<>(all);
         wrong.put("transformer.h.1.attn.c_proj.weight", Tensor.of(new float[16 * 15], 16, 15));
         Safetensors.write(d.resolve("model.safetensors"), wrong, null);
-        bad("tensor 'transformer.h.1.attn.c_proj.weight' has shape [16, 15], expected [16, 16]", "model", "gap",
-                "--checkpoint", d.toString(), "--tokens", "1,2");
+        badCheckpoint(d, "tensor 'transformer.h.1.attn.c_proj.weight' has shape [16, 15], expected [16, 16]");
     }
 
     @Test
@@ -171,7 +170,7 @@ class ModelCliTest {
         byte[] i32 = "\"dtype\":\"I32\"".getBytes(StandardCharsets.ISO_8859_1);
         System.arraycopy(i32, 0, b, i, i32.length);
         Files.write(f, b);
-        bad("unsupported dtype I32", "model", "gap", "--checkpoint", d.toString(), "--tokens", "1,2");
+        badCheckpoint(d, "unsupported dtype I32");
     }
 
     @Test

@@ -33,6 +33,11 @@ class PointLogTest {
         return r;
     }
 
+    /** The run directory of a test command "t" without parameters (opened anew for a resume). */
+    static RunDirectory open(Path dir) {
+        return RunDirectory.open(dir, "t", Map.of(), List.of(), List.of(), null);
+    }
+
     @Test
     void csvCellsAreQuotedExactlyWhenTheyMustBe() {
         assertEquals("", PointLog.csvCell(null));
@@ -61,7 +66,7 @@ class PointLogTest {
     @Test
     void rowsWithEveryKindOfCellSurviveAResume(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("run");
-        RunDirectory run = RunDirectory.open(dir, "t", Map.of(), List.of(), List.of(), null);
+        RunDirectory run = open(dir);
         List<Map<String, Object>> rows = List.of(
                 row(1, "a\"b", 0.5, null),
                 row(2, "line\nbreak", Double.POSITIVE_INFINITY, "cr\rhere"),
@@ -93,7 +98,7 @@ class PointLogTest {
                 + "{\"V\":4,\"law\":\"x\",\"value\":null,\"note\":null}\n", jsonl);
         run.finish("complete", 4);
         // reopening rewrites the CSV from the JSON lines: the same bytes
-        try (PointLog log = RunDirectory.open(dir, "t", Map.of(), List.of(), List.of(), null).points(KEYS, COLS)) {
+        try (PointLog log = open(dir).points(KEYS, COLS)) {
             assertEquals(4, log.resumed());
             assertEquals(4, log.size());
             assertEquals(csv, Files.readString(dir.resolve(PointLog.CSV)));
@@ -116,7 +121,7 @@ class PointLogTest {
     @Test
     void aPointIsRecordedOnce(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("run");
-        RunDirectory run = RunDirectory.open(dir, "t", Map.of(), List.of(), List.of(), null);
+        RunDirectory run = open(dir);
         try (PointLog log = run.points(KEYS, COLS)) {
             log.append(row(10, "gauss", 1.0, "first"));
             IllegalStateException e = assertThrows(IllegalStateException.class,
@@ -132,7 +137,7 @@ class PointLogTest {
         }
         run.finish("interrupted", 3);
         byte[] before = Files.readAllBytes(dir.resolve(PointLog.JSONL));
-        try (PointLog log = RunDirectory.open(dir, "t", Map.of(), List.of(), List.of(), null).points(KEYS, COLS)) {
+        try (PointLog log = open(dir).points(KEYS, COLS)) {
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> log.append(row(10, "gauss", 3.0, null)));
             assertEquals("point [10,\"gauss\"] is already recorded", e.getMessage(), "also for points read back");
@@ -147,7 +152,7 @@ class PointLogTest {
     @Test
     void appendedRowsLookAsIfReadBack(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("run");
-        RunDirectory run = RunDirectory.open(dir, "t", Map.of(), List.of(), List.of(), null);
+        RunDirectory run = open(dir);
         List<Map<String, Object>> before;
         try (PointLog log = run.points(KEYS, COLS)) {
             log.append(row(1, "f", 0.1f, (short) 7));
@@ -161,7 +166,7 @@ class PointLogTest {
             before = log.rows();
         }
         run.finish("complete", 5);
-        try (PointLog log = RunDirectory.open(dir, "t", Map.of(), List.of(), List.of(), null).points(KEYS, COLS)) {
+        try (PointLog log = open(dir).points(KEYS, COLS)) {
             List<Map<String, Object>> after = log.rows();
             assertEquals(after, before);
             for (int i = 0; i < after.size(); i++) {
@@ -183,7 +188,7 @@ class PointLogTest {
     @Test
     void appendAllWritesWholeBatchesOrNothing(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("run");
-        RunDirectory run = RunDirectory.open(dir, "t", Map.of(), List.of(), List.of(), null);
+        RunDirectory run = open(dir);
         try (PointLog log = run.points(KEYS, COLS)) {
             log.appendAll(List.of());
             assertEquals(0, log.size());
@@ -210,7 +215,7 @@ class PointLogTest {
     @Test
     void aCorruptLineThatIsNotTheLastIsRefused(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("run");
-        RunDirectory run = RunDirectory.open(dir, "t", Map.of(), List.of(), List.of(), null);
+        RunDirectory run = open(dir);
         try (PointLog log = run.points(KEYS, COLS)) {
             for (int v = 1; v <= 4; v++) {
                 log.append(row(v, "g", v * 0.5, null));
@@ -250,7 +255,7 @@ class PointLogTest {
     @Test
     void aTornLastLineIsCutAndCounted(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("run");
-        RunDirectory run = RunDirectory.open(dir, "t", Map.of(), List.of(), List.of(), null);
+        RunDirectory run = open(dir);
         try (PointLog log = run.points(KEYS, COLS)) {
             log.append(row(1, "g", 0.5, null));
         }

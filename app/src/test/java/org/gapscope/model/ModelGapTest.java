@@ -62,16 +62,9 @@ class ModelGapTest {
         Tensor logZHeads = Safetensors.read(exp, "logZHeads");
         Tensor gammaLayers = Safetensors.read(exp, "gammaLayers");
         Tensor ledger = Safetensors.read(exp, "ledger");
-        int v = r.vocab();
         int h = r.heads();
         for (int p = 0; p < t; p++) {
-            double scale = 0;
-            double err = 0;
-            for (int y = 0; y < v; y++) {
-                scale = Math.max(scale, Math.abs(logits.get((long) p * v + y)));
-                err = Math.max(err, Math.abs(r.logits()[p][y] - logits.get((long) p * v + y)));
-            }
-            assertTrue(err <= 1e-4 * scale, fixture + " position " + p + ": logits off by " + err + " (max |logit| " + scale + ")");
+            double scale = assertLogits(logits, r, p, fixture + " position " + p);
             assertTrue(r.maxLogitError()[p] <= 1e-4 * scale, "maxLogitError " + r.maxLogitError()[p]);
             rel(gamma.get(p), r.gamma()[p], 1e-6, fixture + " gamma at " + p);
             rel(gammaJ.get(p), r.gammaJ()[p], 1e-6, fixture + " gammaJ at " + p);
@@ -87,6 +80,22 @@ class ModelGapTest {
                 rel(ledger.get(p), r.ledger()[p], 1e-6, fixture + " ledger at " + p);
             }
         }
+    }
+
+    /**
+     * Position p's logits within the issue's 1e-4 of the largest expected |logit| (see the class comment);
+     * returns that largest |logit|.
+     */
+    static double assertLogits(Tensor expected, ModelGap.Result r, int p, String what) {
+        int v = r.vocab();
+        double scale = 0;
+        double err = 0;
+        for (int y = 0; y < v; y++) {
+            scale = Math.max(scale, Math.abs(expected.get((long) p * v + y)));
+            err = Math.max(err, Math.abs(r.logits()[p][y] - expected.get((long) p * v + y)));
+        }
+        assertTrue(err <= 1e-4 * scale, what + ": logits off by " + err + " (max |logit| " + scale + ")");
+        return scale;
     }
 
     static void rel(double expected, double actual, double tol, String what) {

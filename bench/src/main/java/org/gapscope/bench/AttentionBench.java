@@ -1,23 +1,11 @@
 package org.gapscope.bench;
 
-import java.util.concurrent.TimeUnit;
 import org.gapscope.api.AttentionResult;
-import org.gapscope.api.Backend;
-import org.gapscope.api.Backends;
-import org.gapscope.api.DType;
 import org.gapscope.api.MaskAlignment;
 import org.gapscope.api.Tensor;
-import org.gapscope.api.RandomTensors;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -25,16 +13,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * flops, 3*T*d*4 bytes read. The full grid is large (T = 8192, 32 heads takes minutes per call on a small
  * machine): pick points with -p, e.g. {@code -p seq=4096 -p headDim=128 -p heads=8}.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
-public class AttentionBench {
-    @Param({"cpu"})
-    public String backend;
-
+public class AttentionBench extends OpBench {
     @Param({"8", "16", "32"})
     public int heads;
 
@@ -44,17 +25,15 @@ public class AttentionBench {
     @Param({"64", "128"})
     public int headDim;
 
-    Backend b;
     Tensor q;
     Tensor k;
     Tensor v;
 
-    @Setup
-    public void setup() {
-        b = Backends.select(backend);
-        q = RandomTensors.gaussian(DType.F32, 1.0, 4, heads, seq, headDim);
-        k = RandomTensors.gaussian(DType.F32, 1.0, 5, heads, seq, headDim);
-        v = RandomTensors.gaussian(DType.F32, 1.0, 6, heads, seq, headDim);
+    @Override
+    void prepare() {
+        q = gaussian(1.0, 4, heads, seq, headDim);
+        k = gaussian(1.0, 5, heads, seq, headDim);
+        v = gaussian(1.0, 6, heads, seq, headDim);
     }
 
     @Benchmark

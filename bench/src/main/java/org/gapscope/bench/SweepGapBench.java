@@ -1,37 +1,22 @@
 package org.gapscope.bench;
 
-import java.util.concurrent.TimeUnit;
-import org.gapscope.api.Backend;
-import org.gapscope.api.Backends;
 import org.gapscope.api.SweepLaw;
 import org.gapscope.api.SweepResult;
 import org.gapscope.api.SweepSpec;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The fused sweep op: one sweep point, B x H x V logits drawn inside the op (each twice: the Brier
  * score's second pass) and reduced to the Jensen gap and the Theorem 4 gaps. logits/s = B H V / time.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx2g"})
-public class SweepGapBench {
-    @Param({"cpu"})
-    public String backend;
-
+public class SweepGapBench extends OpBench {
     @Param({"gaussian", "correlated"})
     public String law;
 
@@ -44,12 +29,10 @@ public class SweepGapBench {
     @Param({"262144"})
     public int vocab;
 
-    Backend b;
     SweepSpec spec;
 
-    @Setup
-    public void setup() {
-        b = Backends.select(backend);
+    @Override
+    void prepare() {
         SweepLaw l = SweepLaw.valueOf(law);
         spec = new SweepSpec(l, heads, vocab, batch, 1.0, l.usesMargin() ? 4.0 : 0, l.usesRho() ? 0.5 : 0, 1.0, 1);
     }

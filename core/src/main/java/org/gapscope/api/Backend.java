@@ -64,25 +64,12 @@ public interface Backend {
 
     /**
      * {@link #softmax(Tensor, double)} written into {@code out} (same shape as x, F32 or F64) and returned:
-     * a caller that reuses {@code out} pays for no new result per call. null: a new F64 tensor. Default:
-     * the allocating op, copied.
+     * a caller that reuses {@code out} pays for no new result per call. null: a new F64 tensor.
      */
-    default Tensor softmax(Tensor x, double temperature, Tensor out) {
-        if (out == null) {
-            return softmax(x, temperature);
-        }
-        Checks.output(x, out, "softmax");
-        return out.copyFrom(softmax(x, temperature));
-    }
+    Tensor softmax(Tensor x, double temperature, Tensor out);
 
     /** {@link #logSoftmax(Tensor, double)} written into {@code out}, as {@link #softmax(Tensor, double, Tensor)}. */
-    default Tensor logSoftmax(Tensor x, double temperature, Tensor out) {
-        if (out == null) {
-            return logSoftmax(x, temperature);
-        }
-        Checks.output(x, out, "logSoftmax");
-        return out.copyFrom(logSoftmax(x, temperature));
-    }
+    Tensor logSoftmax(Tensor x, double temperature, Tensor out);
 
     // ---- docs/MATH.md section 2 ------------------------------------------------------------
 

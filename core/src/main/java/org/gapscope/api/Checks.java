@@ -38,7 +38,19 @@ public final class Checks {
     }
 
     /** Sizes of an attention call; heads is the product of the leading dimensions. */
-    public record AttentionShape(long heads, long tq, long tk, long d, long dv) {}
+    public record AttentionShape(long heads, long tq, long tk, long d, long dv) {
+        /** The output's shape for q [..., Tq, d]: [..., Tq, dv]. */
+        public long[] outShape(Tensor q) {
+            long[] shape = q.shape();
+            shape[shape.length - 1] = dv;
+            return shape;
+        }
+
+        /** The LSE's shape for q [..., Tq, d]: [..., Tq]. */
+        public long[] lseShape(Tensor q) {
+            return Arrays.copyOf(q.shape(), q.rank() - 1);
+        }
+    }
 
     /**
      * Validates q [..., Tq, d], k [..., Tk, d], v [..., Tk, dv] (same rank &gt;= 2, same leading

@@ -118,16 +118,37 @@ public final class ErrorBounds {
         return (heads + 1) * lse;
     }
 
+    /** Keys per block of the cpu backend's FP32 attention, at most (2 panels of 4 vectors of 16 FP32 lanes). */
+    public static final int ATTENTION_BLOCK_KEYS = 128;
+
     /**
-     * Attention, every backend computing in FP64 from inputs widened to FP64: a dot product of d terms
-     * and an online softmax over tk keys, each rescale one more rounding: relative error about
-     * (d + 2 tk) u64, times |v| &le; 4 for the outputs: 2e-13 at tk = 512, d = 64. Stated as 1e-10 for
-     * tk, d &le; 4096 (and, for FP32 inputs, 1e-4: an FP32 dot product of d &le; 128 terms with
-     * |q_c k_c| &le; 1 errs by &le; 128 u32 ~ 8e-6, which exp turns into a relative error of the weights
-     * of outputs with |v| &le; 4: &lt; 4e-5, for a backend that multiplies FP32 inputs in FP32).
+     * Attention against the reference: one absolute tolerance for the LSE and the outputs of inputs of
+     * type {@code dtype} with d dimensions, tk keys, S = scale max over (query, key) of sum_c |q_c k_c|
+     * and the largest |v|, vMax.
+     *
+     * <p>FP32 inputs, computed in FP32 (the cpu backend; a backend that widens them to FP64 errs less):
+     * a score is an FMA chain of d products, then times the scale rounded to FP32, (d + 2) u32 S
+     * absolute (e_s); a weight p = exp(s - LSE) errs relatively by 2 e_s (its score, and through the LSE
+     * every score); the FP32 shift s - m_b by u32 |s - m_b|, which weighted by p is at most u32 ln tk (as
+     * in {@link #lseF32Sum}); the FP32 exp by {@link #EXP_F32_HOST}; a block's sums (its l and its P V)
+     * of at most {@link #ATTENTION_BLOCK_KEYS} terms by that many u32; the FP64 merges of tk / block
+     * states by tk u64. The LSE = m + log l errs by e_s plus l's relative error (the weight terms) plus
+     * its own rounding, 2 u64 |LSE| &le; 2 u64 (S + ln tk); an output sum_j p_j v_j by vMax times the
+     * weights' relative error.
+     *
+     * <p>FP64 inputs (every backend in FP64): the same with u64, the device's exp (6 u64) and an online
+     * softmax's tk rescales and d-term dot product ((2 tk + d) u64), doubled since the reference errs too.
      */
-    public static double attention(DType dtype) {
-        return dtype == DType.F32 ? 1e-4 : 1e-10;
+    public static double attention(DType dtype, int d, long tk, double s, double vMax) {
+        double lnTk = Math.log(Math.max(tk, 1));
+        if (dtype == DType.F32) {
+            double es = (d + 2) * U32 * s;
+            double w = 2 * es + U32 * lnTk + EXP_F32_HOST + ATTENTION_BLOCK_KEYS * U32 + tk * U64;
+            return (1 + vMax) * w + 2 * U64 * (s + lnTk);
+        }
+        double es = (d + 2) * U64 * s;
+        double w = 2 * (2 * es + 6 * U64 + (2 * tk + d) * U64);
+        return (1 + vMax) * w + 4 * U64 * (s + lnTk);
     }
 
     /**

@@ -2,7 +2,10 @@ package org.gapscope.cpu;
 
 import java.lang.foreign.MemorySegment;
 
+import org.gapscope.api.AttentionResult;
 import org.gapscope.api.Capabilities;
+import org.gapscope.api.ErrorBounds;
+import org.gapscope.api.MaskAlignment;
 import org.gapscope.api.Checks;
 import org.gapscope.host.Fp64Rows;
 import org.gapscope.host.KernelBackend;
@@ -34,7 +37,9 @@ import org.gapscope.kernels.LogSumExp;
  *       {@code ErrorBounds.lseF64}. Softmax: exp(x/T - LSE) in FP64, relative error that of the LSE.</li>
  *   <li>jensenGap: each log Z_h as logSumExp; the head sum L and the aggregate's and mean's states in
  *       FP64 (exp in FP64): {@code ErrorBounds.gamma}.</li>
- *   <li>attention: FP64 (inputs widened), two passes per query (scores, then exp and P V):
+ *   <li>attention: F32 inputs in FP32, blocked flash-style ({@link FlashAttention}: FP32 inside blocks
+ *       of at most {@code ErrorBounds.ATTENTION_BLOCK_KEYS} keys, FP64 per-query state and LSE); other
+ *       inputs in FP64 (widened), two passes per query (scores, then exp and P V):
  *       {@code ErrorBounds.attention}.</li>
  *   <li>crowding: FP64 draws (VectorMath: log within 1 ulp of java.lang.Math, cos/sin of 2 pi u within 2 ulp) and FP64 (m, d)
  *       states per block of 256 draws: {@code ErrorBounds.CROWDING}; positional sums:
@@ -148,13 +153,14 @@ public final class CpuBackend extends KernelBackend {
      * {@code ErrorBounds.softmax} and {@code ErrorBounds.logSoftmax}.
      */
     @Override
-    protected Tensor rowwise(Tensor x, double temperature, int log, Tensor result) {
+    protected Tensor rowwise(Tensor x, double temperature, boolean logSoftmax, Tensor result) {
         if (x.dtype() != DType.F32 || !VectorPasses.FLOAT_IS_TWO_DOUBLES
-                || (log == 1 && result != null && result.dtype() != DType.F32)) {
-            return super.rowwise(x, temperature, log, result);
+                || (logSoftmax && result != null && result.dtype() != DType.F32)) {
+            return super.rowwise(x, temperature, logSoftmax, result);
         }
+        int log = logSoftmax ? 1 : 0;
         Checks.temperature(temperature);
-        String name = log == 1 ? "logSoftmax" : "softmax";
+        String name = logSoftmax ? "logSoftmax" : "softmax";
         int v = Checks.lastDim(x, name);
         if (result != null) {
             Checks.output(x, result, name);
@@ -241,6 +247,73 @@ public final class CpuBackend extends KernelBackend {
     }
 
     // ---- attention -----------------------------------------------------------------------------
+
+    /**
+     * Attention of F32 inputs in FP32 ({@link FlashAttention}: blocked over keys, register-tiled Q K^T and
+     * P V, FP64 (m, l), output state and LSE), over all cores in work-items of (head, block of queries).
+     * A head whose input is not finite, or so large that an FP32 score or block sum might overflow
+     * ({@link #fp32Fits}), takes the special path ({@link Fp64Rows#attentionHead}), decided from the input;
+     * a query of any other head that sees a key and comes back non-finite is a bug in the pass, thrown.
+     * Other dtypes: {@link KernelBackend#attention} (FP64, {@link #attentionHeads}).
+     */
+    @Override
+    public AttentionResult attention(Tensor q, Tensor k, Tensor v, double scale, MaskAlignment mask) {
+        if (q.dtype() != DType.F32 || k.dtype() != DType.F32 || v.dtype() != DType.F32
+                || !VectorPasses.FLOAT_IS_TWO_DOUBLES || FlashAttention.keyBlock() > ErrorBounds.ATTENTION_BLOCK_KEYS) {
+            return super.attention(q, k, v, scale, mask);
+        }
+        Checks.AttentionShape s = Checks.attention(q, k, v);
+        int nh = Math.toIntExact(s.heads());
+        int tq = Math.toIntExact(s.tq());
+        int tk = Math.toIntExact(s.tk());
+        int d = Math.toIntExact(s.d());
+        int dv = Math.toIntExact(s.dv());
+        Tensor out = newF64(s.outShape(q));
+        Tensor lse = newF64(s.lseShape(q));
+        if (out.size() == 0) {
+            return new AttentionResult(out, lse);
+        }
+        boolean[] fast = new boolean[nh];
+        launcher.run(nh, h -> fast[h] = fp32Fits(q, k, v, h, tq, tk, d, dv, scale));
+        int code = mask.code();
+        FlashAttention.run(q.segment(), k.segment(), v.segment(), nh, tq, tk, d, dv, scale, code, fast,
+                out.segment(), lse.segment(), launcher);
+        for (int h = 0; h < nh; h++) {
+            if (!fast[h]) {
+                Fp64Rows.attentionHead(q, k, v, h, s, scale, mask, out, lse);
+                continue;
+            }
+            for (int i = 0; i < tq; i++) {
+                long item = (long) h * tq + i;
+                if (mask.keyLimit(i, tq, tk) == 0) {
+                    continue;
+                }
+                double li = lse.get(item);
+                boolean ok = Double.isFinite(li);
+                for (int c = 0; c < dv && ok; c++) {
+                    ok = Double.isFinite(out.get(item * dv + c));
+                }
+                if (!ok) {
+                    throw fastPathBug("attention", "query", item, Double.isFinite(li) ? Double.NaN : li);
+                }
+            }
+        }
+        return new AttentionResult(out, lse);
+    }
+
+    /**
+     * Whether head h can run in FP32: every input finite, scale finite in FP32, the dot products and the
+     * scores below 2^100 (|q . k| &le; d max|q| max|k|, times the scale when it exceeds 1) and a block's
+     * P V &le; W max|v| &lt; 2^100 (FP32 overflows at 2^128).
+     */
+    private static boolean fp32Fits(Tensor q, Tensor k, Tensor v, int h, int tq, int tk, int d, int dv, double scale) {
+        double mq = VectorScan.maxAbs(q.segment(), (long) h * tq * d * 4, tq * d);
+        double mk = VectorScan.maxAbs(k.segment(), (long) h * tk * d * 4, tk * d);
+        double mv = VectorScan.maxAbs(v.segment(), (long) h * tk * dv * 4, tk * dv);
+        float sc = (float) scale;
+        return Float.isFinite(sc) && Double.isFinite(mq + mk + mv)
+                && (double) d * mq * mk * Math.max(1, Math.abs(scale)) < 0x1p100 && FlashAttention.keyBlock() * mv < 0x1p100;
+    }
 
     /**
      * The attention body's arithmetic in two vector passes per query: scores against a transposed copy

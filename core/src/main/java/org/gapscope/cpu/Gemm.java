@@ -74,14 +74,11 @@ final class Gemm {
         float[] bp = holder[0];
         pack(b, transposeB, k, n, j0, cols, width, bp);
         float[] tile = new float[MR * width];
-        int lanes = FS.length();
+        float[] arows = new float[MR * k];
         for (int i0 = 0; i0 < m; i0 += MR) {
             int rows = Math.min(MR, m - i0);
-            if (rows == MR) {
-                quad(as, (long) i0 * k, k, bp, tile, lanes);
-            } else {
-                rest(as, (long) i0 * k, k, rows, bp, tile, width);
-            }
+            MemorySegment.copy(as, KernelBackend.FLOAT, (long) i0 * k * 4, arows, 0, rows * k);
+            tile(arows, 0, k, rows, k, bp, 0, width, tile, 0, width, false);
             for (int r = 0; r < rows; r++) {
                 MemorySegment.copy(tile, r * width, cs, KernelBackend.FLOAT, ((long) (i0 + r) * n + j0) * 4, cols);
             }
@@ -117,94 +114,100 @@ final class Gemm {
         }
     }
 
-    /** MR rows of A (from element offset a0, row stride k) times the packed panel, into tile [MR][width]. */
-    private static void quad(MemorySegment as, long a0, int k, float[] bp, float[] tile, int lanes) {
-        int width = NV * lanes;
-        FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS), c02 = FloatVector.zero(FS), c03 = FloatVector.zero(FS), c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS), c12 = FloatVector.zero(FS), c13 = FloatVector.zero(FS), c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS), c22 = FloatVector.zero(FS), c23 = FloatVector.zero(FS), c30 = FloatVector.zero(FS), c31 = FloatVector.zero(FS), c32 = FloatVector.zero(FS), c33 = FloatVector.zero(FS), c40 = FloatVector.zero(FS), c41 = FloatVector.zero(FS), c42 = FloatVector.zero(FS), c43 = FloatVector.zero(FS), c50 = FloatVector.zero(FS), c51 = FloatVector.zero(FS), c52 = FloatVector.zero(FS), c53 = FloatVector.zero(FS);
-        long r0 = (a0 + 0L * k) * 4;
-        long r1 = (a0 + 1L * k) * 4;
-        long r2 = (a0 + 2L * k) * 4;
-        long r3 = (a0 + 3L * k) * 4;
-        long r4 = (a0 + 4L * k) * 4;
-        long r5 = (a0 + 5L * k) * 4;
-        for (int kk = 0; kk < k; kk++) {
-            int o = kk * width;
-            FloatVector b0 = FloatVector.fromArray(FS, bp, o + 0 * lanes);
-            FloatVector b1 = FloatVector.fromArray(FS, bp, o + 1 * lanes);
-            FloatVector b2 = FloatVector.fromArray(FS, bp, o + 2 * lanes);
-            FloatVector b3 = FloatVector.fromArray(FS, bp, o + 3 * lanes);
-            long ko = 4L * kk;
-            FloatVector x;
-            x = FloatVector.broadcast(FS, as.get(KernelBackend.FLOAT, r0 + ko));
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            c02 = x.fma(b2, c02);
-            c03 = x.fma(b3, c03);
-            x = FloatVector.broadcast(FS, as.get(KernelBackend.FLOAT, r1 + ko));
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            c12 = x.fma(b2, c12);
-            c13 = x.fma(b3, c13);
-            x = FloatVector.broadcast(FS, as.get(KernelBackend.FLOAT, r2 + ko));
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            c22 = x.fma(b2, c22);
-            c23 = x.fma(b3, c23);
-            x = FloatVector.broadcast(FS, as.get(KernelBackend.FLOAT, r3 + ko));
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            c32 = x.fma(b2, c32);
-            c33 = x.fma(b3, c33);
-            x = FloatVector.broadcast(FS, as.get(KernelBackend.FLOAT, r4 + ko));
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            c42 = x.fma(b2, c42);
-            c43 = x.fma(b3, c43);
-            x = FloatVector.broadcast(FS, as.get(KernelBackend.FLOAT, r5 + ko));
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-            c52 = x.fma(b2, c52);
-            c53 = x.fma(b3, c53);
+    /**
+     * The micro-kernel of the cpu backend's FP32 products (matmul, and attention's Q K^T and P V): for
+     * rows &le; {@link #MR} rows of A (float[] from a0, row stride aStride) and a
+     * block of B as kLen rows of NV vectors (float[] from bOff, row stride bStride), writes
+     * C[r][0, NV lanes) = sum over k = 0..kLen-1, in this order, of the fused product A[r][k] B[k][.]
+     * into c (from cOff, row stride cStride); with {@code more}, the chain continues from the values in c
+     * instead of 0 (a chain over k cut into pieces has the same bits as one call). MR rows keep MR x NV
+     * accumulators in registers; fewer rows run the same FMA chain one row at a time, so every entry has
+     * the same bits either way.
+     */
+    static void tile(float[] as, int a0, int aStride, int rows, int kLen, float[] bp, int bOff, int bStride,
+                     float[] c, int cOff, int cStride, boolean more) {
+        if (rows == MR) {
+            six(as, a0, aStride, kLen, bp, bOff, bStride, c, cOff, cStride, more);
+            return;
         }
-        c00.intoArray(tile, 0 * width + 0 * lanes);
-        c01.intoArray(tile, 0 * width + 1 * lanes);
-        c02.intoArray(tile, 0 * width + 2 * lanes);
-        c03.intoArray(tile, 0 * width + 3 * lanes);
-        c10.intoArray(tile, 1 * width + 0 * lanes);
-        c11.intoArray(tile, 1 * width + 1 * lanes);
-        c12.intoArray(tile, 1 * width + 2 * lanes);
-        c13.intoArray(tile, 1 * width + 3 * lanes);
-        c20.intoArray(tile, 2 * width + 0 * lanes);
-        c21.intoArray(tile, 2 * width + 1 * lanes);
-        c22.intoArray(tile, 2 * width + 2 * lanes);
-        c23.intoArray(tile, 2 * width + 3 * lanes);
-        c30.intoArray(tile, 3 * width + 0 * lanes);
-        c31.intoArray(tile, 3 * width + 1 * lanes);
-        c32.intoArray(tile, 3 * width + 2 * lanes);
-        c33.intoArray(tile, 3 * width + 3 * lanes);
-        c40.intoArray(tile, 4 * width + 0 * lanes);
-        c41.intoArray(tile, 4 * width + 1 * lanes);
-        c42.intoArray(tile, 4 * width + 2 * lanes);
-        c43.intoArray(tile, 4 * width + 3 * lanes);
-        c50.intoArray(tile, 5 * width + 0 * lanes);
-        c51.intoArray(tile, 5 * width + 1 * lanes);
-        c52.intoArray(tile, 5 * width + 2 * lanes);
-        c53.intoArray(tile, 5 * width + 3 * lanes);
-    }
-
-    /** Fewer than MR rows: the same FMA chain per entry, one row at a time. */
-    private static void rest(MemorySegment as, long a0, int k, int rows, float[] bp, float[] tile, int width) {
         int lanes = FS.length();
         for (int r = 0; r < rows; r++) {
-            long ro = (a0 + (long) r * k) * 4;
+            int ro = a0 + r * aStride;
             for (int v = 0; v < NV; v++) {
-                FloatVector acc = FloatVector.zero(FS);
-                for (int kk = 0; kk < k; kk++) {
-                    FloatVector x = FloatVector.broadcast(FS, as.get(KernelBackend.FLOAT, ro + 4L * kk));
-                    acc = x.fma(FloatVector.fromArray(FS, bp, kk * width + v * lanes), acc);
+                int co = cOff + r * cStride + v * lanes;
+                FloatVector acc = more ? FloatVector.fromArray(FS, c, co) : FloatVector.zero(FS);
+                for (int kk = 0; kk < kLen; kk++) {
+                    FloatVector x = FloatVector.broadcast(FS, as[ro + kk]);
+                    acc = x.fma(FloatVector.fromArray(FS, bp, bOff + kk * bStride + v * lanes), acc);
                 }
-                acc.intoArray(tile, r * width + v * lanes);
+                acc.intoArray(c, co);
             }
         }
+    }
+
+    /** {@link #tile} for MR = 6 rows: a 6 x 4 tile of vector accumulators. */
+    private static void six(float[] as, int a0, int aStride, int kLen, float[] bp, int bOff, int bStride,
+                            float[] c, int cOff, int cStride, boolean more) {
+        int lanes = FS.length();
+        int l2 = 2 * lanes;
+        int l3 = 3 * lanes;
+        FloatVector z = FloatVector.zero(FS);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z, c20 = z, c21 = z, c22 = z, c23 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z, c40 = z, c41 = z, c42 = z, c43 = z, c50 = z, c51 = z, c52 = z, c53 = z;
+        if (more) {
+            int o = cOff;
+            c00 = ld(c, o); c01 = ld(c, o + lanes); c02 = ld(c, o + l2); c03 = ld(c, o + l3);
+            o += cStride;
+            c10 = ld(c, o); c11 = ld(c, o + lanes); c12 = ld(c, o + l2); c13 = ld(c, o + l3);
+            o += cStride;
+            c20 = ld(c, o); c21 = ld(c, o + lanes); c22 = ld(c, o + l2); c23 = ld(c, o + l3);
+            o += cStride;
+            c30 = ld(c, o); c31 = ld(c, o + lanes); c32 = ld(c, o + l2); c33 = ld(c, o + l3);
+            o += cStride;
+            c40 = ld(c, o); c41 = ld(c, o + lanes); c42 = ld(c, o + l2); c43 = ld(c, o + l3);
+            o += cStride;
+            c50 = ld(c, o); c51 = ld(c, o + lanes); c52 = ld(c, o + l2); c53 = ld(c, o + l3);
+        }
+        int r0 = a0;
+        int r1 = a0 + aStride;
+        int r2 = a0 + 2 * aStride;
+        int r3 = a0 + 3 * aStride;
+        int r4 = a0 + 4 * aStride;
+        int r5 = a0 + 5 * aStride;
+        for (int kk = 0; kk < kLen; kk++) {
+            int o = bOff + kk * bStride;
+            FloatVector b0 = FloatVector.fromArray(FS, bp, o);
+            FloatVector b1 = FloatVector.fromArray(FS, bp, o + lanes);
+            FloatVector b2 = FloatVector.fromArray(FS, bp, o + 2 * lanes);
+            FloatVector b3 = FloatVector.fromArray(FS, bp, o + 3 * lanes);
+            FloatVector x = FloatVector.broadcast(FS, as[r0 + kk]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(FS, as[r1 + kk]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(FS, as[r2 + kk]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(FS, as[r3 + kk]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
+            x = FloatVector.broadcast(FS, as[r4 + kk]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
+            x = FloatVector.broadcast(FS, as[r5 + kk]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
+        }
+        int o = cOff;
+        c00.intoArray(c, o); c01.intoArray(c, o + lanes); c02.intoArray(c, o + l2); c03.intoArray(c, o + l3);
+        o += cStride;
+        c10.intoArray(c, o); c11.intoArray(c, o + lanes); c12.intoArray(c, o + l2); c13.intoArray(c, o + l3);
+        o += cStride;
+        c20.intoArray(c, o); c21.intoArray(c, o + lanes); c22.intoArray(c, o + l2); c23.intoArray(c, o + l3);
+        o += cStride;
+        c30.intoArray(c, o); c31.intoArray(c, o + lanes); c32.intoArray(c, o + l2); c33.intoArray(c, o + l3);
+        o += cStride;
+        c40.intoArray(c, o); c41.intoArray(c, o + lanes); c42.intoArray(c, o + l2); c43.intoArray(c, o + l3);
+        o += cStride;
+        c50.intoArray(c, o); c51.intoArray(c, o + lanes); c52.intoArray(c, o + l2); c53.intoArray(c, o + l3);
+    }
+
+    private static FloatVector ld(float[] c, int o) {
+        return FloatVector.fromArray(FS, c, o);
     }
 }

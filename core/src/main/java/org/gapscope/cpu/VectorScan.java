@@ -33,4 +33,23 @@ final class VectorScan {
         }
         return s == 0f;
     }
+
+    /** max |x| over count FP32 values at byte offset off (NaN if one is NaN, +inf if one is infinite). */
+    static double maxAbs(MemorySegment seg, long off, int count) {
+        int bound = FS.loopBound(count);
+        FloatVector acc = FloatVector.zero(FS);
+        boolean nan = false;
+        for (int i = 0; i < bound; i += FS.length()) {
+            FloatVector x = FloatVector.fromMemorySegment(FS, seg, off + 4L * i, ByteOrder.LITTLE_ENDIAN);
+            nan |= x.test(VectorOperators.IS_NAN).anyTrue();
+            acc = acc.max(x.abs());
+        }
+        float m = acc.reduceLanes(VectorOperators.MAX);
+        for (int i = bound; i < count; i++) {
+            float x = seg.get(KernelBackend.FLOAT, off + 4L * i);
+            nan |= Float.isNaN(x);
+            m = Math.max(m, Math.abs(x));
+        }
+        return nan ? Double.NaN : m;
+    }
 }

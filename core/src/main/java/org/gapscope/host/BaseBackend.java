@@ -27,6 +27,33 @@ public abstract class BaseBackend implements Backend {
     }
 
     @Override
+    public Tensor softmax(Tensor x, double temperature) {
+        return rowwise(x, temperature, false, null);
+    }
+
+    @Override
+    public Tensor logSoftmax(Tensor x, double temperature) {
+        return rowwise(x, temperature, true, null);
+    }
+
+    @Override
+    public Tensor softmax(Tensor x, double temperature, Tensor out) {
+        return rowwise(x, temperature, false, out);
+    }
+
+    @Override
+    public Tensor logSoftmax(Tensor x, double temperature, Tensor out) {
+        return rowwise(x, temperature, true, out);
+    }
+
+    /**
+     * softmax (log false) or log-softmax (log true) of x's rows divided by the temperature, written into
+     * out (x's shape, F32 or F64; checked with {@link org.gapscope.api.Checks#output}) and returned, or into
+     * a new F64 tensor when out is null: the one implementation behind the four softmax ops.
+     */
+    protected abstract Tensor rowwise(Tensor x, double temperature, boolean log, Tensor out);
+
+    @Override
     public String name() {
         return name;
     }

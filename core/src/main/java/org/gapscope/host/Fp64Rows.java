@@ -1,5 +1,7 @@
 package org.gapscope.host;
 
+import java.lang.foreign.MemorySegment;
+
 import org.gapscope.api.Checks;
 import org.gapscope.api.GapResult;
 import org.gapscope.api.MaskAlignment;
@@ -94,6 +96,24 @@ public final class Fp64Rows {
     }
 
     // ---- docs/MATH.md section 2 ------------------------------------------------------------
+
+    /**
+     * Attention of head h of q, k, v (any dtype) into the F64 tensors out and lse, by
+     * {@link #attentionHead(double[], double[], double[], int, int, int, int, int, double, MaskAlignment, double[], double[])}.
+     */
+    public static void attentionHead(Tensor q, Tensor k, Tensor v, long h, Checks.AttentionShape s, double scale,
+                                     MaskAlignment mask, Tensor out, Tensor lse) {
+        int tq = Math.toIntExact(s.tq());
+        int tk = Math.toIntExact(s.tk());
+        int d = Math.toIntExact(s.d());
+        int dv = Math.toIntExact(s.dv());
+        double[] o = new double[tq * dv];
+        double[] l = new double[tq];
+        attentionHead(q.toDoubles(h * tq * d, tq * d), k.toDoubles(h * tk * d, tk * d), v.toDoubles(h * tk * dv, tk * dv),
+                0, tq, tk, d, dv, scale, mask, o, l);
+        MemorySegment.copy(o, 0, out.segment(), KernelBackend.DOUBLE, h * tq * dv * 8, o.length);
+        MemorySegment.copy(l, 0, lse.segment(), KernelBackend.DOUBLE, h * tq * 8, l.length);
+    }
 
     /**
      * Attention of head h, arrays laid out as the attention body takes them (q [heads*tq*d], k

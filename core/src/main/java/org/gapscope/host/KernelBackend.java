@@ -210,30 +210,12 @@ public class KernelBackend extends BaseBackend {
                 + " result is " + value + " (a bug in the backend's pass, not an input problem)");
     }
 
+    /** The rows' LSE ({@link #lseRows}), then the writing pass ({@link #softmaxRows}); special rows on the host. */
     @Override
-    public Tensor softmax(Tensor x, double temperature) {
-        return softmax(x, temperature, null);
-    }
-
-    @Override
-    public Tensor logSoftmax(Tensor x, double temperature) {
-        return logSoftmax(x, temperature, null);
-    }
-
-    @Override
-    public Tensor softmax(Tensor x, double temperature, Tensor out) {
-        return rowwise(x, temperature, 0, out);
-    }
-
-    @Override
-    public Tensor logSoftmax(Tensor x, double temperature, Tensor out) {
-        return rowwise(x, temperature, 1, out);
-    }
-
-    /** softmax (log = 0) or log-softmax (log = 1) of x's rows into result (null: a new F64 tensor). */
-    protected Tensor rowwise(Tensor x, double temperature, int log, Tensor result) {
+    protected Tensor rowwise(Tensor x, double temperature, boolean logSoftmax, Tensor result) {
+        int log = logSoftmax ? 1 : 0;
         Checks.temperature(temperature);
-        String name = log == 1 ? "logSoftmax" : "softmax";
+        String name = logSoftmax ? "logSoftmax" : "softmax";
         int v = Checks.lastDim(x, name);
         if (result != null) {
             Checks.output(x, result, name);
@@ -288,10 +270,8 @@ public class KernelBackend extends BaseBackend {
         int tk = Math.toIntExact(s.tk());
         int d = Math.toIntExact(s.d());
         int dv = Math.toIntExact(s.dv());
-        long[] outShape = q.shape();
-        outShape[outShape.length - 1] = dv;
-        Tensor out = newF64(outShape);
-        Tensor lseOut = newF64(Arrays.copyOf(q.shape(), q.rank() - 1));
+        Tensor out = newF64(s.outShape(q));
+        Tensor lseOut = newF64(s.lseShape(q));
         int code = mask.code();
         long perHead = Math.max(1, Math.max((long) tq * Math.max(d, dv), (long) tk * Math.max(d, dv)));
         int batch = (int) Math.max(1, Math.min(heads, batchElements / perHead));

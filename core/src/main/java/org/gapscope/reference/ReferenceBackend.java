@@ -47,20 +47,15 @@ public final class ReferenceBackend extends BaseBackend {
     }
 
     @Override
-    public Tensor softmax(Tensor x, double temperature) {
-        return rowwise(x, temperature, false);
-    }
-
-    @Override
-    public Tensor logSoftmax(Tensor x, double temperature) {
-        return rowwise(x, temperature, true);
-    }
-
-    private Tensor rowwise(Tensor x, double temperature, boolean log) {
+    protected Tensor rowwise(Tensor x, double temperature, boolean log, Tensor result) {
         Checks.temperature(temperature);
-        int v = Checks.lastDim(x, log ? "logSoftmax" : "softmax");
+        String name = log ? "logSoftmax" : "softmax";
+        int v = Checks.lastDim(x, name);
+        if (result != null) {
+            Checks.output(x, result, name);
+        }
         long rows = x.size() / v;
-        Tensor out = Tensor.zeros(DType.F64, x.shape());
+        Tensor out = result != null ? result : Tensor.zeros(DType.F64, x.shape());
         double[] o = new double[v];
         for (long r = 0; r < rows; r++) {
             Fp64Rows.softmaxRow(x.toDoubles(r * v, v), temperature, log, o);
@@ -76,25 +71,10 @@ public final class ReferenceBackend extends BaseBackend {
     @Override
     public AttentionResult attention(Tensor q, Tensor k, Tensor v, double scale, MaskAlignment mask) {
         Checks.AttentionShape s = Checks.attention(q, k, v);
-        int tq = Math.toIntExact(s.tq());
-        int tk = Math.toIntExact(s.tk());
-        int d = Math.toIntExact(s.d());
-        int dv = Math.toIntExact(s.dv());
-        long[] outShape = q.shape();
-        outShape[outShape.length - 1] = dv;
-        Tensor out = Tensor.zeros(DType.F64, outShape);
-        Tensor lseOut = Tensor.zeros(DType.F64, java.util.Arrays.copyOf(q.shape(), q.rank() - 1));
-        double[] o = new double[tq * dv];
-        double[] l = new double[tq];
+        Tensor out = Tensor.zeros(DType.F64, s.outShape(q));
+        Tensor lseOut = Tensor.zeros(DType.F64, s.lseShape(q));
         for (long h = 0; h < s.heads(); h++) {
-            Fp64Rows.attentionHead(q.toDoubles(h * tq * d, tq * d), k.toDoubles(h * tk * d, tk * d),
-                    v.toDoubles(h * tk * dv, tk * dv), 0, tq, tk, d, dv, scale, mask, o, l);
-            for (int i = 0; i < tq * dv; i++) {
-                out.set(h * tq * dv + i, o[i]);
-            }
-            for (int i = 0; i < tq; i++) {
-                lseOut.set(h * tq + i, l[i]);
-            }
+            Fp64Rows.attentionHead(q, k, v, h, s, scale, mask, out, lseOut);
         }
         return new AttentionResult(out, lseOut);
     }

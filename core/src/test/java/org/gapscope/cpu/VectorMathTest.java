@@ -190,6 +190,31 @@ class VectorMathTest {
     }
 
     /**
+     * Box-Muller's two stage loops (polarReduce, then polarQuadrants) give exactly rad cosTurns(u) and
+     * rad sinTurns(u), in the cos-then-sin layout per vector step, at the quadrant edges and for uniforms.
+     */
+    @Test
+    void polarStagesAreCosAndSinOfTurnsTimesTheRadius() {
+        int n = 4096;
+        double[] u = java.util.Arrays.copyOf(uniform(0, 1, 8), n);
+        for (int i = 0; i < 64; i++) {
+            u[i] = i / 32.0;
+        }
+        double[] rad = java.util.Arrays.copyOf(uniform(0, 9, 9), n);
+        double[] out = new double[2 * n];
+        VectorMath.polarReduce(u, n, out);
+        VectorMath.polarQuadrants(rad, u, n, out);
+        double[] cos = apply(VectorMath::cosTurns, u);
+        double[] sin = apply(VectorMath::sinTurns, u);
+        int lanes = DS.length();
+        for (int k = 0; k < n; k++) {
+            int step = k - k % lanes;
+            assertEquals(rad[k] * cos[k], out[2 * step + k % lanes], 0.0, "cos at " + k);
+            assertEquals(rad[k] * sin[k], out[2 * step + lanes + k % lanes], 0.0, "sin at " + k);
+        }
+    }
+
+    /**
      * The Vector API's own transcendental operators give JIT-dependent bits (see VectorMath): no cpu pass
      * may use them, only VectorMath.
      */

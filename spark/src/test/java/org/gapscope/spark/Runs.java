@@ -3,8 +3,6 @@ package org.gapscope.spark;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,10 +19,8 @@ final class Runs {
     record Result(int code, String out, String err) {}
 
     static Result cli(List<String> args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(args.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
-        return new Result(code, out.toString(), err.toString());
+        Main.Result r = Main.call(args.toArray(String[]::new));
+        return new Result(r.code(), r.out(), r.err());
     }
 
     static List<String> with(List<String> args, String... more) {

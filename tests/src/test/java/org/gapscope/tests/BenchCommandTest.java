@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.gapscope.cli.Main;
 import org.junit.jupiter.api.Test;
 
@@ -16,10 +14,8 @@ class BenchCommandTest {
     record Run(int code, String out, String err) {}
 
     static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
-        return new Run(code, out.toString(), err.toString());
+        Main.Result r = Main.call(args);
+        return new Run(r.code(), r.out(), r.err());
     }
 
     static final String[] QUICK = {"--warmup", "1", "--warmup-ms", "0", "--repetitions", "2", "--format", "json"};

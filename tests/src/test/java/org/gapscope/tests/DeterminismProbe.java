@@ -63,9 +63,14 @@ public final class DeterminismProbe {
         // odd lengths: vector loops and scalar tails
         Tensor x = EquivalenceTest.tensor(DType.F32, EquivalenceTest.gaussian(4099, 3.0, 5), 1, 4099);
         Tensor g = EquivalenceTest.tensor(DType.F32, EquivalenceTest.gaussian(3 * 4099, 2.0, 6), 1, 3, 4099);
-        Tensor q = EquivalenceTest.tensor(DType.F32, EquivalenceTest.gaussian(2 * 45 * 16, 1.0, 7), 2, 45, 16);
-        Tensor k = EquivalenceTest.tensor(DType.F32, EquivalenceTest.gaussian(2 * 45 * 16, 1.0, 8), 2, 45, 16);
-        Tensor v = EquivalenceTest.tensor(DType.F32, EquivalenceTest.gaussian(2 * 45 * 16, 1.0, 9), 2, 45, 16);
+        // FP64 attention (the vector pass over widened inputs), and FP32 attention (the blocked pass): two
+        // query blocks, the second partial, two key blocks, the second partial
+        Tensor q = EquivalenceTest.tensor(DType.F64, EquivalenceTest.gaussian(2 * 45 * 16, 1.0, 7), 2, 45, 16);
+        Tensor k = EquivalenceTest.tensor(DType.F64, EquivalenceTest.gaussian(2 * 45 * 16, 1.0, 8), 2, 45, 16);
+        Tensor v = EquivalenceTest.tensor(DType.F64, EquivalenceTest.gaussian(2 * 45 * 16, 1.0, 9), 2, 45, 16);
+        Tensor q32 = EquivalenceTest.tensor(DType.F32, EquivalenceTest.gaussian(2 * 61 * 16, 1.0, 7), 2, 61, 16);
+        Tensor k32 = EquivalenceTest.tensor(DType.F32, EquivalenceTest.gaussian(2 * 83 * 16, 1.0, 8), 2, 83, 16);
+        Tensor v32 = EquivalenceTest.tensor(DType.F32, EquivalenceTest.gaussian(2 * 83 * 12, 1.0, 9), 2, 83, 12);
         double[] omegas = new double[16];
         for (int i = 0; i < omegas.length; i++) {
             omegas[i] = Math.pow(10000.0, -i / 16.0);
@@ -87,6 +92,8 @@ public final class DeterminismProbe {
             }
             var att = cpu.attention(q, k, v, 0.25, MaskAlignment.values()[0]);
             record("attention", digest(att.out().toDoubles(), att.lse().toDoubles()));
+            var att32 = cpu.attention(q32, k32, v32, 0.25, MaskAlignment.BOTTOM_RIGHT);
+            record("attention-f32", digest(att32.out().toDoubles(), att32.lse().toDoubles()));
             record("positional", digest(cpu.positional(omegas, deltas)));
             // the fused sweep: odd V (pairs straddle heads), both noises (correlated), the margin (agree)
             for (SweepLaw law : new SweepLaw[] {SweepLaw.correlated, SweepLaw.agree}) {

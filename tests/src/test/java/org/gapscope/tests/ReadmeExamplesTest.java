@@ -3,8 +3,6 @@ package org.gapscope.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -67,10 +65,8 @@ class ReadmeExamplesTest {
     record Run(int code, String out, String err) {}
 
     static Run run(List<String> args) {
-        StringWriter o = new StringWriter();
-        StringWriter e = new StringWriter();
-        int code = Main.run(args.toArray(String[]::new), new PrintWriter(o), new PrintWriter(e));
-        return new Run(code, o.toString(), e.toString());
+        Main.Result r = Main.call(args.toArray(String[]::new));
+        return new Run(r.code(), r.out(), r.err());
     }
 
     /** The example's arguments as the test runs them. */
