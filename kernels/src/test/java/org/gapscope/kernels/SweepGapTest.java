@@ -174,6 +174,59 @@ class SweepGapTest {
         }
     }
 
+    /**
+     * Logits of magnitude up to ~8600 (sigma 10, T 0.01): every max shift must be the true maximum, or an
+     * exp overflows (or underflows) and log Z_h or ||pi_h||^2 comes out infinite or NaN. Several chunks, so
+     * the merge rescales chunk states; fresh state arrays filled with NaN, so the first pass must set them.
+     * Tolerance as in {@link #passesAgreeWithDirectSums}.
+     */
+    @Test
+    void hugeLogitsKeepEveryShiftFinite() {
+        double eps = 64 * V * 0x1p-53;
+        double sigma = 10;
+        double temperature = 0.01;
+        int chunks = 4;
+        long seed = 77;
+        int[] targets = {5};
+        double[] headM = new double[chunks * H];
+        double[] headD = new double[chunks * H];
+        double[] headD2 = new double[chunks * H];
+        double[] aggM = new double[chunks];
+        double[] aggD = new double[chunks];
+        double[] meanM = new double[chunks];
+        double[] meanD = new double[chunks];
+        for (double[] a : new double[][] {headM, headD, headD2, aggM, aggD, meanM, meanD}) {
+            java.util.Arrays.fill(a, Double.NaN);
+        }
+        double[] targetLogits = new double[H];
+        int[] scratch = new int[chunks * 4];
+        for (int item = 0; item < chunks; item++) {
+            SweepGap.sweepGapPartial(item, SweepGap.GAUSSIAN, H, V, chunks, Chunks.CONTIGUOUS, 0, seed, sigma, 0, 0, 1,
+                    temperature, targets, scratch, headM, headD, headD2, aggM, aggD, meanM, meanD, targetLogits);
+        }
+        double[] logZHeads = new double[H];
+        double[] norm2 = new double[H];
+        SweepGap.sweepGapMerge(0, H, chunks, headM, headD, headD2, aggM, aggD, meanM, meanD, logZHeads, new double[1],
+                new double[1], norm2);
+        for (int h = 0; h < H; h++) {
+            double[] l = new double[V];
+            double max = 0;
+            for (int y = 0; y < V; y++) {
+                l[y] = SweepGap.logit(SweepGap.GAUSSIAN, 0, h, H, V, y, 5, seed, sigma, 0, 0, 1, temperature, new int[4], 0);
+                max = Math.max(max, Math.abs(l[y]));
+            }
+            org.junit.jupiter.api.Assertions.assertTrue(max > 800, "logits beyond exp's range: " + max);
+            double lz = lse(l);
+            assertEquals(lz, logZHeads[h], eps * (1 + Math.abs(lz)), "log Z_h " + h);
+            double n2 = 0;
+            for (int y = 0; y < V; y++) {
+                double pi = Math.exp(l[y] - lz);
+                n2 += pi * pi;
+            }
+            assertEquals(n2, norm2[h], eps * n2, "||pi_h||^2 " + h);
+        }
+    }
+
     static double lse(double[] x) {
         double m = Double.NEGATIVE_INFINITY;
         for (double v : x) {
