@@ -42,8 +42,7 @@ public final class StudyCommand extends BaseCommand {
     boolean small;
 
     /**
-     * The study's steps, in order. STUDY STEPS: add further steps here (the crowding curve of issue 4
-     * goes after the sweep); each must take seconds, not minutes, on a 2-core laptop.
+     * The study's steps, in order. STUDY STEPS: add further steps here (after the sweep); each must take seconds, not minutes, on a 2-core laptop.
      */
     static List<Study.Step> steps() {
         return steps(false);

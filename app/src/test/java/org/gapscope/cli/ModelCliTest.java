@@ -84,7 +84,7 @@ class ModelCliTest {
         String[] args = {"model", "gap", "--checkpoint", FIXTURES.resolve("qwen2-f16").toString(), "--tokens", "18,9,24,52",
             "--backend", "cpu", "--format", "json"};
         // the first run warms the JIT up: until the cpu backend's vector exp gives the same bits interpreted
-        // and compiled (issue 11 item 3, CpuDeterminismTest), runs are compared once compiled
+        // and compiled (VectorMath, CpuDeterminismTest), runs are compared once compiled
         run(args);
         assertEquals(run(args).out(), run(args).out());
     }

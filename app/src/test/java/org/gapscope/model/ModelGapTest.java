@@ -23,14 +23,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * sharded; with llama3 RoPE scaling, tied, BF16; Qwen2ForCausalLM with q/k/v biases, F16) hold the
  * checkpoints and the expected values computed in float64 by transformers.
  *
- * <p>Tolerances. The reference backend is FP64 throughout: its error is ~1e-15 relative, so the issue's
+ * <p>Tolerances. The reference backend is FP64 throughout: its error is ~1e-15 relative, so the required
  * bounds (logits 1e-4, Gamma 1e-6 relative) hold with a wide margin. The cpu backend runs every linear
  * layer and the unembedding in FP32 (each entry a sequential FMA chain over K &le; 32 here: relative
  * error &le; K 2^-24 = 2e-6 of sum |a b|, about 1e-6 of the logits after two layers) and its LSE pass in
  * FP32 lanes folded into FP64 (CpuBackend: 2e-5 + 6e-8 |x| per log Z worst case, ~1e-7 typical at
  * V &lt; 70, where every chunk is one short row). So the cpu logits are within 1e-5 relative (asserted:
- * the issue's 1e-4), and Gamma, a sum of H + 1 log Z's each off by ~1e-7 and cancelling between the
- * heads and the aggregate, is asserted at the issue's 1e-6 relative.
+ * the required 1e-4), and Gamma, a sum of H + 1 log Z's each off by ~1e-7 and cancelling between the
+ * heads and the aggregate, is asserted at the required 1e-6 relative.
  */
 class ModelGapTest {
     static final Path FIXTURES = Path.of("..", "tests", "fixtures", "models");
@@ -83,7 +83,7 @@ class ModelGapTest {
     }
 
     /**
-     * Position p's logits within the issue's 1e-4 of the largest expected |logit| (see the class comment);
+     * Position p's logits within the required 1e-4 of the largest expected |logit| (see the class comment);
      * returns that largest |logit|.
      */
     static double assertLogits(Tensor expected, ModelGap.Result r, int p, String what) {

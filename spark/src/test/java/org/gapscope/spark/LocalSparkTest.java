@@ -26,9 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code --spark local[2]}: the points are the plain run's bytes, failures land as one line each, bad
  * masters and run directories are refused before anything is written.
  *
- * <p>The backend is {@code reference}: Spark must not change a bit, and the reference is the backend
- * whose bits do not depend on the JIT's state (the cpu backend's do not yet, issue 11 item 3: a crowding
- * point's sd differed in its last bit between a plain run and a Spark task in the same build).
+ * <p>The backend is mostly {@code reference}: Spark must not change a bit, and the reference's bits
+ * depend on nothing but the input; the cpu backend, whose bits no longer depend on the JIT's state
+ * either, is tested for {@code auto} and for split crowding points.
  */
 class LocalSparkTest {
 
