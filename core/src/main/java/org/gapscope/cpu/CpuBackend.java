@@ -159,12 +159,7 @@ public final class CpuBackend extends KernelBackend {
             return super.rowwise(x, temperature, logSoftmax, result);
         }
         int log = logSoftmax ? 1 : 0;
-        Checks.temperature(temperature);
-        String name = logSoftmax ? "logSoftmax" : "softmax";
-        int v = Checks.lastDim(x, name);
-        if (result != null) {
-            Checks.output(x, result, name);
-        }
+        int v = rowwiseChecks(x, temperature, logSoftmax, result);
         Tensor out = result != null ? result : newF64(x.shape());
         boolean f32 = out.dtype() == DType.F32;
         int rows = Math.toIntExact(x.size() / v);
@@ -240,7 +235,7 @@ public final class CpuBackend extends KernelBackend {
                     out.set((long) r * v + i, row[i]);
                 }
             } else if (!Double.isFinite(lse[r])) {
-                throw fastPathBug(name, "row", r, lse[r]);
+                throw fastPathBug(logSoftmax ? "logSoftmax" : "softmax", "row", r, lse[r]);
             }
         }
         return out;

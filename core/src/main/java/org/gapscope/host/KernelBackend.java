@@ -210,16 +210,22 @@ public class KernelBackend extends BaseBackend {
                 + " result is " + value + " (a bug in the backend's pass, not an input problem)");
     }
 
-    /** The rows' LSE ({@link #lseRows}), then the writing pass ({@link #softmaxRows}); special rows on the host. */
-    @Override
-    protected Tensor rowwise(Tensor x, double temperature, boolean logSoftmax, Tensor result) {
-        int log = logSoftmax ? 1 : 0;
+    /** The checks of softmax and log-softmax (temperature, rank, the output's shape); returns the row length. */
+    protected static int rowwiseChecks(Tensor x, double temperature, boolean logSoftmax, Tensor result) {
         Checks.temperature(temperature);
         String name = logSoftmax ? "logSoftmax" : "softmax";
         int v = Checks.lastDim(x, name);
         if (result != null) {
             Checks.output(x, result, name);
         }
+        return v;
+    }
+
+    /** The rows' LSE ({@link #lseRows}), then the writing pass ({@link #softmaxRows}); special rows on the host. */
+    @Override
+    protected Tensor rowwise(Tensor x, double temperature, boolean logSoftmax, Tensor result) {
+        int log = logSoftmax ? 1 : 0;
+        int v = rowwiseChecks(x, temperature, logSoftmax, result);
         boolean[] special = new boolean[Math.toIntExact(x.size() / v)];
         double[] lse = lse(x, v, temperature, special);
         int rows = lse.length;
