@@ -113,7 +113,7 @@ class CpuDeterminismTest {
                     "VectorPasses::aggState", "VectorPasses::attentionItem", "VectorDraws::philoxUniforms",
                     "VectorDraws::radii", "VectorMath::polarReduce", "VectorMath::polarQuadrants",
                     "VectorDraws::blockExpSum", "VectorDraws::headLogits", "VectorDraws::headState",
-                    "VectorDraws::mixAdd", "FlashAttention::queryBlock", "Gemm::six")) {
+                    "VectorDraws::mixAdd", "VectorDraws::blockPairs", "FlashAttention::queryBlock", "Gemm::six")) {
                 assertTrue(out.lines().anyMatch(l -> l.matches(".*\\s4\\s+org\\.gapscope\\.cpu\\." + pass + "\\b.*")),
                         name + ": " + pass + " was not compiled by C2");
             }
@@ -133,7 +133,7 @@ class CpuDeterminismTest {
         Child first = children.get(0);
         assertEquals(List.of("lse", "softmax", "jensenGap", "crowding-GAUSSIAN", "crowding-GUMBEL", "crowding-EXPONENTIAL",
                 "crowding-UNIFORM", "attention", "attention-f32", "positional", "sweepGap-correlated", "sweepGap-agree",
-                "sweep-points"), List.copyOf(first.results().keySet()));
+                "sweepGap-pairs-H7", "sweepGap-second-pass", "sweep-points"), List.copyOf(first.results().keySet()));
         for (Child c : children.subList(1, children.size())) {
             for (Map.Entry<String, String> e : first.results().entrySet()) {
                 assertEquals(e.getValue(), c.results().get(e.getKey()),

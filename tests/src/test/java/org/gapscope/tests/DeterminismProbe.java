@@ -101,6 +101,14 @@ public final class DeterminismProbe {
                 record("sweepGap-" + law, digest(sw.logZHeads(), sw.logZ(), sw.gamma(), sw.gammaJ(), sw.logGap(),
                         sw.brierGap()));
             }
+            // the heads' pair states in whole and part-filled tiles of 4 heads (7 heads), and, one head beyond
+            // what keeps them, the second pass that draws the logits again
+            for (int heads : new int[] {7, org.gapscope.cpu.CpuBackend.SWEEP_PAIR_HEADS + 1}) {
+                SweepResult sw = cpu.sweepGap(new SweepSpec(SweepLaw.disagree, heads, heads == 7 ? 1031 : 37, 1, 1.3,
+                        3.0, 0, 0.7, 5L));
+                record(heads == 7 ? "sweepGap-pairs-H7" : "sweepGap-second-pass", digest(sw.logZHeads(), sw.logZ(),
+                        sw.gamma(), sw.gammaJ(), sw.logGap(), sw.brierGap()));
+            }
         }
         // a small sweep, through the command line (one run: its points are written once)
         Path out = dir.resolve("sweep");
