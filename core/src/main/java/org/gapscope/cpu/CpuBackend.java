@@ -437,9 +437,12 @@ public final class CpuBackend extends KernelBackend {
      * Most heads for which the sweep's first pass keeps the heads' pair states, so that the Brier term needs
      * no second pass (VectorDraws.blockPairs): the pair sums cost (H - 1) / 2 fused FP32 products per logit,
      * the second pass a new draw of every logit (Philox, Box-Muller, exp); the pair states' memory grows as
-     * H^2 per item (KernelBackend.SWEEP_PAIR_STATES bounds a batch).
+     * H^2 per item (KernelBackend.SWEEP_PAIR_STATES bounds a batch). Measured per logit on one core (AVX-512,
+     * gaussian, chunks of 4096): the first pass 3.6 ns, the second pass 4.0 ns, the pair sums 0.5 ns at H = 32,
+     * 1.1 ns at 64, 2.1 ns at 128, 4.1 ns at 256 (as dear as the second pass, and 4 MiB of pair states per
+     * thread): kept up to 128 heads.
      */
-    public static final int SWEEP_PAIR_HEADS = 64;
+    public static final int SWEEP_PAIR_HEADS = 128;
 
     /** FP32 terms per lane of a block's pair sums (VectorDraws.blockPairs): for {@code ErrorBounds.sweepPairs}. */
     public static int sweepPairTermsPerLane() {
