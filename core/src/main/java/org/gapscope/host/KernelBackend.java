@@ -509,7 +509,8 @@ public class KernelBackend extends BaseBackend {
             launcher.run(n, t -> SweepGap.sweepGapMerge(t, h, chunks, hm, hd, hd2, am, ad, mm, md, zh, z, zm, norm2));
             double[] mixSq = new double[items];
             if (pairs) {
-                launcher.run(items, i -> SweepGap.sweepGapPairBrier(i, h, chunks, hm, hd2, pp, zh, mixSq));
+                double[] weights = new double[items * h];
+                launcher.run(items, i -> SweepGap.sweepGapPairBrier(i, h, chunks, hm, hd2, pp, zh, weights, mixSq));
             } else if (spec.brier()) {
                 sweepGapBriers(spec, first + t0, n, chunks, targets, zh, mixSq);
             } else {

@@ -65,7 +65,8 @@ class SweepPairsTest {
                 Item it = item(s, target, true);
                 double[] z = logZ(it);
                 double[] pair = new double[1];
-                SweepGap.sweepGapPairBrier(0, s.heads(), 1, it.hm(), it.hd2(), it.pairs(), z, pair);
+                SweepGap.sweepGapPairBrier(0, s.heads(), 1, it.hm(), it.hd2(), it.pairs(), z, new double[s.heads()],
+                        pair);
                 double redraw = VectorDraws.sweepGapBrierItem(s.law().code, 0, s.heads(), s.vocab(), 0, s.vocab(),
                         target, s.seed(), s.sigma(), s.margin(), Math.sqrt(s.rho()), Math.sqrt(1 - s.rho()),
                         s.temperature(), z, 0);

@@ -219,23 +219,27 @@ public final class SweepGap {
      * sum_h a_h^2 d2_h + 2 sum_{h &lt; k} a_h a_k P_hk, a_h = exp(m_h - log Z_h), with the item's head maxima
      * m_h = headM[item H + h] and d2_h = headD2[item H + h], its pair states P_hk =
      * pairs[item H(H-1)/2 + {@link #pairIndex}] (relative to the same m_h), and logZHeads[t H + h] from the
-     * merge; FP64, heads in order. Equal to {@link #sweepGapBrier}'s sum_y (sum_h pi_h(y))^2 up to the
-     * rounding of the pair states (the backend that keeps them states their bound).
+     * merge; FP64, heads in order; the a_h go through weights[item H + h] (scratch of the item's own). Equal
+     * to {@link #sweepGapBrier}'s sum_y (sum_h pi_h(y))^2 up to the rounding of the pair states (the backend
+     * that keeps them states their bound).
      */
     public static void sweepGapPairBrier(int item, int heads, int chunks, double[] headM, double[] headD2,
-                                         double[] pairs, double[] logZHeads, double[] mixSq) {
+                                         double[] pairs, double[] logZHeads, double[] weights, double[] mixSq) {
         int t = item / chunks;
         int hb = item * heads;
         int zb = t * heads;
+        for (int h = 0; h < heads; h++) {
+            weights[hb + h] = Math.exp(headM[hb + h] - logZHeads[zb + h]);
+        }
         int p = item * (heads * (heads - 1) / 2);
         double diag = 0.0;
         double cross = 0.0;
         for (int h = 0; h < heads; h++) {
-            double ah = Math.exp(headM[hb + h] - logZHeads[zb + h]);
+            double ah = weights[hb + h];
             diag += ah * ah * headD2[hb + h];
             double row = 0.0;
             for (int k = h + 1; k < heads; k++) {
-                row += Math.exp(headM[hb + k] - logZHeads[zb + k]) * pairs[p];
+                row += weights[hb + k] * pairs[p];
                 p++;
             }
             cross += ah * row;
