@@ -76,6 +76,7 @@ class CpuDeterminismTest {
         Path dir = Files.createTempDirectory(tmp, "probe");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx512m",
+                "-Dgapscope.sweepPairHeads=" + DeterminismProbe.PAIR_HEADS,
                 "-Djava.util.concurrent.ForkJoinPool.common.parallelism=" + threads));
         boolean c2 = mode.isEmpty();
         if (c2) {
