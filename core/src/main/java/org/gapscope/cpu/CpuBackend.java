@@ -97,7 +97,7 @@ public final class CpuBackend extends KernelBackend {
 
     // ---- logSumExp -----------------------------------------------------------------------------
 
-    /** The exp-sum pass over FP32 chunks, each checked by {@link VectorScan} just before it. */
+    /** The exp-sum pass over FP32 chunks; its first pass over a chunk also checks the chunk's input. */
     @Override
     protected void lseRows(Tensor x, int r0, int n, int v, double invT, double[] out, boolean[] special) {
         if (x.dtype() != DType.F32) {
@@ -116,8 +116,7 @@ public final class CpuBackend extends KernelBackend {
             long start = Chunks.start(v, chunks, c, Chunks.CONTIGUOUS);
             int count = (int) Chunks.count(v, chunks, c, Chunks.CONTIGUOUS);
             long off = ((long) (r0 + row) * v + start) * 4;
-            finite[item] = VectorScan.scaledFinite(seg, off, count, invTf);
-            VectorPasses.expSum(seg, off, count, invTf, m, d, item);
+            finite[item] = VectorPasses.expSum(seg, off, count, invTf, m, d, item);
         });
         for (int item = 0; item < n * chunks; item++) {
             special[r0 + item / chunks] |= !finite[item];
@@ -183,12 +182,9 @@ public final class CpuBackend extends KernelBackend {
             int c = item % chunks;
             long start = (long) row * v + Chunks.start(v, chunks, c, Chunks.CONTIGUOUS);
             int count = (int) Chunks.count(v, chunks, c, Chunks.CONTIGUOUS);
-            finite[item] = VectorScan.scaledFinite(in, start * 4, count, invTf);
-            if (log == 0 && f32) {
-                VectorPasses.softmaxExpChunk(in, o, true, start, count, invTf, m, d, item);
-            } else {
-                VectorPasses.expSum(in, start * 4, count, invTf, m, d, item);
-            }
+            finite[item] = log == 0 && f32
+                    ? VectorPasses.softmaxExpChunk(in, o, true, start, count, invTf, m, d, item)
+                    : VectorPasses.expSum(in, start * 4, count, invTf, m, d, item);
         };
         Grid.Item merge = r -> {
             boolean s = false;

@@ -29,6 +29,7 @@ import jdk.incubator.vector.VectorOperators;
  *       gives +inf, NaN gives NaN.</li>
  *   <li>{@link #exp(FloatVector)}: &le; 1 ulp (FP32) for results &ge; 2^-126, same flushing rules (x &lt;
  *       -104 gives 0, x &gt; 89 gives +inf).</li>
+ *   <li>{@link #expNonPositive}: the same for x &le; 0 and results &ge; 2^-126; results below 2^-126 are 0.</li>
  *   <li>{@link #log(DoubleVector)}: &le; 1 ulp for every positive argument (subnormals included); log 0 =
  *       -inf, log of a negative number or NaN = NaN, log +inf = +inf.</li>
  *   <li>{@link #cosTurns}, {@link #sinTurns}: cos(2 pi u) and sin(2 pi u) within 2 ulp (or 2^-59 absolute
@@ -123,6 +124,35 @@ final class VectorMath {
         FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector s2 = k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         return e.mul(s1).mul(s2);
+    }
+
+    /** The least float x with e^x &ge; 2^-126 (FP32's normal range): {@link #expNonPositive} gives 0 below it. */
+    static final float EXP_FLUSH_F = -87.33654f;
+
+    /**
+     * e^x per FP32 lane for x &le; 0, the shifted arguments x - max of every exp-sum: as {@link
+     * #exp(FloatVector)} (&le; 1 ulp) for results &ge; 2^-126, but results below that are flushed to 0
+     * (x &lt; {@link #EXP_FLUSH_F}), so 2^k is one exact factor and the clamps are one compare and two
+     * blends: about a third fewer operations. NaN gives NaN; x &gt; 88 is outside its domain. A sum of
+     * such terms whose largest is 1 loses at most 2^-126 per flushed term, far below its FP32 rounding.
+     */
+    static FloatVector expNonPositive(FloatVector x) {
+        VectorMask<Float> under = x.compare(VectorOperators.LT, EXP_FLUSH_F); // false for NaN
+        FloatVector xc = x.blend(EXP_FLUSH_F, under);
+        FloatVector t = xc.lanewise(FMA, LOG2E_F, SHIFT_F);
+        FloatVector k = t.sub(SHIFT_F);
+        FloatVector r = k.lanewise(FMA, -LN2_HI_F, xc);
+        r = k.lanewise(FMA, -LN2_LO_F, r);
+        FloatVector q = r.lanewise(FMA, F4, F3);
+        q = q.lanewise(FMA, r, F2);
+        q = q.lanewise(FMA, r, F1);
+        q = q.lanewise(FMA, r, F0);
+        FloatVector e = q.lanewise(FMA, r, 1.0f).lanewise(FMA, r, 1.0f);
+        // 2^k with k in [-126, 0]: (k + 127) << 23, and k is the low bits of t, so the bits of t shifted
+        // left by 23 plus a constant
+        FloatVector s = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23)
+                .add((127 - SHIFT_F_BITS) << 23).reinterpretAsFloats();
+        return e.mul(s).blend(0f, under);
     }
 
     // ---- log -----------------------------------------------------------------------------------

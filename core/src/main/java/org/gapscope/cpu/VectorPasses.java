@@ -48,41 +48,106 @@ final class VectorPasses {
     }
 
     /**
-     * (m, d) of count FP32 values at byte offset off, scaled by invT: m = max x*invT (FP32, exact
-     * maximum of the rounded values), d = sum exp(x*invT - m) with FP32 exp in vector lanes, the lanes
-     * summed in FP64 in lane order.
+     * The largest and smallest of count FP32 values at byte offset off, packed as {@link #rangeMax} and
+     * {@link #rangeMin} read them: one pass, four independent max and min chains (Math.max/min semantics,
+     * so a NaN anywhere makes both NaN). The pass that checks a chunk's input and finds its maximum.
      */
-    static void expSum(MemorySegment seg, long off, int count, float invT, double[] m, double[] d, int slot) {
-        int bound = FS.loopBound(count);
+    static long range(MemorySegment seg, long off, int count) {
         int lanes = FS.length();
+        int bound = FS.loopBound(count);
         float mx = -Float.MAX_VALUE;
+        float mn = Float.MAX_VALUE;
         if (bound > 0) {
-            FloatVector vmax = FloatVector.broadcast(FS, -Float.MAX_VALUE);
-            for (int i = 0; i < bound; i += lanes) {
-                vmax = vmax.max(FloatVector.fromMemorySegment(FS, seg, off + 4L * i, LE));
+            FloatVector a0 = FloatVector.broadcast(FS, -Float.MAX_VALUE);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            FloatVector b0 = FloatVector.broadcast(FS, Float.MAX_VALUE);
+            FloatVector b1 = b0;
+            FloatVector b2 = b0;
+            FloatVector b3 = b0;
+            int i = 0;
+            for (; i + 4 * lanes <= bound; i += 4 * lanes) {
+                FloatVector y0 = FloatVector.fromMemorySegment(FS, seg, off + 4L * i, LE);
+                FloatVector y1 = FloatVector.fromMemorySegment(FS, seg, off + 4L * (i + lanes), LE);
+                FloatVector y2 = FloatVector.fromMemorySegment(FS, seg, off + 4L * (i + 2 * lanes), LE);
+                FloatVector y3 = FloatVector.fromMemorySegment(FS, seg, off + 4L * (i + 3 * lanes), LE);
+                a0 = a0.max(y0);
+                a1 = a1.max(y1);
+                a2 = a2.max(y2);
+                a3 = a3.max(y3);
+                b0 = b0.min(y0);
+                b1 = b1.min(y1);
+                b2 = b2.min(y2);
+                b3 = b3.min(y3);
             }
-            mx = vmax.reduceLanes(VectorOperators.MAX); // max is exact in any order
+            for (; i < bound; i += lanes) {
+                FloatVector y = FloatVector.fromMemorySegment(FS, seg, off + 4L * i, LE);
+                a0 = a0.max(y);
+                b0 = b0.min(y);
+            }
+            mx = a0.max(a1).max(a2.max(a3)).reduceLanes(VectorOperators.MAX); // exact in any order
+            mn = b0.min(b1).min(b2.min(b3)).reduceLanes(VectorOperators.MIN);
         }
         for (int i = bound; i < count; i++) {
-            mx = Math.max(mx, seg.get(FLOAT, off + 4L * i));
+            float y = seg.get(FLOAT, off + 4L * i);
+            mx = Math.max(mx, y);
+            mn = Math.min(mn, y);
         }
-        float ms = mx * invT;
+        return ((long) Float.floatToRawIntBits(mx) << 32) | (Float.floatToRawIntBits(mn) & 0xFFFFFFFFL);
+    }
+
+    static float rangeMax(long range) {
+        return Float.intBitsToFloat((int) (range >>> 32));
+    }
+
+    static float rangeMin(long range) {
+        return Float.intBitsToFloat((int) range);
+    }
+
+    /**
+     * Whether x * invT (FP32) is finite for every x of a chunk with this {@link #range}: the rounded
+     * product is monotone in x (invT &gt; 0), so it overflows somewhere only if it does at the maximum or
+     * the minimum, and a NaN or an infinity shows in them too.
+     */
+    static boolean rangeFinite(long range, float invT) {
+        return Float.isFinite(rangeMax(range) * invT) && Float.isFinite(rangeMin(range) * invT);
+    }
+
+    /**
+     * (m, d) of count FP32 values at byte offset off, scaled by invT: m = max x*invT (FP32, exact
+     * maximum of the rounded values), d = sum exp(x*invT - m) with FP32 exp in vector lanes ({@link
+     * VectorMath#expNonPositive}), the lanes summed in FP64 in lane order. Two passes over the chunk (it
+     * stays in L1 between them): {@link #range}, then the exp-sum. Returns whether the chunk's input is
+     * one the pass can take ({@link #rangeFinite}): when not, what it wrote is to be ignored.
+     */
+    static boolean expSum(MemorySegment seg, long off, int count, float invT, double[] m, double[] d, int slot) {
+        long range = range(seg, off, count);
+        int bound = FS.loopBound(count);
+        int lanes = FS.length();
+        float ms = rangeMax(range) * invT;
         double s = 0;
         if (bound > 0) {
             FloatVector acc = FloatVector.zero(FS);
             for (int i = 0; i < bound; i += lanes) {
                 FloatVector y = FloatVector.fromMemorySegment(FS, seg, off + 4L * i, LE);
-                acc = acc.add(VectorMath.exp(y.mul(invT).sub(ms)));
+                acc = acc.add(VectorMath.expNonPositive(y.mul(invT).sub(ms)));
             }
             for (int l = 0; l < lanes; l++) {
                 s += acc.lane(l);
             }
         }
         for (int i = bound; i < count; i++) {
-            s += Math.exp((double) (seg.get(FLOAT, off + 4L * i) * invT - ms));
+            s += expTail(seg.get(FLOAT, off + 4L * i) * invT - ms);
         }
         m[slot] = ms;
         d[slot] = s;
+        return rangeFinite(range, invT);
+    }
+
+    /** A tail element's term: exp in FP64 of the FP32 difference, flushed below 2^-126 as {@link VectorMath#expNonPositive}. */
+    static double expTail(float x) {
+        return x < VectorMath.EXP_FLUSH_F ? 0.0 : Math.exp(x);
     }
 
     /**
@@ -127,14 +192,14 @@ final class VectorPasses {
             FloatVector acc = FloatVector.zero(FS);
             for (int i = 0; i < bound; i += lanes) {
                 FloatVector y = FloatVector.fromMemorySegment(FS, seg, off + 4L * i, LE);
-                acc = acc.add(VectorMath.exp(y.sub(mx)));
+                acc = acc.add(VectorMath.expNonPositive(y.sub(mx)));
             }
             for (int l = 0; l < lanes; l++) {
                 s += acc.lane(l);
             }
         }
         for (int i = bound; i < count; i++) {
-            s += Math.exp((double) (seg.get(FLOAT, off + 4L * i) - mx));
+            s += expTail(seg.get(FLOAT, off + 4L * i) - mx);
         }
         m[slot] = mx;
         d[slot] = s;
@@ -181,31 +246,21 @@ final class VectorPasses {
      * term exp(x invT - m) written to out[base + i] (F32 or F64); {@link #scaleChunk} then multiplies
      * them by exp(m - LSE).
      */
-    static void softmaxExpChunk(MemorySegment in, MemorySegment o, boolean f32Out, long base, int count, float invT,
-                                double[] m, double[] d, int slot) {
+    static boolean softmaxExpChunk(MemorySegment in, MemorySegment o, boolean f32Out, long base, int count,
+                                   float invT, double[] m, double[] d, int slot) {
         int bound = FS.loopBound(count);
         int lanes = FS.length();
         int dl = DS.length();
         long off = base * 4;
-        float mx = -Float.MAX_VALUE;
-        if (bound > 0) {
-            FloatVector vmax = FloatVector.broadcast(FS, -Float.MAX_VALUE);
-            for (int i = 0; i < bound; i += lanes) {
-                vmax = vmax.max(FloatVector.fromMemorySegment(FS, in, off + 4L * i, LE));
-            }
-            mx = vmax.reduceLanes(VectorOperators.MAX); // max is exact in any order
-        }
-        for (int i = bound; i < count; i++) {
-            mx = Math.max(mx, in.get(FLOAT, off + 4L * i));
-        }
-        float ms = mx * invT;
+        long range = range(in, off, count);
+        float ms = rangeMax(range) * invT;
         double s = 0;
         if (bound > 0) {
             FloatVector acc = FloatVector.zero(FS);
             for (int i = 0; i < bound; i += lanes) {
-                FloatVector y = FloatVector.fromMemorySegment(FS, in, off + 4L * i, LE);
-                FloatVector e = VectorMath.exp(y.mul(invT).sub(ms));
-                acc = acc.add(e);
+                FloatVector x = FloatVector.fromMemorySegment(FS, in, off + 4L * i, LE).mul(invT).sub(ms);
+                FloatVector e = VectorMath.exp(x); // written: FP32's whole range, subnormals included
+                acc = acc.add(e.blend(0f, x.compare(VectorOperators.LT, VectorMath.EXP_FLUSH_F))); // summed as expSum
                 if (f32Out) {
                     e.intoMemorySegment(o, (base + i) * 4, LE);
                 } else {
@@ -218,8 +273,9 @@ final class VectorPasses {
             }
         }
         for (int i = bound; i < count; i++) {
-            double e = Math.exp((double) (in.get(FLOAT, off + 4L * i) * invT - ms));
-            s += e;
+            float x = in.get(FLOAT, off + 4L * i) * invT - ms;
+            double e = Math.exp((double) x);
+            s += expTail(x);
             if (f32Out) {
                 o.set(FLOAT, (base + i) * 4, (float) e);
             } else {
@@ -228,6 +284,7 @@ final class VectorPasses {
         }
         m[slot] = ms;
         d[slot] = s;
+        return rangeFinite(range, invT);
     }
 
     /** out[base, base + count) *= scale (F32: by the FP32 rounding of scale). */

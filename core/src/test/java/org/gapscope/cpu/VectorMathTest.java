@@ -126,6 +126,44 @@ class VectorMathTest {
         }
     }
 
+    /**
+     * expNonPositive: the same bits as exp(FloatVector) wherever the result is at least 2^-126 (so the
+     * exp-sums of logSumExp and softmax, one written with each, agree bit for bit), within 1 ulp of Math
+     * there, and 0 below: at x = -87.34 (e^x under 2^-126), -100, -1e30 and -inf; NaN stays NaN.
+     */
+    @Test
+    void expNonPositiveIsExpAboveTheFlushAndZeroBelow() {
+        for (double[] range : new double[][] {{-87.33, 0}, {-1, 0}, {-104, -80}}) {
+            double[] xd = uniform(range[0], range[1], 5);
+            float[] x = new float[N];
+            for (int i = 0; i < N; i++) {
+                x[i] = (float) xd[i];
+            }
+            float[] a = applyF(VectorMath::expNonPositive, x);
+            float[] full = applyF(VectorMath::exp, x);
+            for (int i = 0; i < N; i++) {
+                if (x[i] < VectorMath.EXP_FLUSH_F) {
+                    assertEquals(0f, a[i], "expNonPositive(" + x[i] + ") flushed");
+                } else {
+                    assertEquals(full[i], a[i], 0f, "expNonPositive(" + x[i] + ") = exp");
+                    float e = (float) Math.exp(x[i]);
+                    assertTrue(Math.abs(a[i] - e) <= Math.ulp(e), "expNonPositive(" + x[i] + ") within 1 ulp");
+                }
+            }
+        }
+        assertTrue(Math.exp(VectorMath.EXP_FLUSH_F) >= 0x1p-126 && Math.exp(Math.nextDown(VectorMath.EXP_FLUSH_F)) < 0x1p-126,
+                "the flush point is the bottom of FP32's normal range");
+        float[] in = {Float.NaN, Float.NEGATIVE_INFINITY, -1e30f, -100f, -87.34f, -87.33654f, -0.0f, 0.0f};
+        float[] special = new float[Math.max(FS.length(), in.length)];
+        System.arraycopy(in, 0, special, 0, in.length);
+        float[] r = applyF(VectorMath::expNonPositive, special);
+        float[] want = {Float.NaN, 0f, 0f, 0f, 0f, (float) Math.exp(-87.33654f), 1f, 1f};
+        for (int i = 0; i < in.length; i++) {
+            assertTrue(Float.compare(want[i], r[i]) == 0 || Math.abs(want[i] - r[i]) <= Math.ulp(want[i]),
+                    "expNonPositive(" + in[i] + ") = " + r[i] + ", expected " + want[i]);
+        }
+    }
+
     @Test
     void logIsWithinOneUlpOfMath() {
         // uniforms in (0, 1) as the crowding draws make them, -log of those (Gumbel), near 1, and any exponent

@@ -362,6 +362,29 @@ class ReferenceBackendTest {
         assertArrayEquals(a.p(), temp.p(), 1e-12);
     }
 
+    /**
+     * Top-k when the signal is not among the k largest of all N scores: s = -40 against 499 standard
+     * Gaussian distractors (all above -40 but with probability ~1e-348), k = 3 and k = 499: the signal
+     * is cut, so P = 0 and the LSE of what enters the softmax without it is -inf by convention.
+     */
+    @Test
+    void topKCutsASignalBelowTheKLargestScores() {
+        for (int k : new int[] {3, 499}) {
+            CrowdingResult r = ref.crowding(new CrowdingSpec(500, -40, Law.gaussian(0, 1), 3, 0, 7,
+                    new Mitigation(Mitigation.Kind.TOP_K, k)));
+            assertArrayEquals(new double[] {0, 0, 0}, r.p(), 0.0, "k = " + k);
+            for (double l : r.logSumDistractors()) {
+                assertEquals(Double.NEGATIVE_INFINITY, l, "k = " + k);
+            }
+        }
+        // k = N: every score enters, the signal included, however small
+        CrowdingResult all = ref.crowding(new CrowdingSpec(500, -40, Law.gaussian(0, 1), 3, 0, 7,
+                new Mitigation(Mitigation.Kind.TOP_K, 500)));
+        for (double p : all.p()) {
+            assertTrue(p > 0 && p < 1e-15, "k = N: P = " + p);
+        }
+    }
+
     // ---- section 8 -------------------------------------------------------------------------
 
     @Test

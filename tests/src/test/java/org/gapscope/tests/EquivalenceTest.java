@@ -604,6 +604,16 @@ class EquivalenceTest {
         }
     }
 
+    /**
+     * Tokens whose logits lie far apart (sigma / T = 10^5: token maxima differ by thousands): each token's
+     * states must start afresh, else the next token's exp(l - m) against the previous token's maximum
+     * underflows to 0 and its log Z becomes -inf.
+     */
+    @Test
+    void theReferenceSweepGapStartsEveryTokenAfresh() {
+        sweepGapAgainstMaterialized(REF, new SweepSpec(SweepLaw.gaussian, 2, 50, 4, 1000, 0, 0, 0.01, 23));
+    }
+
     static void sweepGap(Backend backend) {
         for (SweepSpec spec : sweepSpecs()) {
             sweepGapAgainstMaterialized(backend, spec);

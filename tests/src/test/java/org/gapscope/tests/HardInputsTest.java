@@ -89,6 +89,12 @@ class HardInputsTest {
         many[39 * w + 2] = Double.POSITIVE_INFINITY;
         many[20 * w + 2] = Double.NEGATIVE_INFINITY;
         list.add(new Rows("40 rows", new long[] {40, w}, many, 0.9));
+        // finite FP32 inputs whose x/T overflows FP32 (but not FP64): row 0 at its maximum, row 1 at its
+        // minimum; both are special rows (decided from the input), computed in FP64
+        double[] big = gaussian(2 * w, 1.0, 55);
+        big[5] = 2e38;
+        big[w + 7] = -2e38;
+        list.add(new Rows("x/T beyond FP32", new long[] {2, w}, big, 0.25));
         // one dominant logit among -900s, in rows longer than the grid backend's chunk (several strided
         // chunks): a maximum taken over the wrong elements leaves exp(x/T - m) to overflow
         int n = 2053;
