@@ -241,7 +241,7 @@ final class FlashAttention {
 
     /**
      * Row r of the block's scores in p[off, off + w) (w: the panels computed): s = S scale, the maximum
-     * m_b of the first {@code visible} entries, p = exp(s - m_b) there and 0 beyond, l_b = sum p (FP32
+     * m_b of the first {@code visible} entries, p = exp(s - m_b) there ({@link VectorMath#expNonPositive}: weights below 2^-126 are 0) and 0 beyond, l_b = sum p (FP32
      * lanes, added in lane order in FP64).
      */
     private static void weights(float[] p, int off, int w, int visible, float scale, Scratch st, int r) {
@@ -257,7 +257,7 @@ final class FlashAttention {
             }
             m = vmax.reduceLanes(VectorOperators.MAX); // exact in any order
             for (int j = 0; j < w; j += lanes) {
-                FloatVector e = VectorMath.exp(FloatVector.fromArray(FS, p, off + j).sub(m));
+                FloatVector e = VectorMath.expNonPositive(FloatVector.fromArray(FS, p, off + j).sub(m));
                 e.intoArray(p, off + j);
                 acc = acc.add(e);
             }
@@ -271,7 +271,7 @@ final class FlashAttention {
             m = vmax.reduceLanes(VectorOperators.MAX);
             for (int j = 0; j < w; j += lanes) {
                 VectorMask<Float> in = FS.indexInRange(j, visible);
-                FloatVector e = VectorMath.exp(FloatVector.fromArray(FS, p, off + j).sub(m)).blend(0f, in.not());
+                FloatVector e = VectorMath.expNonPositive(FloatVector.fromArray(FS, p, off + j).sub(m)).blend(0f, in.not());
                 e.intoArray(p, off + j);
                 acc = acc.add(e);
             }

@@ -238,4 +238,44 @@ class SweepGapTest {
         }
         return m + Math.log(s);
     }
+
+    /**
+     * The merge of token 1 (of 2) over 3 chunks for 2 heads whose maxima lie 2000 apart (head 0 near +1000,
+     * head 1 near -1000): each head's norm2 = sum_c D2_c r_c^2 / (sum_c D_c r_c)^2 with r_c = exp(M_c - max)
+     * must take the maximum over its own chunks' slots, else exp(M - max) overflows or underflows to 0.
+     * Closed forms: chunk maxima M, M - 1, M - 2 with D = 2, D2 = 1.5: log Z = M + log(2 (1 + e^-1 + e^-2)),
+     * norm2 = 1.5 (1 + e^-2 + e^-4) / (2 (1 + e^-1 + e^-2))^2.
+     */
+    @Test
+    void theMergeTakesEachHeadsOwnMaximum() {
+        int heads = 2;
+        int chunks = 3;
+        int items = 2 * chunks;
+        double[] hm = new double[items * heads];
+        double[] hd = new double[items * heads];
+        double[] hd2 = new double[items * heads];
+        double[] top = {1000, -1000};
+        for (int item = 0; item < items; item++) {
+            for (int h = 0; h < heads; h++) {
+                hm[item * heads + h] = top[h] - (item % chunks);
+                hd[item * heads + h] = 2;
+                hd2[item * heads + h] = 1.5;
+            }
+        }
+        hm[0] = 5000; // token 0's chunk 0, head 0: a slot token 1 must not read
+        double[] am = {0, 0, 0, 0, 0, 0};
+        double[] ad = {1, 1, 1, 1, 1, 1};
+        double[] zh = new double[2 * heads];
+        double[] z = new double[2];
+        double[] zm = new double[2];
+        double[] norm2 = new double[2 * heads];
+        SweepGap.sweepGapMerge(1, heads, chunks, hm, hd, hd2, am, ad, am, ad, zh, z, zm, norm2);
+        double sum = 1 + Math.exp(-1) + Math.exp(-2);
+        double wantNorm2 = 1.5 * (1 + Math.exp(-2) + Math.exp(-4)) / (4 * sum * sum);
+        for (int h = 0; h < heads; h++) {
+            assertEquals(top[h] + Math.log(2 * sum), zh[heads + h], 1e-12, "log Z of head " + h);
+            assertEquals(wantNorm2, norm2[heads + h], 1e-15, "norm2 of head " + h);
+        }
+        assertEquals(Math.log(3), z[1], 1e-15, "log Z of the aggregate");
+    }
 }
