@@ -434,9 +434,9 @@ public final class CpuBackend extends KernelBackend {
      * no second pass (VectorDraws.blockPairs): the pair sums cost (H - 1) / 2 fused FP32 products per logit,
      * the second pass a new draw of every logit (Philox, Box-Muller, exp); the pair states' memory grows as
      * H^2 per item (KernelBackend.SWEEP_PAIR_STATES bounds a batch). Measured per logit on one core (AVX-512,
-     * gaussian, chunks of 4096): the first pass 3.6 ns, the second pass 4.0 ns, the pair sums 0.5 ns at H = 32,
-     * 1.1 ns at 64, 2.1 ns at 128, 4.1 ns at 256 (as dear as the second pass, and 4 MiB of pair states per
-     * thread): kept up to 128 heads. The system property {@code gapscope.sweepPairHeads} sets another limit
+     * gaussian, chunks of 4096; thread CPU time): the first pass 3.6 ns, the second pass 4.0 ns, the pair sums
+     * 0.4 ns at H = 32, 0.8 ns at 64, 1.6 ns at 128, 3.3 ns at 256 (nearly as dear as the second pass, with
+     * 4 MiB of pair states per thread): kept up to 128 heads. The system property {@code gapscope.sweepPairHeads} sets another limit
      * (the determinism test runs both paths on few heads with it; 0: always the second pass).
      */
     public static final int SWEEP_PAIR_HEADS = Integer.getInteger("gapscope.sweepPairHeads", 128);

@@ -529,33 +529,9 @@ final class VectorDraws {
      * a multiple of 4) zero and never folded. Fixed order everywhere: same bits on every run and thread.
      */
     static void blockPairs(float[] e, int heads, int nv, double[] sc, double[] rc, double[] pv, float[] acc) {
-        int fl = FS.length();
         int sb = SWEEP_BLOCK;
         for (int h0 = 0; h0 < heads; h0 += PAIR_TILE) {
-            int a0 = h0 * sb;
-            int a1 = a0 + sb;
-            int a2 = a1 + sb;
-            int a3 = a2 + sb;
-            FloatVector z = FloatVector.zero(FS);
-            FloatVector d01 = z, d02 = z, d03 = z, d12 = z, d13 = z, d23 = z;
-            for (int i = 0; i < nv; i += fl) {
-                FloatVector x0 = FloatVector.fromArray(FS, e, a0 + i);
-                FloatVector x1 = FloatVector.fromArray(FS, e, a1 + i);
-                FloatVector x2 = FloatVector.fromArray(FS, e, a2 + i);
-                FloatVector x3 = FloatVector.fromArray(FS, e, a3 + i);
-                d01 = x0.fma(x1, d01);
-                d02 = x0.fma(x2, d02);
-                d03 = x0.fma(x3, d03);
-                d12 = x1.fma(x2, d12);
-                d13 = x1.fma(x3, d13);
-                d23 = x2.fma(x3, d23);
-            }
-            d01.intoArray(acc, 0);
-            d02.intoArray(acc, fl);
-            d03.intoArray(acc, 2 * fl);
-            d12.intoArray(acc, 3 * fl);
-            d13.intoArray(acc, 4 * fl);
-            d23.intoArray(acc, 5 * fl);
+            diagonalTile(e, h0 * sb, nv, acc);
             for (int j = 0; j < DIAG_A.length; j++) {
                 int k = h0 + DIAG_B[j];
                 if (k < heads) {
@@ -563,33 +539,7 @@ final class VectorDraws {
                 }
             }
             for (int k0 = h0 + PAIR_TILE; k0 < heads; k0 += PAIR_TILE) {
-                int b0 = k0 * sb;
-                int b1 = b0 + sb;
-                int b2 = b1 + sb;
-                int b3 = b2 + sb;
-                FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
-                FloatVector c20 = z, c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z;
-                for (int i = 0; i < nv; i += fl) {
-                    FloatVector y0 = FloatVector.fromArray(FS, e, b0 + i);
-                    FloatVector y1 = FloatVector.fromArray(FS, e, b1 + i);
-                    FloatVector y2 = FloatVector.fromArray(FS, e, b2 + i);
-                    FloatVector y3 = FloatVector.fromArray(FS, e, b3 + i);
-                    FloatVector x = FloatVector.fromArray(FS, e, a0 + i);
-                    c00 = x.fma(y0, c00); c01 = x.fma(y1, c01); c02 = x.fma(y2, c02); c03 = x.fma(y3, c03);
-                    x = FloatVector.fromArray(FS, e, a1 + i);
-                    c10 = x.fma(y0, c10); c11 = x.fma(y1, c11); c12 = x.fma(y2, c12); c13 = x.fma(y3, c13);
-                    x = FloatVector.fromArray(FS, e, a2 + i);
-                    c20 = x.fma(y0, c20); c21 = x.fma(y1, c21); c22 = x.fma(y2, c22); c23 = x.fma(y3, c23);
-                    x = FloatVector.fromArray(FS, e, a3 + i);
-                    c30 = x.fma(y0, c30); c31 = x.fma(y1, c31); c32 = x.fma(y2, c32); c33 = x.fma(y3, c33);
-                }
-                c00.intoArray(acc, 0); c01.intoArray(acc, fl); c02.intoArray(acc, 2 * fl); c03.intoArray(acc, 3 * fl);
-                c10.intoArray(acc, 4 * fl); c11.intoArray(acc, 5 * fl); c12.intoArray(acc, 6 * fl);
-                c13.intoArray(acc, 7 * fl);
-                c20.intoArray(acc, 8 * fl); c21.intoArray(acc, 9 * fl); c22.intoArray(acc, 10 * fl);
-                c23.intoArray(acc, 11 * fl);
-                c30.intoArray(acc, 12 * fl); c31.intoArray(acc, 13 * fl); c32.intoArray(acc, 14 * fl);
-                c33.intoArray(acc, 15 * fl);
+                tile(e, h0 * sb, k0 * sb, nv, acc);
                 for (int r = 0; r < PAIR_TILE && h0 + r < heads; r++) {
                     for (int c = 0; c < PAIR_TILE && k0 + c < heads; c++) {
                         foldPair(acc, r * PAIR_TILE + c, h0 + r, k0 + c, heads, sc, rc, pv);
@@ -597,6 +547,75 @@ final class VectorDraws {
                 }
             }
         }
+    }
+
+    /**
+     * The 6 pairs (a, b), a &lt; b, of the 4 rows of e from a0 (row stride SWEEP_BLOCK) over [0, nv): the
+     * FP32 lanes of sum e_a e_b (fused products, in order) into acc, pair j at j * lanes.
+     */
+    static void diagonalTile(float[] e, int a0, int nv, float[] acc) {
+        int fl = FS.length();
+        int a1 = a0 + SWEEP_BLOCK;
+        int a2 = a1 + SWEEP_BLOCK;
+        int a3 = a2 + SWEEP_BLOCK;
+        FloatVector z = FloatVector.zero(FS);
+        FloatVector d01 = z, d02 = z, d03 = z, d12 = z, d13 = z, d23 = z;
+        for (int i = 0; i < nv; i += fl) {
+            FloatVector x0 = FloatVector.fromArray(FS, e, a0 + i);
+            FloatVector x1 = FloatVector.fromArray(FS, e, a1 + i);
+            FloatVector x2 = FloatVector.fromArray(FS, e, a2 + i);
+            FloatVector x3 = FloatVector.fromArray(FS, e, a3 + i);
+            d01 = x0.fma(x1, d01);
+            d02 = x0.fma(x2, d02);
+            d03 = x0.fma(x3, d03);
+            d12 = x1.fma(x2, d12);
+            d13 = x1.fma(x3, d13);
+            d23 = x2.fma(x3, d23);
+        }
+        d01.intoArray(acc, 0);
+        d02.intoArray(acc, fl);
+        d03.intoArray(acc, 2 * fl);
+        d12.intoArray(acc, 3 * fl);
+        d13.intoArray(acc, 4 * fl);
+        d23.intoArray(acc, 5 * fl);
+    }
+
+    /**
+     * The 4 x 4 pairs of rows a0 .. (rows of e from a0, stride SWEEP_BLOCK) and rows b0 .. over [0, nv): the
+     * FP32 lanes of sum e_a e_b (fused products, in order) into acc, pair (r, c) at (4 r + c) * lanes.
+     */
+    static void tile(float[] e, int a0, int b0, int nv, float[] acc) {
+        int fl = FS.length();
+        int sb = SWEEP_BLOCK;
+        int a1 = a0 + sb;
+        int a2 = a1 + sb;
+        int a3 = a2 + sb;
+        int b1 = b0 + sb;
+        int b2 = b1 + sb;
+        int b3 = b2 + sb;
+        FloatVector z = FloatVector.zero(FS);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z;
+        for (int i = 0; i < nv; i += fl) {
+            FloatVector y0 = FloatVector.fromArray(FS, e, b0 + i);
+            FloatVector y1 = FloatVector.fromArray(FS, e, b1 + i);
+            FloatVector y2 = FloatVector.fromArray(FS, e, b2 + i);
+            FloatVector y3 = FloatVector.fromArray(FS, e, b3 + i);
+            FloatVector x = FloatVector.fromArray(FS, e, a0 + i);
+            c00 = x.fma(y0, c00); c01 = x.fma(y1, c01); c02 = x.fma(y2, c02); c03 = x.fma(y3, c03);
+            x = FloatVector.fromArray(FS, e, a1 + i);
+            c10 = x.fma(y0, c10); c11 = x.fma(y1, c11); c12 = x.fma(y2, c12); c13 = x.fma(y3, c13);
+            x = FloatVector.fromArray(FS, e, a2 + i);
+            c20 = x.fma(y0, c20); c21 = x.fma(y1, c21); c22 = x.fma(y2, c22); c23 = x.fma(y3, c23);
+            x = FloatVector.fromArray(FS, e, a3 + i);
+            c30 = x.fma(y0, c30); c31 = x.fma(y1, c31); c32 = x.fma(y2, c32); c33 = x.fma(y3, c33);
+        }
+        c00.intoArray(acc, 0); c01.intoArray(acc, fl); c02.intoArray(acc, 2 * fl); c03.intoArray(acc, 3 * fl);
+        c10.intoArray(acc, 4 * fl); c11.intoArray(acc, 5 * fl); c12.intoArray(acc, 6 * fl); c13.intoArray(acc, 7 * fl);
+        c20.intoArray(acc, 8 * fl); c21.intoArray(acc, 9 * fl); c22.intoArray(acc, 10 * fl);
+        c23.intoArray(acc, 11 * fl);
+        c30.intoArray(acc, 12 * fl); c31.intoArray(acc, 13 * fl); c32.intoArray(acc, 14 * fl);
+        c33.intoArray(acc, 15 * fl);
     }
 
     /**
