@@ -95,7 +95,7 @@ public final class BenchCommand extends BaseCommand {
     org.gapscope.api.SweepLaw law;
 
     @Option(names = "--scores", split = ",", paramLabel = "S", defaultValue = "log,brier",
-            description = "Score gaps of sweep-gap: log,brier, or log alone (no second pass for the Brier gap). Default: ${DEFAULT-VALUE}.")
+            description = "Score gaps of sweep-gap: log,brier, or log alone (no Brier gap: neither the heads' pair states nor the second pass). Default: ${DEFAULT-VALUE}.")
     java.util.List<String> scores;
 
     @Option(names = "--dtype", paramLabel = "T", defaultValue = "f32", description = "f32 or f64 input data. Default: ${DEFAULT-VALUE}.")
@@ -200,7 +200,8 @@ public final class BenchCommand extends BaseCommand {
                 shape.put("law", law.name());
                 shape.put("scores", sp.brier() ? "log,brier" : "log");
                 bytes = 0;
-                // logits of the point (drawn twice with the Brier gap: its second pass draws them again)
+                // logits of the point (drawn once; twice where the Brier gap runs its second pass instead of
+                // the heads' pair states: reference, tornado, cpu beyond CpuBackend.SWEEP_PAIR_HEADS)
                 exps = sp.logits();
                 work = be -> be.sweepGap(sp);
             }

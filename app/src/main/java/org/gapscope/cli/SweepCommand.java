@@ -69,7 +69,8 @@ public final class SweepCommand extends GroupCommand {
 
         @Option(names = "--scores", split = ",", paramLabel = "S", defaultValue = "log,brier",
                 description = "Theorem 4 gaps to compute: log,brier, or log alone (brierGap then null: the Brier gap's"
-                        + " second pass over the draws, about half of a point's time, is skipped). Default: ${DEFAULT-VALUE}.")
+                        + " work is skipped, the heads' pair states on cpu up to 128 heads, else a second pass over the"
+                        + " draws, about half of a point's time). Default: ${DEFAULT-VALUE}.")
         List<String> scores;
 
         @Mixin

@@ -33,7 +33,7 @@ import org.gapscope.api.SweepSpec;
  * {@code ledger} (mean of the ledger imbalance sum_h p_h - p_{H+1} at y*), {@code ledgerError}
  * (max over tokens of |ledger - Gamma|, which eq. 73 says is 0), {@code logGap} and {@code brierGap} (mean
  * Theorem 4 gaps Gamma_S = S(Pi, y*) - (1/H) sum_h S(pi^(h), y*); brierGap is null when the grid skips the
- * Brier gap, {@code --scores log}: its second pass over the draws is then not run), {@code nonFinite} (NaN/inf logits seen:
+ * Brier gap, {@code --scores log}: its work, the heads' pair states or a second pass over the draws, is then not done), {@code nonFinite} (NaN/inf logits seen:
  * always 0, {@link SweepSpec} refuses points whose logits could overflow float32), {@code seconds} (wall
  * time of the point's backend call; on a cluster, a point split into token ranges sums its ranges' times)
  * and {@code logitsPerSec} = B H V / seconds.
@@ -285,7 +285,7 @@ public final class GapSweep {
         return compute(p, backend, true);
     }
 
-    /** One point's results, with the Brier gap or without it (brierGap null: no second pass over the draws). */
+    /** One point's results, with the Brier gap or without it (brierGap null: no pair states, no second pass over the draws). */
     public static Map<String, Object> compute(Point p, Backend backend, boolean brier) {
         return results(p, List.of(tokens(p.spec().withBrier(brier), backend)));
     }
@@ -460,7 +460,7 @@ public final class GapSweep {
 
     /**
      * The {@code --scores} option of {@code sweep gap} and {@code bench sweep-gap}: {@code log,brier} (both
-     * gaps) or {@code log} (the log gap only: no second pass over the draws). Returns whether the Brier gap is
+     * gaps) or {@code log} (the log gap only: no pair states, no second pass over the draws). Returns whether the Brier gap is
      * wanted; anything else is an InputException naming the option.
      */
     public static boolean brier(List<String> scores) {

@@ -10,8 +10,10 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The fused sweep op: one sweep point, B x H x V logits drawn inside the op (each twice: the Brier
- * score's second pass) and reduced to the Jensen gap and the Theorem 4 gaps. logits/s = B H V / time.
+ * The fused sweep op: one sweep point, B x H x V logits drawn inside the op (once on cpu up to
+ * CpuBackend.SWEEP_PAIR_HEADS heads, whose first pass keeps the heads' pair states for the Brier score;
+ * twice elsewhere: the Brier score's second pass) and reduced to the Jensen gap and the Theorem 4 gaps.
+ * logits/s = B H V / time.
  */
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)

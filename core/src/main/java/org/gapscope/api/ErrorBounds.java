@@ -111,6 +111,23 @@ public final class ErrorBounds {
     }
 
     /**
+     * The sweep's pair states (cpu: the Brier term of a sweep point without a second pass), relative error
+     * of each P_hk = sum_y e_h(y) e_k(y), e = exp(l - m) in FP32 with m the block's maximum of the head, for
+     * logits with |l| &le; maxAbs. Per term: the FP32 shift l - m errs by u32 |l - m| &le; 2 u32 maxAbs,
+     * which moves e relatively by as much (the tail's FP64 exp rounded to FP32: u32, less than the next
+     * item); the FP32 exp by {@link #EXP_F32_HOST}; two factors: 2 EXP_F32_HOST + 4 u32 maxAbs. The fused
+     * products are summed in FP32 lanes, at most termsPerLane terms (the block's length / FP32 lanes) of one
+     * sign per lane: termsPerLane u32, worst case. Lanes, blocks and the rescaling by exp(m - m') are FP64
+     * (u64 terms, negligible). All P_hk, d2_h and a_h = exp(m_h - log Z_h) are &ge; 0, so sum a_h a_k P_hk
+     * errs relatively by this bound on top of the error of the a_h, which is that of pi_h (log Z_h): in the
+     * Brier gap, ||Pi||^2 is off by (2 tolHead + sweepPairs) relative where the second pass has 2 tolHead.
+     * With blocks of 512 and 16 lanes (32 terms per lane), maxAbs = 16: 100 u32 = 6.0e-6.
+     */
+    public static double sweepPairs(int termsPerLane, double maxAbs) {
+        return 2 * EXP_F32_HOST + U32 * (termsPerLane + 4 * maxAbs);
+    }
+
+    /**
      * The Jensen gap: gamma, gammaJ and the ledger add H log Z_h and subtract one log Z, each an LSE
      * within {@code lse}; the head sums themselves are FP64 (H u64 |L|, far below): (H + 1) lse.
      */

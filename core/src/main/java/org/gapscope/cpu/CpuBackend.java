@@ -41,6 +41,11 @@ import org.gapscope.kernels.LogSumExp;
  *       of at most {@code ErrorBounds.ATTENTION_BLOCK_KEYS} keys, FP64 per-query state and LSE); other
  *       inputs in FP64 (widened), two passes per query (scores, then exp and P V):
  *       {@code ErrorBounds.attention}.</li>
+ *   <li>sweepGap: the heads' states as logSumExp (blocks of 512 y in FP32 lanes); with at most
+ *       {@link #SWEEP_PAIR_HEADS} heads the Brier term's ||Pi||^2 comes from the heads' pair states of the
+ *       first pass (FP32 products summed in FP32 lanes per block, FP64 across blocks):
+ *       {@code ErrorBounds.sweepPairs(sweepPairTermsPerLane(), max|l|)} on top of the heads' LSE errors;
+ *       more heads draw the logits again in a second pass (FP64).</li>
  *   <li>crowding: FP64 draws (VectorMath: log within 1 ulp of java.lang.Math, cos/sin of 2 pi u within 2 ulp) and FP64 (m, d)
  *       states per block of 256 draws: {@code ErrorBounds.CROWDING}; positional sums:
  *       {@code ErrorBounds.POSITIONAL}.</li>
@@ -424,6 +429,28 @@ public final class CpuBackend extends KernelBackend {
 
     // ---- sweepGap ------------------------------------------------------------------------------
 
+    /**
+     * Most heads for which the sweep's first pass keeps the heads' pair states, so that the Brier term needs
+     * no second pass (VectorDraws.blockPairs): the pair sums cost (H - 1) / 2 fused FP32 products per logit,
+     * the second pass a new draw of every logit (Philox, Box-Muller, exp); the pair states' memory grows as
+     * H^2 per item (KernelBackend.SWEEP_PAIR_STATES bounds a batch). Measured per logit on one core (AVX-512,
+     * gaussian, chunks of 4096): the first pass 3.6 ns, the second pass 4.0 ns, the pair sums 0.5 ns at H = 32,
+     * 1.1 ns at 64, 2.1 ns at 128, 4.1 ns at 256 (as dear as the second pass, and 4 MiB of pair states per
+     * thread): kept up to 128 heads. The system property {@code gapscope.sweepPairHeads} sets another limit
+     * (the determinism test runs both paths on few heads with it; 0: always the second pass).
+     */
+    public static final int SWEEP_PAIR_HEADS = Integer.getInteger("gapscope.sweepPairHeads", 128);
+
+    /** FP32 terms per lane of a block's pair sums (VectorDraws.blockPairs): for {@code ErrorBounds.sweepPairs}. */
+    public static int sweepPairTermsPerLane() {
+        return VectorDraws.SWEEP_BLOCK / VectorDraws.FS.length();
+    }
+
+    @Override
+    protected boolean sweepPairs(int heads) {
+        return VectorDraws.SWEEP_VECTOR && heads <= SWEEP_PAIR_HEADS;
+    }
+
     /** The sweep's first pass with the Vector API (draws in Gaussian pairs, see VectorDraws.normals). */
     @Override
     protected void sweepGapPartials(SweepSpec spec, long t0, int n, int chunks, int[] targets, double[] hm,
@@ -433,6 +460,17 @@ public final class CpuBackend extends KernelBackend {
             super.sweepGapPartials(spec, t0, n, chunks, targets, hm, hd, hd2, am, ad, mm, md, lt);
             return;
         }
+        sweepGapPairPartials(spec, t0, n, chunks, targets, hm, hd, hd2, am, ad, mm, md, lt, null);
+    }
+
+    /**
+     * The sweep's first pass with the Vector API, keeping the heads' pair states when pairs is not null
+     * (VectorDraws.blockPairs).
+     */
+    @Override
+    protected void sweepGapPairPartials(SweepSpec spec, long t0, int n, int chunks, int[] targets, double[] hm,
+                                        double[] hd, double[] hd2, double[] am, double[] ad, double[] mm,
+                                        double[] md, double[] lt, double[] pairs) {
         int h = spec.heads();
         int v = spec.vocab();
         int law = spec.law().code;
@@ -440,7 +478,7 @@ public final class CpuBackend extends KernelBackend {
         double ce = Math.sqrt(1 - spec.rho());
         sweepChunks(v, n, chunks, (item, t, start, count) ->
             VectorDraws.sweepGapItem(law, t0 + t, h, v, start, count, targets[t], spec.seed(), spec.sigma(),
-                    spec.margin(), cs, ce, spec.temperature(), hm, hd, hd2, am, ad, mm, md, item, lt, t * h));
+                    spec.margin(), cs, ce, spec.temperature(), hm, hd, hd2, am, ad, mm, md, item, lt, t * h, pairs));
     }
 
     /** The sweep's second pass with the Vector API. */

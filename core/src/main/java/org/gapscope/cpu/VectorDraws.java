@@ -13,8 +13,8 @@ import org.gapscope.kernels.SweepGap;
 
 /**
  * The Vector API passes of the {@link CpuBackend} that draw their own inputs from Philox: the crowding
- * simulation ({@link #drawChunk}) and the two passes of the fused sweep ({@link #sweepGapItem},
- * {@link #sweepGapBrierItem}). Signatures are free of vector types, as in {@link VectorPasses}.
+ * simulation ({@link #drawChunk}) and the passes of the fused sweep ({@link #sweepGapItem}, with or
+ * without the heads' pair states, and the redraw pass {@link #sweepGapBrierItem} where those are not kept). Signatures are free of vector types, as in {@link VectorPasses}.
  *
  * <p>Structure, for speed. The draws of a block go through <em>stage loops</em>, each a single vector loop
  * over per-thread buffers that stay in L1: Philox ({@link #philoxUniforms}), the Box-Muller radii
@@ -73,6 +73,15 @@ final class VectorDraws {
         final double[] mix = new double[SWEEP_BLOCK];
         final double[] st = new double[2];
         final int[] scratch = new int[4];
+        /** Pair states ({@link #blockPairs}): the heads' e of a block, [heads rounded up to 4][SWEEP_BLOCK]. */
+        float[] eh = new float[0];
+        /** The item's FP64 pair states, lane by lane: [h * heads + k][DS lanes] for h &lt; k. */
+        double[] pv = new double[0];
+        /** Per head, the block's factors of the old state (sc) and of the block (rc). */
+        double[] sc = new double[0];
+        double[] rc = new double[0];
+        /** A pair tile's FP32 accumulators, 16 vectors. */
+        final float[] acc = new float[16 * FS.length()];
 
         // arguments: Philox and Box-Muller
         long j0;
@@ -99,6 +108,11 @@ final class VectorDraws {
         double temperature;
         double margin;
         int ps;
+        // the pair states: e of head state into eOut from eOff (null: none), heads and block length in vectors
+        float[] eOut;
+        int eOff;
+        int heads;
+        int nv;
         // results
         double max;
         float fmax;
@@ -131,6 +145,7 @@ final class VectorDraws {
     static final int HEAD_LOGITS = 7;
     static final int HEAD_STATE = 8;
     static final int MIX_ADD = 9;
+    static final int PAIRS = 10;
 
     /** The stages by id (the elements of an array are not constants to C2: the call in {@link #stage} stays virtual). */
     private static final Stage[] STAGES = {
@@ -142,8 +157,9 @@ final class VectorDraws {
         w -> w.max = lawBlock(w.u1, w.n, w.law, w.a, w.b, w.scale, w.x),
         w -> w.sum = blockExpSum(w.src, w.len, w.m),
         w -> w.fmax = headLogits(w.law, w.e, w.z, w.len, w.sigma, w.cs, w.ce, w.temperature, w.ps, w.margin, w.f),
-        w -> headState(w.f, w.len, w.fm, w.first, w.agg, w.st),
+        w -> headState(w.f, w.len, w.fm, w.first, w.agg, w.st, w.eOut, w.eOff),
         w -> mixAdd(w.f, w.len, w.logZ, w.first, w.mix),
+        w -> blockPairs(w.eh, w.heads, w.nv, w.sc, w.rc, w.pv, w.acc),
     };
 
     /** Runs stage id on w: the one call site of every stage (see the class comment). */
@@ -442,9 +458,12 @@ final class VectorDraws {
 
     /**
      * Head state of a block: st = {sum exp(f - m), sum exp(f - m)^2} (exp and square in FP32 lanes, lanes
-     * folded into FP64 in lane order), and agg = f (first head) or agg + f, widened, in FP64.
+     * folded into FP64 in lane order), and agg = f (first head) or agg + f, widened, in FP64. With eOut
+     * (not null) also the terms e = exp(f - m) in FP32 into eOut[eOff, eOff + len) (the tail's FP64 exp
+     * rounded to FP32), then zeros up to a whole number of FP32 vectors, for {@link #blockPairs}.
      */
-    static void headState(float[] f, int len, float m, boolean first, double[] agg, double[] st) {
+    static void headState(float[] f, int len, float m, boolean first, double[] agg, double[] st, float[] eOut,
+                          int eOff) {
         int fl = FS.length();
         int dl = DS.length();
         int fb = FS.loopBound(len);
@@ -456,6 +475,9 @@ final class VectorDraws {
             for (int i = 0; i < fb; i += fl) {
                 FloatVector y = FloatVector.fromArray(FS, f, i);
                 FloatVector ex = VectorMath.exp(y.sub(m));
+                if (eOut != null) {
+                    ex.intoArray(eOut, eOff + i);
+                }
                 acc = acc.add(ex);
                 acc2 = acc2.add(ex.mul(ex));
                 DoubleVector y0 = (DoubleVector) y.convertShape(VectorOperators.F2D, DS, 0);
@@ -477,9 +499,152 @@ final class VectorDraws {
             bd += ex;
             bd2 += ex * ex;
             agg[i] = first ? f[i] : agg[i] + f[i];
+            if (eOut != null) {
+                eOut[eOff + i] = (float) ex;
+            }
+        }
+        if (eOut != null && fb < len) {
+            for (int i = len; i < fb + fl; i++) {
+                eOut[eOff + i] = 0f;
+            }
         }
         st[0] = bd;
         st[1] = bd2;
+    }
+
+    /** Heads per pair tile of {@link #blockPairs} (rows and columns). */
+    static final int PAIR_TILE = 4;
+    /** The pairs (a, b), a &lt; b, of a diagonal tile, in the order of its accumulators. */
+    private static final int[] DIAG_A = {0, 0, 0, 1, 1, 2};
+    private static final int[] DIAG_B = {1, 2, 3, 2, 3, 3};
+
+    /**
+     * A block's pair sums folded into the item's pair states (stage {@link #PAIRS}): for every pair of heads
+     * h &lt; k, B_hk = sum over the block's y of e_h(y) e_k(y) (e = exp(f - block max) of {@link #headState},
+     * rows of e of SWEEP_BLOCK floats, nv of them used: whole FP32 vectors, zero-padded), the products fused
+     * and summed in FP32 lanes over the block (SWEEP_BLOCK / lanes terms per lane at most), the lanes folded
+     * into FP64 pairwise (lane i with lane i + DS lanes) and then, per FP64 lane, P_hk = P_hk (sc_h sc_k) +
+     * B_hk (rc_h rc_k), the same rescaling as the head's d2 with its maxima. Register-tiled: 4 x 4 heads per
+     * tile (6 pairs on the diagonal), 16 FP32 vector accumulators, rows of heads beyond {@code heads} (up to
+     * a multiple of 4) zero and never folded. Fixed order everywhere: same bits on every run and thread.
+     */
+    static void blockPairs(float[] e, int heads, int nv, double[] sc, double[] rc, double[] pv, float[] acc) {
+        int fl = FS.length();
+        int sb = SWEEP_BLOCK;
+        for (int h0 = 0; h0 < heads; h0 += PAIR_TILE) {
+            int a0 = h0 * sb;
+            int a1 = a0 + sb;
+            int a2 = a1 + sb;
+            int a3 = a2 + sb;
+            FloatVector z = FloatVector.zero(FS);
+            FloatVector d01 = z, d02 = z, d03 = z, d12 = z, d13 = z, d23 = z;
+            for (int i = 0; i < nv; i += fl) {
+                FloatVector x0 = FloatVector.fromArray(FS, e, a0 + i);
+                FloatVector x1 = FloatVector.fromArray(FS, e, a1 + i);
+                FloatVector x2 = FloatVector.fromArray(FS, e, a2 + i);
+                FloatVector x3 = FloatVector.fromArray(FS, e, a3 + i);
+                d01 = x0.fma(x1, d01);
+                d02 = x0.fma(x2, d02);
+                d03 = x0.fma(x3, d03);
+                d12 = x1.fma(x2, d12);
+                d13 = x1.fma(x3, d13);
+                d23 = x2.fma(x3, d23);
+            }
+            d01.intoArray(acc, 0);
+            d02.intoArray(acc, fl);
+            d03.intoArray(acc, 2 * fl);
+            d12.intoArray(acc, 3 * fl);
+            d13.intoArray(acc, 4 * fl);
+            d23.intoArray(acc, 5 * fl);
+            for (int j = 0; j < DIAG_A.length; j++) {
+                int k = h0 + DIAG_B[j];
+                if (k < heads) {
+                    foldPair(acc, j, h0 + DIAG_A[j], k, heads, sc, rc, pv);
+                }
+            }
+            for (int k0 = h0 + PAIR_TILE; k0 < heads; k0 += PAIR_TILE) {
+                int b0 = k0 * sb;
+                int b1 = b0 + sb;
+                int b2 = b1 + sb;
+                int b3 = b2 + sb;
+                FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
+                FloatVector c20 = z, c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z;
+                for (int i = 0; i < nv; i += fl) {
+                    FloatVector y0 = FloatVector.fromArray(FS, e, b0 + i);
+                    FloatVector y1 = FloatVector.fromArray(FS, e, b1 + i);
+                    FloatVector y2 = FloatVector.fromArray(FS, e, b2 + i);
+                    FloatVector y3 = FloatVector.fromArray(FS, e, b3 + i);
+                    FloatVector x = FloatVector.fromArray(FS, e, a0 + i);
+                    c00 = x.fma(y0, c00); c01 = x.fma(y1, c01); c02 = x.fma(y2, c02); c03 = x.fma(y3, c03);
+                    x = FloatVector.fromArray(FS, e, a1 + i);
+                    c10 = x.fma(y0, c10); c11 = x.fma(y1, c11); c12 = x.fma(y2, c12); c13 = x.fma(y3, c13);
+                    x = FloatVector.fromArray(FS, e, a2 + i);
+                    c20 = x.fma(y0, c20); c21 = x.fma(y1, c21); c22 = x.fma(y2, c22); c23 = x.fma(y3, c23);
+                    x = FloatVector.fromArray(FS, e, a3 + i);
+                    c30 = x.fma(y0, c30); c31 = x.fma(y1, c31); c32 = x.fma(y2, c32); c33 = x.fma(y3, c33);
+                }
+                c00.intoArray(acc, 0); c01.intoArray(acc, fl); c02.intoArray(acc, 2 * fl); c03.intoArray(acc, 3 * fl);
+                c10.intoArray(acc, 4 * fl); c11.intoArray(acc, 5 * fl); c12.intoArray(acc, 6 * fl);
+                c13.intoArray(acc, 7 * fl);
+                c20.intoArray(acc, 8 * fl); c21.intoArray(acc, 9 * fl); c22.intoArray(acc, 10 * fl);
+                c23.intoArray(acc, 11 * fl);
+                c30.intoArray(acc, 12 * fl); c31.intoArray(acc, 13 * fl); c32.intoArray(acc, 14 * fl);
+                c33.intoArray(acc, 15 * fl);
+                for (int r = 0; r < PAIR_TILE && h0 + r < heads; r++) {
+                    for (int c = 0; c < PAIR_TILE && k0 + c < heads; c++) {
+                        foldPair(acc, r * PAIR_TILE + c, h0 + r, k0 + c, heads, sc, rc, pv);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Accumulator j of a pair tile (FP32 lanes in acc) into the FP64 lane state of pair (h, k): lanes i and
+     * i + DS lanes added in FP64 (exact: two FP32 values), then P = P (sc_h sc_k) + B (rc_h rc_k).
+     */
+    private static void foldPair(float[] acc, int j, int h, int k, int heads, double[] sc, double[] rc, double[] pv) {
+        FloatVector a = FloatVector.fromArray(FS, acc, j * FS.length());
+        DoubleVector blk = ((DoubleVector) a.convertShape(VectorOperators.F2D, DS, 0))
+                .add((DoubleVector) a.convertShape(VectorOperators.F2D, DS, 1));
+        int o = (h * heads + k) * DS.length();
+        DoubleVector.fromArray(DS, pv, o).mul(sc[h] * sc[k]).add(blk.mul(rc[h] * rc[k])).intoArray(pv, o);
+    }
+
+    /** Sizes w's pair buffers for {@code heads} and clears the item's pair states and the padding rows of e. */
+    private static void pairsStart(Work w, int heads) {
+        int rows = (heads + PAIR_TILE - 1) / PAIR_TILE * PAIR_TILE;
+        if (w.eh.length < rows * SWEEP_BLOCK) {
+            w.eh = new float[rows * SWEEP_BLOCK];
+        }
+        int states = heads * heads * DS.length();
+        if (w.pv.length < states) {
+            w.pv = new double[states];
+            w.sc = new double[heads];
+            w.rc = new double[heads];
+        }
+        java.util.Arrays.fill(w.pv, 0, states, 0.0);
+        java.util.Arrays.fill(w.eh, heads * SWEEP_BLOCK, rows * SWEEP_BLOCK, 0f);
+        w.heads = heads;
+    }
+
+    /**
+     * The item's pair states out: pairs[off + p(h, k)] = P_hk, h &lt; k, packed row by row
+     * ({@link SweepGap#pairIndex}), the FP64 lanes summed in lane order.
+     */
+    private static void pairsOut(Work w, int heads, double[] pairs, int off) {
+        int dl = DS.length();
+        int p = off;
+        for (int h = 0; h < heads; h++) {
+            for (int k = h + 1; k < heads; k++) {
+                int o = (h * heads + k) * dl;
+                double s = 0;
+                for (int l = 0; l < dl; l++) {
+                    s += w.pv[o + l];
+                }
+                pairs[p++] = s;
+            }
+        }
     }
 
     /** Sets the point's constants of the sweep passes in w. */
@@ -498,14 +663,22 @@ final class VectorDraws {
      * blocks of {@link #SWEEP_BLOCK} y: per head, the block's logits in float32 lanes (max; exp and its square
      * in FP32, lanes folded into FP64) folded into the head's (m, d, d2); the aggregate L = sum_h l in FP64
      * (head order, as the reference) and its and the mean's (m, d) in FP64; l^(h)_{y*} when y* is in the
-     * chunk.
+     * chunk. With {@code pairs} (not null) also the item's pair states P_hk = sum over the chunk of
+     * exp(l_h - m_h) exp(l_k - m_k), h &lt; k, relative to the same maxima m_h as hm ({@link #blockPairs}),
+     * into pairs[item H(H-1)/2 ..] ({@code SweepGap.pairIndex}): what {@code SweepGap.sweepGapPairBrier}
+     * turns into the Brier term without the second pass.
      */
     static void sweepGapItem(int law, long b, int heads, int v, long start, int count, int target, long seed,
                              double sigma, double margin, double cs, double ce, double temperature, double[] hm,
                              double[] hd, double[] hd2, double[] am, double[] ad, double[] mm, double[] md, int item,
-                             double[] lt, int ltOff) {
+                             double[] lt, int ltOff, double[] pairs) {
         Work w = WORK.get();
         sweepPoint(w, law, sigma, margin, cs, ce, temperature);
+        boolean withPairs = pairs != null;
+        if (withPairs) {
+            pairsStart(w, heads);
+        }
+        w.eOut = null;
         int hb = item * heads;
         for (int h = 0; h < heads; h++) {
             hm[hb + h] = LogSumExp.LOWEST;
@@ -530,6 +703,10 @@ final class VectorDraws {
                 }
                 w.fm = bm;
                 w.first = h == 0;
+                if (withPairs) {
+                    w.eOut = w.eh;
+                    w.eOff = h * SWEEP_BLOCK;
+                }
                 stage(HEAD_STATE, w);
                 double m = hm[hb + h];
                 if (bm > m) {
@@ -537,11 +714,23 @@ final class VectorDraws {
                     hd[hb + h] = hd[hb + h] * r + st[0];
                     hd2[hb + h] = hd2[hb + h] * (r * r) + st[1];
                     hm[hb + h] = bm;
+                    if (withPairs) {
+                        w.sc[h] = r;
+                        w.rc[h] = 1.0;
+                    }
                 } else {
                     double r = Math.exp(bm - m);
                     hd[hb + h] += st[0] * r;
                     hd2[hb + h] += st[1] * (r * r);
+                    if (withPairs) {
+                        w.sc[h] = 1.0;
+                        w.rc[h] = r;
+                    }
                 }
+            }
+            if (withPairs && heads > 1) {
+                w.nv = (len + FS.length() - 1) / FS.length() * FS.length();
+                stage(PAIRS, w);
             }
             // the mean logits L / H (FP64 division, as the reference), then the aggregate
             meanOf(agg, len, heads, mean);
@@ -552,6 +741,10 @@ final class VectorDraws {
         ad[item] = aggState[1];
         mm[item] = meanState[0];
         md[item] = meanState[1];
+        if (withPairs) {
+            w.eOut = null;
+            pairsOut(w, heads, pairs, item * (heads * (heads - 1) / 2));
+        }
     }
 
     /** Folds the block x[0, len) (max, then {@link #expSum}) into the running state {m, d}. */

@@ -441,10 +441,33 @@ public class KernelBackend extends BaseBackend {
         return Math.min(chunks(v, chunkLength), max);
     }
 
+    /** Bound on items x H x H of the pair states a batch of {@link #sweepGap} holds (2^22: 32 MiB of doubles). */
+    public static final long SWEEP_PAIR_STATES = 1L << 22;
+
+    /**
+     * Whether this backend's first pass keeps the heads' pair states for {@code heads} heads
+     * ({@link #sweepGapPairPartials}), so that the Brier term needs no second pass. Default: no.
+     */
+    protected boolean sweepPairs(int heads) {
+        return false;
+    }
+
+    /**
+     * Tokens per batch when the pair states are kept: at most {@code batch}, and items x H x H (items =
+     * tokens x chunks) within {@link #SWEEP_PAIR_STATES}; 0 when not even one token fits (then the second
+     * pass runs instead).
+     */
+    static int sweepPairBatch(int batch, int chunks, int heads) {
+        return (int) Math.min(batch, SWEEP_PAIR_STATES / ((long) chunks * heads * heads));
+    }
+
     /**
      * The fused sweep op: tokens in batches whose chunk states fit {@link #SWEEP_STATES}; per batch the
-     * first pass ({@link #sweepGapPartials}), the merge body on the host, the second pass (when spec.brier())
-     * ({@link #sweepGapBriers}), and the per-token numbers ({@link SweepResult#token}).
+     * first pass ({@link #sweepGapPartials}), the merge body on the host, the Brier term when spec.brier(),
+     * and the per-token numbers ({@link SweepResult#token}). The Brier term comes from the heads' pair
+     * states of the first pass ({@link #sweepGapPairPartials}, then {@link SweepGap#sweepGapPairBrier})
+     * when the backend keeps them ({@link #sweepPairs}) and they fit ({@link #sweepPairBatch}), else from
+     * a second pass that draws the logits again ({@link #sweepGapBriers}).
      */
     @Override
     public SweepResult sweepGap(SweepSpec spec) {
@@ -453,6 +476,11 @@ public class KernelBackend extends BaseBackend {
         int chunks = sweepChunks(h, v);
         int tokens = Math.toIntExact(spec.tokens());
         int batch = (int) Math.max(1, Math.min(tokens, SWEEP_STATES / ((long) chunks * h)));
+        boolean pairs = spec.brier() && sweepPairs(h) && sweepPairBatch(batch, chunks, h) > 0;
+        if (pairs) {
+            batch = sweepPairBatch(batch, chunks, h);
+        }
+        int pairsPerItem = h * (h - 1) / 2;
         long first = spec.firstToken(); // the stream's number of the spec's token 0
         int[] allTargets = SweepLogits.targets(first, tokens, spec.seed(), v);
         SweepResult r = SweepResult.empty(spec);
@@ -468,14 +496,22 @@ public class KernelBackend extends BaseBackend {
             double[] mm = new double[items];
             double[] md = new double[items];
             double[] lt = new double[n * h];
-            sweepGapPartials(spec, first + t0, n, chunks, targets, hm, hd, hd2, am, ad, mm, md, lt);
+            double[] pp = pairs ? new double[items * pairsPerItem] : null;
+            if (pairs) {
+                sweepGapPairPartials(spec, first + t0, n, chunks, targets, hm, hd, hd2, am, ad, mm, md, lt, pp);
+            } else {
+                sweepGapPartials(spec, first + t0, n, chunks, targets, hm, hd, hd2, am, ad, mm, md, lt);
+            }
             double[] zh = new double[n * h];
             double[] z = new double[n];
             double[] zm = new double[n];
             double[] norm2 = new double[n * h];
             launcher.run(n, t -> SweepGap.sweepGapMerge(t, h, chunks, hm, hd, hd2, am, ad, mm, md, zh, z, zm, norm2));
             double[] mixSq = new double[items];
-            if (spec.brier()) {
+            if (pairs) {
+                double[] weights = new double[items * h];
+                launcher.run(items, i -> SweepGap.sweepGapPairBrier(i, h, chunks, hm, hd2, pp, zh, weights, mixSq));
+            } else if (spec.brier()) {
                 sweepGapBriers(spec, first + t0, n, chunks, targets, zh, mixSq);
             } else {
                 java.util.Arrays.fill(mixSq, Double.NaN); // no second pass: brierGap NaN
@@ -503,6 +539,17 @@ public class KernelBackend extends BaseBackend {
         launcher.run(items, i -> SweepGap.sweepGapPartial(i, law, spec.heads(), spec.vocab(), chunks, layout, t0,
                 spec.seed(), spec.sigma(), spec.margin(), cs, ce, spec.temperature(), targets, scratch, hm, hd, hd2,
                 am, ad, mm, md, lt));
+    }
+
+    /**
+     * {@link #sweepGapPartials} that also keeps every item's pair states, pairs[item H(H-1)/2 +
+     * {@link SweepGap#pairIndex}] = sum over the item's y of exp(l_h - m_h) exp(l_k - m_k) for h &lt; k,
+     * relative to the item's head maxima m_h in hm; called only when {@link #sweepPairs} says so.
+     */
+    protected void sweepGapPairPartials(SweepSpec spec, long t0, int n, int chunks, int[] targets, double[] hm,
+                                        double[] hd, double[] hd2, double[] am, double[] ad, double[] mm,
+                                        double[] md, double[] lt, double[] pairs) {
+        throw new UnsupportedOperationException(name() + " keeps no pair states");
     }
 
     /** Second pass of the stream's tokens [t0, t0 + n): mixSq per item ({@link SweepGap#sweepGapBrier}), given log Z_h. */

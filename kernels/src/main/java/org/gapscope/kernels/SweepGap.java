@@ -15,7 +15,10 @@ package org.gapscope.kernels;
  * </ul>
  * A second pass ({@link #sweepGapBrier}) draws the same logits again, given log Z_h, for
  * sum_y (sum_h pi_h(y))^2 = H^2 ||Pi||^2 of the equal-weight mixture (||Pi||^2 has cross terms between
- * heads, so it needs the heads' normalisers first). Chunk states are merged in chunk order
+ * heads, so it needs the heads' normalisers first). A backend that keeps the heads' pair states in the
+ * first pass instead (P_hk = sum_y exp(l_h - m_h) exp(l_k - m_k) per item, relative to the item's own head
+ * maxima m_h) needs no second pass: sum_y (sum_h pi_h(y))^2 = sum_{h,k} a_h a_k P_hk with
+ * a_h = exp(m_h - log Z_h), P_hh = d2 ({@link #sweepGapPairBrier}). Chunk states are merged in chunk order
  * ({@link #sweepGapMerge}), so results do not depend on threads or devices.
  *
  * <p>Stream convention (README, "Random numbers"; key = the point's seed, counter = (index,
@@ -204,5 +207,43 @@ public final class SweepGap {
             acc += s * s;
         }
         mixSq[item] = acc;
+    }
+
+    /** Index of pair (h, k), h &lt; k, in an item's packed pair states: row by row, k = h + 1 .. heads - 1. */
+    public static int pairIndex(int h, int k, int heads) {
+        return h * (2 * heads - h - 1) / 2 + (k - h - 1);
+    }
+
+    /**
+     * The Brier term of item {@code item} from its pair states, without drawing again: mixSq[item] =
+     * sum_h a_h^2 d2_h + 2 sum_{h &lt; k} a_h a_k P_hk, a_h = exp(m_h - log Z_h), with the item's head maxima
+     * m_h = headM[item H + h] and d2_h = headD2[item H + h], its pair states P_hk =
+     * pairs[item H(H-1)/2 + {@link #pairIndex}] (relative to the same m_h), and logZHeads[t H + h] from the
+     * merge; FP64, heads in order; the a_h go through weights[item H + h] (scratch of the item's own). Equal
+     * to {@link #sweepGapBrier}'s sum_y (sum_h pi_h(y))^2 up to the rounding of the pair states (the backend
+     * that keeps them states their bound).
+     */
+    public static void sweepGapPairBrier(int item, int heads, int chunks, double[] headM, double[] headD2,
+                                         double[] pairs, double[] logZHeads, double[] weights, double[] mixSq) {
+        int t = item / chunks;
+        int hb = item * heads;
+        int zb = t * heads;
+        for (int h = 0; h < heads; h++) {
+            weights[hb + h] = Math.exp(headM[hb + h] - logZHeads[zb + h]);
+        }
+        int p = item * (heads * (heads - 1) / 2);
+        double diag = 0.0;
+        double cross = 0.0;
+        for (int h = 0; h < heads; h++) {
+            double ah = weights[hb + h];
+            diag += ah * ah * headD2[hb + h];
+            double row = 0.0;
+            for (int k = h + 1; k < heads; k++) {
+                row += weights[hb + k] * pairs[p];
+                p++;
+            }
+            cross += ah * row;
+        }
+        mixSq[item] = diag + 2.0 * cross;
     }
 }

@@ -76,6 +76,7 @@ class CpuDeterminismTest {
         Path dir = Files.createTempDirectory(tmp, "probe");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx512m",
+                "-Dgapscope.sweepPairHeads=" + DeterminismProbe.PAIR_HEADS,
                 "-Djava.util.concurrent.ForkJoinPool.common.parallelism=" + threads));
         boolean c2 = mode.isEmpty();
         if (c2) {
@@ -113,7 +114,7 @@ class CpuDeterminismTest {
                     "VectorPasses::aggState", "VectorPasses::attentionItem", "VectorDraws::philoxUniforms",
                     "VectorDraws::radii", "VectorMath::polarReduce", "VectorMath::polarQuadrants",
                     "VectorDraws::blockExpSum", "VectorDraws::headLogits", "VectorDraws::headState",
-                    "VectorDraws::mixAdd", "FlashAttention::queryBlock", "Gemm::six")) {
+                    "VectorDraws::mixAdd", "VectorDraws::blockPairs", "FlashAttention::queryBlock", "Gemm::six")) {
                 assertTrue(out.lines().anyMatch(l -> l.matches(".*\\s4\\s+org\\.gapscope\\.cpu\\." + pass + "\\b.*")),
                         name + ": " + pass + " was not compiled by C2");
             }
@@ -133,7 +134,7 @@ class CpuDeterminismTest {
         Child first = children.get(0);
         assertEquals(List.of("lse", "softmax", "jensenGap", "crowding-GAUSSIAN", "crowding-GUMBEL", "crowding-EXPONENTIAL",
                 "crowding-UNIFORM", "attention", "attention-f32", "positional", "sweepGap-correlated", "sweepGap-agree",
-                "sweep-points"), List.copyOf(first.results().keySet()));
+                "sweepGap-pairs-H7", "sweepGap-second-pass", "sweep-points"), List.copyOf(first.results().keySet()));
         for (Child c : children.subList(1, children.size())) {
             for (Map.Entry<String, String> e : first.results().entrySet()) {
                 assertEquals(e.getValue(), c.results().get(e.getKey()),

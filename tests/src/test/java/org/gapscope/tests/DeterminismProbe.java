@@ -33,6 +33,12 @@ import org.gapscope.cpu.CpuBackend;
 public final class DeterminismProbe {
     private DeterminismProbe() {}
 
+    /**
+     * The cpu backend's limit of heads with pair states in the probe's JVM (-Dgapscope.sweepPairHeads): few,
+     * so that the sweep on one head more runs the second pass on shapes small enough for -Xint.
+     */
+    static final int PAIR_HEADS = 8;
+
     static String digest(double[]... arrays) throws Exception {
         MessageDigest md = MessageDigest.getInstance("SHA-256");
         for (double[] a : arrays) {
@@ -100,6 +106,13 @@ public final class DeterminismProbe {
                 SweepResult sw = cpu.sweepGap(new SweepSpec(law, 2, 1031, 1, 1.3, 3.0, 0.6, 0.7, 5L));
                 record("sweepGap-" + law, digest(sw.logZHeads(), sw.logZ(), sw.gamma(), sw.gammaJ(), sw.logGap(),
                         sw.brierGap()));
+            }
+            // the heads' pair states in whole and part-filled tiles of 4 heads (7 heads), and, one head beyond
+            // what keeps them (PAIR_HEADS in this JVM), the second pass that draws the logits again
+            for (int heads : new int[] {7, org.gapscope.cpu.CpuBackend.SWEEP_PAIR_HEADS + 1}) {
+                SweepResult sw = cpu.sweepGap(new SweepSpec(SweepLaw.disagree, heads, 600, 1, 1.3, 3.0, 0, 0.7, 5L));
+                record(heads == 7 ? "sweepGap-pairs-H7" : "sweepGap-second-pass", digest(sw.logZHeads(), sw.logZ(),
+                        sw.gamma(), sw.gammaJ(), sw.logGap(), sw.brierGap()));
             }
         }
         // a small sweep, through the command line (one run: its points are written once)
