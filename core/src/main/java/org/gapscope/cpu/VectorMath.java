@@ -110,20 +110,24 @@ final class VectorMath {
     static FloatVector exp(FloatVector x) {
         FloatVector xc = x.max(-104.0f).min(89.0f);
         FloatVector t = xc.lanewise(FMA, LOG2E_F, SHIFT_F);
-        FloatVector k = t.sub(SHIFT_F);
-        FloatVector r = k.lanewise(FMA, -LN2_HI_F, xc);
-        r = k.lanewise(FMA, -LN2_LO_F, r);
-        FloatVector q = r.lanewise(FMA, F4, F3);
-        q = q.lanewise(FMA, r, F2);
-        q = q.lanewise(FMA, r, F1);
-        q = q.lanewise(FMA, r, F0);
-        FloatVector e = q.lanewise(FMA, r, 1.0f).lanewise(FMA, r, 1.0f);
+        FloatVector e = expReduced(xc, t.sub(SHIFT_F));
         IntVector ki = t.reinterpretAsInts().sub(SHIFT_F_BITS);
         IntVector k1 = ki.lanewise(VectorOperators.ASHR, 1);
         IntVector k2 = ki.sub(k1);
         FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector s2 = k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         return e.mul(s1).mul(s2);
+    }
+
+    /** e^r of r = x - k ln 2 (two fma steps) by the FP32 polynomial: e^x / 2^k. */
+    private static FloatVector expReduced(FloatVector x, FloatVector k) {
+        FloatVector r = k.lanewise(FMA, -LN2_HI_F, x);
+        r = k.lanewise(FMA, -LN2_LO_F, r);
+        FloatVector q = r.lanewise(FMA, F4, F3);
+        q = q.lanewise(FMA, r, F2);
+        q = q.lanewise(FMA, r, F1);
+        q = q.lanewise(FMA, r, F0);
+        return q.lanewise(FMA, r, 1.0f).lanewise(FMA, r, 1.0f);
     }
 
     /** The least float x with e^x &ge; 2^-126 (FP32's normal range): {@link #expNonPositive} gives 0 below it. */
@@ -140,14 +144,7 @@ final class VectorMath {
         VectorMask<Float> under = x.compare(VectorOperators.LT, EXP_FLUSH_F); // false for NaN
         FloatVector xc = x.blend(EXP_FLUSH_F, under);
         FloatVector t = xc.lanewise(FMA, LOG2E_F, SHIFT_F);
-        FloatVector k = t.sub(SHIFT_F);
-        FloatVector r = k.lanewise(FMA, -LN2_HI_F, xc);
-        r = k.lanewise(FMA, -LN2_LO_F, r);
-        FloatVector q = r.lanewise(FMA, F4, F3);
-        q = q.lanewise(FMA, r, F2);
-        q = q.lanewise(FMA, r, F1);
-        q = q.lanewise(FMA, r, F0);
-        FloatVector e = q.lanewise(FMA, r, 1.0f).lanewise(FMA, r, 1.0f);
+        FloatVector e = expReduced(xc, t.sub(SHIFT_F));
         // 2^k with k in [-126, 0]: (k + 127) << 23, and k is the low bits of t, so the bits of t shifted
         // left by 23 plus a constant
         FloatVector s = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23)
