@@ -19,6 +19,9 @@ public record Mitigation(Kind kind, double value) implements java.io.Serializabl
         if (kind != Kind.NONE && !(value > 0 && Double.isFinite(value))) {
             throw new InputException("mitigation " + kind.name().toLowerCase() + ": value must be > 0, got " + value);
         }
+        if (kind == Kind.TOP_K && value != Math.rint(value)) {
+            throw new InputException("mitigation top_k: k must be a whole number, got " + value);
+        }
     }
 
     /** The factor scores are multiplied by, for the multiplicative mitigations (1 otherwise). */

@@ -681,7 +681,7 @@ public class KernelBackend extends BaseBackend {
                             spec.law().c(), scratch, 0);
                     if (top.size() < k) {
                         top.add(x);
-                    } else if (k > 0 && x > top.peek()) {
+                    } else if (x > top.peek()) {
                         top.poll();
                         top.add(x);
                     }
@@ -691,12 +691,7 @@ public class KernelBackend extends BaseBackend {
             double[] all = Arrays.stream(tops).flatMapToDouble(Arrays::stream).sorted().toArray();
             int count = Math.min(k, all.length);
             double[] kept = Arrays.copyOfRange(all, all.length - count, all.length); // ascending
-            if (count == k && k > 0 && kept[0] > s) {
-                p[r] = 0;
-                lse[r] = Double.NEGATIVE_INFINITY;
-                continue;
-            }
-            if (k == 0) {
+            if (count == k && kept[0] > s) { // k >= 1 (Mitigation)
                 p[r] = 0;
                 lse[r] = Double.NEGATIVE_INFINITY;
                 continue;

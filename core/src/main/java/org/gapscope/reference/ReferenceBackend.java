@@ -211,7 +211,7 @@ public final class ReferenceBackend extends BaseBackend {
                     lseD[r] = Double.NEGATIVE_INFINITY;
                     continue;
                 }
-                if (top.size() == k && k > 0) {
+                if (top.size() == k) {
                     top.poll(); // the smallest of the k gives way to s
                 }
                 for (double x : top) {

@@ -229,6 +229,14 @@ class ReferenceBackendTest {
                 assertEquals(plain.gamma()[t], plain.ledger()[t], EPS);
                 assertEquals(withExtra.gamma()[t] + extra[y], withExtra.ledger()[t], EPS);
             }
+            assertTrue(withExtra.extraIncluded() && !plain.extraIncluded(), "extraIncluded says whether extra was given");
+        }
+        // per-token extra logits [B, V]: token t's ledger adds its own row's extra_{y*}
+        double[] perToken = gaussian(b * v, 10, 0.5);
+        for (int y = 0; y < v; y += 7) {
+            GapResult r = ref.jensenGap(Tensor.of(x, b, h, v), Tensor.of(perToken, b, v), new int[] {y, v - 1 - y});
+            assertEquals(r.gamma()[0] + perToken[y], r.ledger()[0], EPS);
+            assertEquals(r.gamma()[1] + perToken[v + v - 1 - y], r.ledger()[1], EPS);
         }
     }
 

@@ -505,6 +505,16 @@ class EquivalenceTest {
                 }
                 CrowdingResult merged = CrowdingStates.merge(spec, parts);
                 String w = backend.name() + " crowdingStates " + spec + " in " + ranges;
+                for (CrowdingStates part : parts) {
+                    if (part.hasStates()) {
+                        assertEquals((part.c1() - part.c0()) * spec.reps(), part.m().length, w + " states of a part");
+                        assertEquals(part.m().length, part.d().length, w + " states of a part");
+                    }
+                }
+                boolean chunked = backend.name().equals("cpu") || backend.name().equals("grid");
+                if (chunked && spec.n() > 1 && spec.mitigation().kind() != Mitigation.Kind.TOP_K) {
+                    assertTrue(parts.stream().allMatch(CrowdingStates::hasStates), w + ": parts of chunk states");
+                }
                 assertArrayEquals(whole.p(), merged.p(), w + " p");
                 assertArrayEquals(whole.logSumDistractors(), merged.logSumDistractors(), w + " lse");
                 List<CrowdingStates> withStates = parts.stream().filter(p -> p.hasStates() && p.c1() > p.c0()).toList();

@@ -84,11 +84,12 @@ class HardInputsTest {
         }
         mixed[7 * w + 3] = Double.NaN;                       // row 7: a NaN, in a later batch
         list.add(new Rows("mixed rows T = 0.7", new long[] {2, 4, w}, mixed, 0.7));
-        // many rows of 37: with a batch of 100 elements, 2 rows per batch, +inf in the last batch
-        double[] many = gaussian(40 * w, 2.0, 54);
+        // many rows of 37: with a batch of 100 elements, 2 rows per batch, +inf in a late batch; 41 rows, so
+        // the last batch holds one row (a batch loop that runs past the rows reads beyond the input)
+        double[] many = gaussian(41 * w, 2.0, 54);
         many[39 * w + 2] = Double.POSITIVE_INFINITY;
         many[20 * w + 2] = Double.NEGATIVE_INFINITY;
-        list.add(new Rows("40 rows", new long[] {40, w}, many, 0.9));
+        list.add(new Rows("41 rows", new long[] {41, w}, many, 0.9));
         // finite FP32 inputs whose x/T overflows FP32 (but not FP64): row 0 at its maximum, row 1 at its
         // minimum; both are special rows (decided from the input), computed in FP64
         double[] big = gaussian(2 * w, 1.0, 55);
@@ -126,12 +127,45 @@ class HardInputsTest {
                 }
                 tests.add(DynamicTest.dynamicTest("attention Tq > Tk " + dtype, () -> moreQueriesThanKeys(b, dtype)));
                 tests.add(DynamicTest.dynamicTest("attention huge scores " + dtype, () -> hugeScores(b, dtype)));
+                tests.add(DynamicTest.dynamicTest("attention non-finite heads " + dtype, () -> nonFiniteHeads(b, dtype)));
                 tests.add(DynamicTest.dynamicTest("jensenGap per-token extra " + dtype, () -> gapPerTokenExtra(b, dtype)));
             }
             tests.add(DynamicTest.dynamicTest("top-k ties and k near N", () -> topK(b)));
             out.add(DynamicContainer.dynamicContainer(name, tests));
         }
         return out.stream();
+    }
+
+    /**
+     * Five heads in one host batch, three of them holding a non-finite input: a NaN in head 1's Q, +inf in
+     * head 3's K, -inf in head 4's V. Those heads follow the special path, every other head the fast one,
+     * so each head's inputs must be checked at its own offset: a finite head checked at another head's
+     * offset would take the special path (no error, but then a non-finite head took the fast one and
+     * failed or differed), and the results must equal the reference's, NaN and infinities included.
+     */
+    static void nonFiniteHeads(Backend b, DType dtype) {
+        int heads = 5;
+        int tq = 4;
+        int tk = 6;
+        int d = 3;
+        int dv = 2;
+        double[] qa = gaussian(heads * tq * d, 1.0, 64);
+        double[] ka = gaussian(heads * tk * d, 1.0, 65);
+        double[] va = gaussian(heads * tk * dv, 1.0, 66);
+        qa[(1 * tq + 2) * d + 1] = Double.NaN;
+        ka[(3 * tk + 5) * d] = Double.POSITIVE_INFINITY;
+        va[(4 * tk + 1) * dv + 1] = Double.NEGATIVE_INFINITY;
+        Tensor q = tensor(dtype, qa, heads, tq, d);
+        Tensor k = tensor(dtype, ka, heads, tk, d);
+        Tensor v = tensor(dtype, va, heads, tk, dv);
+        double tol = EquivalenceTest.attentionTol(dtype, qa, ka, va, heads, tq, tk, d, dv, 0.6);
+        for (MaskAlignment mask : MaskAlignment.values()) {
+            AttentionResult e = REF.attention(q, k, v, 0.6, mask);
+            AttentionResult a = b.attention(q, k, v, 0.6, mask);
+            String w = b.name() + " attention non-finite heads " + mask;
+            close(w + " out", e.out().toDoubles(), a.out().toDoubles(), tol);
+            close(w + " lse", e.lse().toDoubles(), a.lse().toDoubles(), tol);
+        }
     }
 
     /**

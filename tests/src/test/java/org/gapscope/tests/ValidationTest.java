@@ -20,6 +20,7 @@ import org.gapscope.api.MixtureGaps;
 import org.gapscope.api.Tensor;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.function.Executable;
 
@@ -59,6 +60,31 @@ class ValidationTest {
         }
         assertTrue(tests.size() >= 21, "reference, cpu and grid at least");
         return tests.stream();
+    }
+
+    /**
+     * A crowding point whose chunks times repetitions exceed one launch (2^42 distractors, 64 repetitions):
+     * the one-line error, from crowding and from every part of crowdingStates, before anything is drawn.
+     * The chunked backends only (the reference draws without chunks: no such limit).
+     */
+    @Test
+    void aCrowdingPointBeyondOneLaunchIsRefusedBeforeAnyDraw() {
+        org.gapscope.api.CrowdingSpec spec = new org.gapscope.api.CrowdingSpec(1L << 42, 3.0,
+                org.gapscope.api.Law.gaussian(0, 1), 64, 0, 1, org.gapscope.api.Mitigation.NONE);
+        String expected = "crowding: 64 repetitions of N = " + (1L << 42) + " exceed one launch";
+        for (Backend b : List.of(Backends.select("cpu"), new GridBackend())) {
+            refuses(expected, () -> b.crowding(spec));
+            refuses(expected, () -> b.crowdingStates(spec, 1, 3));
+        }
+    }
+
+    /** Top-k keeps a whole number of scores: k = 2.5 is refused (1 and 10^6 are whole). */
+    @Test
+    void topKTakesAWholeNumber() {
+        refuses("mitigation top_k: k must be a whole number, got 2.5",
+                () -> new org.gapscope.api.Mitigation(org.gapscope.api.Mitigation.Kind.TOP_K, 2.5));
+        assertEquals(1e6, new org.gapscope.api.Mitigation(org.gapscope.api.Mitigation.Kind.TOP_K, 1e6).value(), 0.0);
+        assertEquals(1, new org.gapscope.api.Mitigation(org.gapscope.api.Mitigation.Kind.TOP_K, 1).value(), 0.0);
     }
 
     /** 0, -0, negative, NaN and +-inf on every op that takes a temperature; the smallest positive passes. */
