@@ -135,6 +135,75 @@ class BrokenPassTest {
         rejectedOnEveryFamily("jensenGap", x -> new Broken("broken-gap", SOUND, SOUND, x), EquivalenceTest::jensenGap);
     }
 
+    /**
+     * One result of the last attention query broken, in the last of several host batches (one head per
+     * batch): its LSE set to -inf (the output kept), or one output value set to NaN (the LSE kept). Either
+     * is the backend's own error naming the query by its index in the whole input, 3 heads x 5 queries
+     * - 1 = 14, and the value it got.
+     */
+    @Test
+    void aBrokenAttentionQueryIsNamedByItsIndex() {
+        for (boolean lse : new boolean[] {true, false}) {
+            int[] batches = {0};
+            KernelBackend b = new KernelBackend("broken-query", KernelBackend.SEQUENTIAL, Chunks.STRIDED, 1000, 4099) {
+                @Override
+                protected void attentionHeads(double[] q, double[] k, double[] v, int nh, int tq, int tk, int d,
+                                              int dv, double scale, int mask, double[] out, double[] l) {
+                    super.attentionHeads(q, k, v, nh, tq, tk, d, dv, scale, mask, out, l);
+                    if (++batches[0] < 3) {
+                        return; // the first two heads' batches are sound
+                    }
+                    if (lse) {
+                        l[l.length - 1] = Double.NEGATIVE_INFINITY;
+                    } else {
+                        out[out.length - 2] = Double.NaN;
+                    }
+                }
+            }.batchElements(20); // 5 queries x 4 dims: one head per batch
+            Tensor q = Tensor.of(EquivalenceTest.gaussian(3 * 5 * 4, 1.0, 81), 3, 5, 4);
+            Tensor k = Tensor.of(EquivalenceTest.gaussian(3 * 5 * 4, 1.0, 82), 3, 5, 4);
+            Tensor v = Tensor.of(EquivalenceTest.gaussian(3 * 5 * 4, 1.0, 83), 3, 5, 4);
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> b.attention(q, k, v, 0.5, org.gapscope.api.MaskAlignment.TOP_LEFT));
+            String value = lse ? "-Infinity" : "NaN";
+            assertTrue(e.getMessage().contains("attention: query 14 has finite input but its result is " + value),
+                    e.getMessage());
+        }
+    }
+
+    /**
+     * One number of the last token broken, in the last of three host batches (one token each): head 2's
+     * log Z_h (-inf), the aggregate's log Z (NaN) or the mean's (+inf). Each is the backend's own error
+     * naming token 2 and the value.
+     */
+    @Test
+    void aBrokenGapTokenIsNamedByItsIndex() {
+        String[] values = {"-Infinity", "NaN", "Infinity"};
+        for (int which = 0; which < 3; which++) {
+            int broken = which;
+            int[] batches = {0};
+            KernelBackend b = new KernelBackend("broken-token", KernelBackend.SEQUENTIAL, Chunks.STRIDED, 1000, 4099) {
+                @Override
+                protected void gapTokens(Tensor logits, Tensor extra, int t0, int n, int h, int v, double[] logZHeads,
+                                         double[] logZ, double[] logZMean, long[] nonFinite) {
+                    super.gapTokens(logits, extra, t0, n, h, v, logZHeads, logZ, logZMean, nonFinite);
+                    if (++batches[0] < 3) {
+                        return;
+                    }
+                    switch (broken) {
+                        case 0 -> logZHeads[t0 * h + 2] = Double.NEGATIVE_INFINITY;
+                        case 1 -> logZ[t0] = Double.NaN;
+                        default -> logZMean[t0] = Double.POSITIVE_INFINITY;
+                    }
+                }
+            }.batchElements(21); // 3 heads x 7: one token per batch
+            Tensor x = Tensor.of(EquivalenceTest.gaussian(3 * 3 * 7, 1.0, 84), 3, 3, 7);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.jensenGap(x, null, null));
+            assertTrue(e.getMessage().contains("jensenGap: token 2 has finite input but its result is " + values[which]),
+                    e.getMessage());
+        }
+    }
+
     /** The control: unbroken, the same variant passes every check it is put through above. */
     @Test
     void theUnbrokenVariantPasses() throws Throwable {
