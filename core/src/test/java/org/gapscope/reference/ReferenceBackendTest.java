@@ -307,6 +307,30 @@ class ReferenceBackendTest {
         assertTrue(log.gap() >= 0, "log is concave: the mixture scores at least the average");
     }
 
+    /**
+     * A token y that no head can produce (logit -2000 in every head: pi_h(y) and Pi(y) underflow to 0)
+     * adds nothing to the divergences, which stay finite and equal those of the vocabulary without it
+     * (0 log 0 = 0; a term Pi(y) (S(Pi, y) - S(pi_h, y)) with Pi(y) = 0 would be 0 (-inf) = NaN).
+     */
+    @Test
+    void aTokenNoHeadProducesAddsNothingToTheDivergences() {
+        int h = 2;
+        int v = 6;
+        double[] x = gaussian(h * v, 12, 1.0);
+        double[] cut = new double[h * (v + 1)];
+        for (int hh = 0; hh < h; hh++) {
+            System.arraycopy(x, hh * v, cut, hh * (v + 1), v);
+            cut[hh * (v + 1) + v] = -2000;
+        }
+        double[] beta = {0.4, 0.6};
+        for (MixtureGaps.Score s : MixtureGaps.Score.values()) {
+            MixtureGaps a = ref.mixtureGaps(Tensor.of(x, h, v), beta, 2, s, Double.NaN);
+            MixtureGaps b = ref.mixtureGaps(Tensor.of(cut, h, v + 1), beta, 2, s, Double.NaN);
+            assertArrayEquals(a.divergences(), b.divergences(), EPS, s + " divergences");
+            assertEquals(a.gap(), b.gap(), EPS, s + " gap");
+        }
+    }
+
     @Test
     void badMixtureWeightsAreRefused() {
         Tensor x = Tensor.of(new double[6], 2, 3);

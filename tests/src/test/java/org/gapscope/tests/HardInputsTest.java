@@ -128,12 +128,26 @@ class HardInputsTest {
                 tests.add(DynamicTest.dynamicTest("attention Tq > Tk " + dtype, () -> moreQueriesThanKeys(b, dtype)));
                 tests.add(DynamicTest.dynamicTest("attention huge scores " + dtype, () -> hugeScores(b, dtype)));
                 tests.add(DynamicTest.dynamicTest("attention non-finite heads " + dtype, () -> nonFiniteHeads(b, dtype)));
+                tests.add(DynamicTest.dynamicTest("logSumExp x/T beyond FP64", () -> beyondFp64(b)));
                 tests.add(DynamicTest.dynamicTest("jensenGap per-token extra " + dtype, () -> gapPerTokenExtra(b, dtype)));
             }
             tests.add(DynamicTest.dynamicTest("top-k ties and k near N", () -> topK(b)));
             out.add(DynamicContainer.dynamicContainer(name, tests));
         }
         return out.stream();
+    }
+
+    /**
+     * F64 rows whose x/T overflows FP64 (x = +-1e308, T = 0.25): special rows, decided from the input.
+     * The true LSE of row 0 is beyond FP64 (+inf); row 1's -4e308 term adds nothing: log(1 + e^4).
+     */
+    static void beyondFp64(Backend b) {
+        Tensor x = Tensor.of(new double[] {1e308, 0, 1, -1e308, 0, 1}, 2, 3);
+        double[] e = REF.logSumExp(x, 0.25);
+        double[] a = b.logSumExp(x, 0.25);
+        assertEquals(Double.POSITIVE_INFINITY, e[0], 0.0);
+        assertEquals(Math.log(1 + Math.exp(4)), e[1], 1e-15);
+        assertArrayEquals(e, a, 1e-15, b.name() + " logSumExp x/T beyond FP64");
     }
 
     /**
