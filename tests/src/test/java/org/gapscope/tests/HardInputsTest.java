@@ -169,17 +169,35 @@ class HardInputsTest {
         qa[(1 * tq + 2) * d + 1] = Double.NaN;
         ka[(3 * tk + 5) * d] = Double.POSITIVE_INFINITY;
         va[(4 * tk + 1) * dv + 1] = Double.NEGATIVE_INFINITY;
+        againstTheReference(b, dtype, "non-finite heads", new int[] {heads, tq, tk, d, dv}, qa, ka, va, 0.6);
+    }
+
+    /**
+     * Attention of q, k, v (shape {heads, tq, tk, d, dv}) on {@code b} against the reference under both
+     * mask alignments, out and LSE within the harness's bound; returns b's results by alignment.
+     */
+    static java.util.Map<MaskAlignment, AttentionResult> againstTheReference(Backend b, DType dtype, String what,
+                                                                            int[] shape, double[] qa, double[] ka,
+                                                                            double[] va, double scale) {
+        int heads = shape[0];
+        int tq = shape[1];
+        int tk = shape[2];
+        int d = shape[3];
+        int dv = shape[4];
         Tensor q = tensor(dtype, qa, heads, tq, d);
         Tensor k = tensor(dtype, ka, heads, tk, d);
         Tensor v = tensor(dtype, va, heads, tk, dv);
-        double tol = EquivalenceTest.attentionTol(dtype, qa, ka, va, heads, tq, tk, d, dv, 0.6);
+        double tol = EquivalenceTest.attentionTol(dtype, qa, ka, va, heads, tq, tk, d, dv, scale);
+        java.util.Map<MaskAlignment, AttentionResult> results = new java.util.EnumMap<>(MaskAlignment.class);
         for (MaskAlignment mask : MaskAlignment.values()) {
-            AttentionResult e = REF.attention(q, k, v, 0.6, mask);
-            AttentionResult a = b.attention(q, k, v, 0.6, mask);
-            String w = b.name() + " attention non-finite heads " + mask;
-            close(w + " out", e.out().toDoubles(), a.out().toDoubles(), tol);
+            AttentionResult e = REF.attention(q, k, v, scale, mask);
+            AttentionResult a = b.attention(q, k, v, scale, mask);
+            String w = b.name() + " attention " + what + " " + mask;
             close(w + " lse", e.lse().toDoubles(), a.lse().toDoubles(), tol);
+            close(w + " out", e.out().toDoubles(), a.out().toDoubles(), tol);
+            results.put(mask, a);
         }
+        return results;
     }
 
     /**
@@ -196,18 +214,13 @@ class HardInputsTest {
         double[] qa = gaussian(heads * tq * d, 1.0, 61);
         double[] ka = gaussian(heads * tk * d, 1.0, 62);
         double[] va = gaussian(heads * tk * dv, 1.0, 63);
-        Tensor q = tensor(dtype, qa, heads, tq, d);
-        Tensor k = tensor(dtype, ka, heads, tk, d);
-        Tensor v = tensor(dtype, va, heads, tk, dv);
-        double tol = EquivalenceTest.attentionTol(dtype, qa, ka, va, heads, tq, tk, d, dv, 0.4);
+        java.util.Map<MaskAlignment, AttentionResult> results =
+                againstTheReference(b, dtype, "Tq > Tk", new int[] {heads, tq, tk, d, dv}, qa, ka, va, 0.4);
         for (MaskAlignment mask : MaskAlignment.values()) {
-            AttentionResult e = REF.attention(q, k, v, 0.4, mask);
-            AttentionResult a = b.attention(q, k, v, 0.4, mask);
+            AttentionResult a = results.get(mask);
             String w = b.name() + " attention Tq > Tk " + mask;
             assertArrayEquals(new long[] {heads, tq, dv}, a.out().shape(), w + " out shape");
             assertArrayEquals(new long[] {heads, tq}, a.lse().shape(), w + " lse shape");
-            close(w + " lse", e.lse().toDoubles(), a.lse().toDoubles(), tol);
-            close(w + " out", e.out().toDoubles(), a.out().toDoubles(), tol);
             for (int h = 0; h < heads; h++) {
                 for (int i = 0; i < tq; i++) {
                     boolean masked = mask == MaskAlignment.BOTTOM_RIGHT && i < tq - tk;
@@ -222,7 +235,8 @@ class HardInputsTest {
             }
         }
         // a query that sees one key returns that key's value exactly (weights 1), LSE = its score
-        AttentionResult one = b.attention(q, k, v, 0.4, MaskAlignment.TOP_LEFT);
+        AttentionResult one = results.get(MaskAlignment.TOP_LEFT);
+        Tensor v = tensor(dtype, va, heads, tk, dv);
         for (int h = 0; h < heads; h++) {
             for (int c = 0; c < dv; c++) {
                 assertEquals(v.get((long) h * tk * dv + c), one.out().get((long) h * tq * dv + c), 1e-12,
