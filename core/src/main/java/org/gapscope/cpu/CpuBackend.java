@@ -183,7 +183,7 @@ public final class CpuBackend extends KernelBackend {
             long start = (long) row * v + Chunks.start(v, chunks, c, Chunks.CONTIGUOUS);
             int count = (int) Chunks.count(v, chunks, c, Chunks.CONTIGUOUS);
             finite[item] = log == 0 && f32
-                    ? VectorPasses.softmaxExpChunk(in, o, true, start, count, invTf, m, d, item)
+                    ? VectorPasses.softmaxExpChunk(in, o, start, count, invTf, m, d, item)
                     : VectorPasses.expSum(in, start * 4, count, invTf, m, d, item);
         };
         Grid.Item merge = r -> {
@@ -203,7 +203,7 @@ public final class CpuBackend extends KernelBackend {
             long start = (long) row * v + Chunks.start(v, chunks, c, Chunks.CONTIGUOUS);
             int count = (int) Chunks.count(v, chunks, c, Chunks.CONTIGUOUS);
             if (log == 0 && f32) {
-                VectorPasses.scaleChunk(o, true, start, count, Math.exp(m[item] - lse[row]));
+                VectorPasses.scaleChunk(o, start, count, Math.exp(m[item] - lse[row]));
             } else if (log == 0) { // F64 output: exp(x/T - LSE) in FP64, so tiny probabilities keep FP64's range
                 VectorPasses.softmaxChunk(in, o, start, count, invT, lse[row], 0);
             } else if (f32) {

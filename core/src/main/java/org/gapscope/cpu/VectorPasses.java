@@ -241,16 +241,15 @@ final class VectorPasses {
     }
 
     /**
-     * Softmax's fused pass over one chunk of count FP32 values from element base: the chunk's (m, d) state
-     * exactly as {@link #expSum} computes it (so the row's LSE equals logSumExp's, bit for bit), and each
-     * term exp(x invT - m) written to out[base + i] (F32 or F64); {@link #scaleChunk} then multiplies
-     * them by exp(m - LSE).
+     * Softmax's fused pass over one chunk of count FP32 values from element base into an F32 output: the
+     * chunk's (m, d) state exactly as {@link #expSum} computes it (so the row's LSE equals logSumExp's, bit
+     * for bit), and each term exp(x invT - m) written to out[base + i]; {@link #scaleChunk} then multiplies
+     * them by exp(m - LSE). Returns whether the chunk's input is one the pass can take ({@link #rangeFinite}).
      */
-    static boolean softmaxExpChunk(MemorySegment in, MemorySegment o, boolean f32Out, long base, int count,
-                                   float invT, double[] m, double[] d, int slot) {
+    static boolean softmaxExpChunk(MemorySegment in, MemorySegment o, long base, int count, float invT, double[] m,
+                                   double[] d, int slot) {
         int bound = FS.loopBound(count);
         int lanes = FS.length();
-        int dl = DS.length();
         long off = base * 4;
         long range = range(in, off, count);
         float ms = rangeMax(range) * invT;
@@ -261,12 +260,7 @@ final class VectorPasses {
                 FloatVector x = FloatVector.fromMemorySegment(FS, in, off + 4L * i, LE).mul(invT).sub(ms);
                 FloatVector e = VectorMath.exp(x); // written: FP32's whole range, subnormals included
                 acc = acc.add(e.blend(0f, x.compare(VectorOperators.LT, VectorMath.EXP_FLUSH_F))); // summed as expSum
-                if (f32Out) {
-                    e.intoMemorySegment(o, (base + i) * 4, LE);
-                } else {
-                    e.convertShape(VectorOperators.F2D, DS, 0).intoMemorySegment(o, (base + i) * 8, LE);
-                    e.convertShape(VectorOperators.F2D, DS, 1).intoMemorySegment(o, (base + i + dl) * 8, LE);
-                }
+                e.intoMemorySegment(o, (base + i) * 4, LE);
             }
             for (int l = 0; l < lanes; l++) {
                 s += acc.lane(l);
@@ -274,38 +268,23 @@ final class VectorPasses {
         }
         for (int i = bound; i < count; i++) {
             float x = in.get(FLOAT, off + 4L * i) * invT - ms;
-            double e = Math.exp((double) x);
             s += expTail(x);
-            if (f32Out) {
-                o.set(FLOAT, (base + i) * 4, (float) e);
-            } else {
-                o.set(DOUBLE, (base + i) * 8, e);
-            }
+            o.set(FLOAT, (base + i) * 4, (float) Math.exp((double) x));
         }
         m[slot] = ms;
         d[slot] = s;
         return rangeFinite(range, invT);
     }
 
-    /** out[base, base + count) *= scale (F32: by the FP32 rounding of scale). */
-    static void scaleChunk(MemorySegment o, boolean f32Out, long base, int count, double scale) {
-        if (f32Out) {
-            float sf = (float) scale;
-            int bound = FS.loopBound(count);
-            for (int i = 0; i < bound; i += FS.length()) {
-                FloatVector.fromMemorySegment(FS, o, (base + i) * 4, LE).mul(sf).intoMemorySegment(o, (base + i) * 4, LE);
-            }
-            for (int i = bound; i < count; i++) {
-                o.set(FLOAT, (base + i) * 4, o.get(FLOAT, (base + i) * 4) * sf);
-            }
-        } else {
-            int bound = DS.loopBound(count);
-            for (int i = 0; i < bound; i += DS.length()) {
-                DoubleVector.fromMemorySegment(DS, o, (base + i) * 8, LE).mul(scale).intoMemorySegment(o, (base + i) * 8, LE);
-            }
-            for (int i = bound; i < count; i++) {
-                o.set(DOUBLE, (base + i) * 8, o.get(DOUBLE, (base + i) * 8) * scale);
-            }
+    /** F32 out[base, base + count) *= the FP32 rounding of scale. */
+    static void scaleChunk(MemorySegment o, long base, int count, double scale) {
+        float sf = (float) scale;
+        int bound = FS.loopBound(count);
+        for (int i = 0; i < bound; i += FS.length()) {
+            FloatVector.fromMemorySegment(FS, o, (base + i) * 4, LE).mul(sf).intoMemorySegment(o, (base + i) * 4, LE);
+        }
+        for (int i = bound; i < count; i++) {
+            o.set(FLOAT, (base + i) * 4, o.get(FLOAT, (base + i) * 4) * sf);
         }
     }
 

@@ -129,6 +129,7 @@ class HardInputsTest {
                 tests.add(DynamicTest.dynamicTest("attention huge scores " + dtype, () -> hugeScores(b, dtype)));
                 tests.add(DynamicTest.dynamicTest("attention non-finite heads " + dtype, () -> nonFiniteHeads(b, dtype)));
                 tests.add(DynamicTest.dynamicTest("logSumExp x/T beyond FP64", () -> beyondFp64(b)));
+                tests.add(DynamicTest.dynamicTest("attention beyond FP32 " + dtype, () -> beyondFp32Heads(b, dtype)));
                 tests.add(DynamicTest.dynamicTest("jensenGap per-token extra " + dtype, () -> gapPerTokenExtra(b, dtype)));
             }
             tests.add(DynamicTest.dynamicTest("top-k ties and k near N", () -> topK(b)));
@@ -170,6 +171,34 @@ class HardInputsTest {
         ka[(3 * tk + 5) * d] = Double.POSITIVE_INFINITY;
         va[(4 * tk + 1) * dv + 1] = Double.NEGATIVE_INFINITY;
         againstTheReference(b, dtype, "non-finite heads", new int[] {heads, tq, tk, d, dv}, qa, ka, va, 0.6);
+    }
+
+    /**
+     * Finite inputs whose FP32 arithmetic would overflow, one kind per head after a plain head 0: head 1's
+     * q and k of ~1e20 (scores ~1e40), head 2's zero queries (every weight 1) over values of 1e37 (a
+     * block's P V sum beyond 3.4e38). A backend that computes in FP32 must decide from the input that those
+     * heads need FP64, each head by its own values; the results equal the reference's.
+     */
+    static void beyondFp32Heads(Backend b, DType dtype) {
+        int heads = 3;
+        int tq = 5;
+        int tk = 130;
+        int d = 4;
+        int dv = 2;
+        double[] qa = gaussian(heads * tq * d, 1.0, 67);
+        double[] ka = gaussian(heads * tk * d, 1.0, 68);
+        double[] va = gaussian(heads * tk * dv, 1.0, 69);
+        for (int i = 0; i < tq * d; i++) {
+            qa[tq * d + i] *= 1e20;
+            qa[2 * tq * d + i] = 0;
+        }
+        for (int i = 0; i < tk * d; i++) {
+            ka[tk * d + i] *= 1e20;
+        }
+        for (int i = 0; i < tk * dv; i++) {
+            va[2 * tk * dv + i] = 1e37;
+        }
+        againstTheReference(b, dtype, "beyond FP32", new int[] {heads, tq, tk, d, dv}, qa, ka, va, 0.5);
     }
 
     /**

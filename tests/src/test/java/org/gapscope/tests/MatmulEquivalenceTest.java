@@ -58,6 +58,20 @@ class MatmulEquivalenceTest {
         Tensor b = transposeB ? random(dt, 2, n, k) : random(dt, 2, k, n);
         Tensor ref = new ReferenceBackend().matmul(a, b, transposeB, null);
         Tensor got = be.matmul(a, b, transposeB, null);
+        // into a caller's output of either type (filled with garbage first): the same values, in that tensor
+        for (DType outType : new DType[] {DType.F32, DType.F64}) {
+            Tensor out = Tensor.zeros(outType, m, n);
+            for (long i = 0; i < (long) m * n; i++) {
+                out.set(i, -7.5);
+            }
+            Tensor into = be.matmul(a, b, transposeB, out);
+            assertTrue(into == out, backend + ": the result is the caller's " + outType + " tensor");
+            for (long i = 0; i < (long) m * n; i++) {
+                double want = outType == DType.F32 ? (float) got.get(i) : got.get(i);
+                assertTrue(want == out.get(i),
+                        backend + " into " + outType + " C[" + i + "] = " + out.get(i) + ", expected " + want);
+            }
+        }
         double bound = ErrorBounds.matmul(be.matmulType(), k);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
