@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link Backend#matmul} of every registered backend against the reference's FP64 loops: both layouts
- * of B, F32 and F64 operands, sizes that are not multiples of any tile (M = 1, 5, 37; N = 1, 47, 97,
+ * of B with F32 and F64 operands, sizes that are not multiples of any tile (M = 1, 5, 37; N = 1, 47, 97,
  * 1024; K = 1, 3, 64, 769).
  *
  * <p>Tolerance per entry: {@link ErrorBounds#matmul} of sum_k |A[i, k] B[k, j]|. The per-backend
@@ -33,6 +33,7 @@ class MatmulEquivalenceTest {
             check(be, s[0], s[1], s[2], true, DType.F32);
             check(be, s[0], s[1], s[2], false, DType.F32);
             check(be, s[0], s[1], s[2], true, DType.F64);
+            check(be, s[0], s[1], s[2], false, DType.F64);
         }
     }
 
