@@ -144,7 +144,7 @@ class SweepGapTest {
                         }
                         double[] pis = new double[V];
                         for (int h = 0; h < H; h++) {
-                            double lz = lse(l[h]);
+                            double lz = MergeLseTest.direct(l[h]);
                             assertEquals(lz, logZHeads[t * H + h], eps * (1 + Math.abs(lz)), w + " log Z_h");
                             double n2 = 0;
                             for (int y = 0; y < V; y++) {
@@ -155,9 +155,9 @@ class SweepGapTest {
                             assertEquals(n2, norm2[t * H + h], eps * n2, w + " ||pi_h||^2");
                             assertEquals(l[h][targets[t]], targetLogits[t * H + h], 0.0, w + " l at y*");
                         }
-                        double lzSum = lse(sum);
+                        double lzSum = MergeLseTest.direct(sum);
                         assertEquals(lzSum, logZ[t], eps * (1 + Math.abs(lzSum)), w + " log Z of the head sum");
-                        double lzMean = lse(mean);
+                        double lzMean = MergeLseTest.direct(mean);
                         assertEquals(lzMean, logZMean[t], eps * (1 + Math.abs(lzMean)), w + " log Z of the head mean");
                         double mix = 0;
                         for (int y = 0; y < V; y++) {
@@ -216,7 +216,7 @@ class SweepGapTest {
                 max = Math.max(max, Math.abs(l[y]));
             }
             org.junit.jupiter.api.Assertions.assertTrue(max > 800, "logits beyond exp's range: " + max);
-            double lz = lse(l);
+            double lz = MergeLseTest.direct(l);
             assertEquals(lz, logZHeads[h], eps * (1 + Math.abs(lz)), "log Z_h " + h);
             double n2 = 0;
             for (int y = 0; y < V; y++) {
@@ -225,18 +225,6 @@ class SweepGapTest {
             }
             assertEquals(n2, norm2[h], eps * n2, "||pi_h||^2 " + h);
         }
-    }
-
-    static double lse(double[] x) {
-        double m = Double.NEGATIVE_INFINITY;
-        for (double v : x) {
-            m = Math.max(m, v);
-        }
-        double s = 0;
-        for (double v : x) {
-            s += Math.exp(v - m);
-        }
-        return m + Math.log(s);
     }
 
     /**
