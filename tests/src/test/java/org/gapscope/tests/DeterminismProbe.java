@@ -108,9 +108,11 @@ public final class DeterminismProbe {
                         sw.brierGap()));
             }
             // the heads' pair states in whole and part-filled tiles of 4 heads (7 heads), and, one head beyond
-            // what keeps them (PAIR_HEADS in this JVM), the second pass that draws the logits again
+            // what keeps them (PAIR_HEADS in this JVM), the second pass that draws the logits again; V = 4099:
+            // 9 blocks of y per rep, so that the pair stage (a short loop per block) is hot enough for C2 to
+            // compile it by itself well before the last repetition (with 2 blocks it sometimes was not)
             for (int heads : new int[] {7, org.gapscope.cpu.CpuBackend.SWEEP_PAIR_HEADS + 1}) {
-                SweepResult sw = cpu.sweepGap(new SweepSpec(SweepLaw.disagree, heads, 600, 1, 1.3, 3.0, 0, 0.7, 5L));
+                SweepResult sw = cpu.sweepGap(new SweepSpec(SweepLaw.disagree, heads, 4099, 1, 1.3, 3.0, 0, 0.7, 5L));
                 record(heads == 7 ? "sweepGap-pairs-H7" : "sweepGap-second-pass", digest(sw.logZHeads(), sw.logZ(),
                         sw.gamma(), sw.gammaJ(), sw.logGap(), sw.brierGap()));
             }
