@@ -158,8 +158,7 @@ public final class CpuBackend extends KernelBackend {
      */
     @Override
     protected Tensor rowwise(Tensor x, double temperature, boolean logSoftmax, Tensor result) {
-        if (x.dtype() != DType.F32 || !VectorPasses.FLOAT_IS_TWO_DOUBLES
-                || (logSoftmax && result != null && result.dtype() != DType.F32)) {
+        if (x.dtype() != DType.F32 || !VectorPasses.FLOAT_IS_TWO_DOUBLES) {
             return super.rowwise(x, temperature, logSoftmax, result);
         }
         int log = logSoftmax ? 1 : 0;

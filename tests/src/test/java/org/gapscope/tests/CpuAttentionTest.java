@@ -5,9 +5,11 @@ import static org.gapscope.tests.EquivalenceTest.close;
 import static org.gapscope.tests.EquivalenceTest.gaussian;
 import static org.gapscope.tests.EquivalenceTest.tensor;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.gapscope.api.AttentionResult;
 import org.gapscope.api.DType;
+import org.gapscope.api.ErrorBounds;
 import org.gapscope.api.MaskAlignment;
 import org.gapscope.api.Tensor;
 import org.gapscope.cpu.CpuBackend;
@@ -15,8 +17,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The cpu backend's FP32 attention beyond the harness's shapes: its reused packing buffers (a call after
- * a larger one gives the same bits), and a head whose finite inputs are too large for FP32 scores (it
- * takes the FP64 special path, decided from the input, next to heads that run in FP32).
+ * a larger one gives the same bits), and heads whose finite inputs are too large for FP32 scores, for FP32
+ * scores times the scale, or for a block's FP32 sum P V (each takes the FP64 special path, decided from
+ * the input, next to heads that run in FP32).
  */
 class CpuAttentionTest {
     final CpuBackend cpu = new CpuBackend();
@@ -53,31 +56,90 @@ class CpuAttentionTest {
      */
     @Test
     void aHeadTooLargeForFp32ScoresRunsInFp64() {
-        int heads = 3;
         int t = 70;
         int d = 8;
-        double[] q = gaussian(heads * t * d, 1.0, 87);
-        double[] k = gaussian(heads * t * d, 1.0, 88);
-        double[] v = gaussian(heads * t * d, 1.0, 89);
+        double[][] qkv = inputs(3, t, t, d);
         for (int i = t * d; i < 2 * t * d; i++) {
-            q[i] *= 1e30;
-            k[i] *= 1e-30 * 1e30 * 1e30;
+            qkv[0][i] *= 1e30;
+            qkv[1][i] *= 1e30;
         }
-        Tensor tq = tensor(DType.F32, q, heads, t, d);
-        Tensor tk = tensor(DType.F32, k, heads, t, d);
-        Tensor tv = tensor(DType.F32, v, heads, t, d);
-        double scale = 1e-58;
-        AttentionResult e = REF.attention(tq, tk, tv, scale, MaskAlignment.TOP_LEFT);
-        AttentionResult a = cpu.attention(tq, tk, tv, scale, MaskAlignment.TOP_LEFT);
-        double tolFp64 = EquivalenceTest.attentionTol(DType.F64, q, k, v, heads, t, t, d, d, scale);
+        onlyHeadOneInFp64(qkv, 3, t, t, d, 1e-58);
+    }
+
+    /**
+     * Head 1's dot products fit FP32 (|q . k| &le; 8e29 &lt; 2^100) but times a scale of 1e10 its scores
+     * overflow FP32: the scale is part of the check.
+     */
+    @Test
+    void aScaleThatMakesScoresOverflowFp32SendsTheHeadToFp64() {
+        int t = 40;
+        int d = 8;
+        double[][] qkv = inputs(3, t, t, d);
+        for (int i = t * d; i < 2 * t * d; i++) {
+            qkv[0][i] = Math.scalb(Math.rint(qkv[0][i] * 4), 44);   // |q|, |k| up to ~ 2^47 = 1.4e14
+            qkv[1][i] = Math.scalb(Math.rint(qkv[1][i] * 4), 44);
+        }
+        for (int i = 0; i < 3 * t * d; i++) { // heads 0 and 2: scores of order 1 at this scale
+            if (i < t * d || i >= 2 * t * d) {
+                qkv[0][i] *= 1e-10;
+            }
+        }
+        onlyHeadOneInFp64(qkv, 3, t, t, d, 1e10);
+    }
+
+    /**
+     * Head 1's values are 1e37 and its scores all 0: a block of 128 keys sums 1.28e39 in P V, beyond
+     * FP32 (3.4e38), so the head runs in FP64 though its scores are small.
+     */
+    @Test
+    void valuesWhoseBlockSumOverflowsFp32SendTheHeadToFp64() {
+        int tq = 3;
+        int tk = 2 * ErrorBounds.ATTENTION_BLOCK_KEYS + 5;
+        int d = 4;
+        double[][] qkv = inputs(3, tq, tk, d);
+        java.util.Arrays.fill(qkv[0], tq * d, 2 * tq * d, 0.0);
+        for (int i = tk * d; i < 2 * tk * d; i++) {
+            qkv[2][i] = 1e37 * (1.5 + Math.abs(qkv[2][i]));
+        }
+        onlyHeadOneInFp64(qkv, 3, tq, tk, d, 0.5);
+    }
+
+    /** Gaussian q [heads, tq, d], k and v [heads, tk, d]. */
+    static double[][] inputs(int heads, int tq, int tk, int d) {
+        return new double[][] {gaussian(heads * tq * d, 1.0, 87), gaussian(heads * tk * d, 1.0, 88),
+            gaussian(heads * tk * d, 1.0, 89)};
+    }
+
+    /**
+     * F32 q, k, v (d = dv) on cpu against the reference, head by head, each to the bound of its own inputs:
+     * head 1 within FP64's (it took the FP64 path), the others within FP32's and beyond FP64's somewhere
+     * (they ran in FP32: a backend that sent every head to FP64 fails here).
+     */
+    void onlyHeadOneInFp64(double[][] qkv, int heads, int tq, int tk, int d, double scale) {
+        Tensor q = tensor(DType.F32, qkv[0], heads, tq, d);
+        Tensor k = tensor(DType.F32, qkv[1], heads, tk, d);
+        Tensor v = tensor(DType.F32, qkv[2], heads, tk, d);
+        AttentionResult e = REF.attention(q, k, v, scale, MaskAlignment.TOP_LEFT);
+        AttentionResult a = cpu.attention(q, k, v, scale, MaskAlignment.TOP_LEFT);
         for (int h = 0; h < heads; h++) {
-            double tol = h == 1 ? tolFp64 : EquivalenceTest.attentionTol(DType.F32, q, k, v, heads, t, t, d, d, scale);
-            for (int i = 0; i < t; i++) {
-                long item = (long) h * t + i;
+            double[] hq = java.util.Arrays.copyOfRange(q.toDoubles(), h * tq * d, (h + 1) * tq * d);
+            double[] hk = java.util.Arrays.copyOfRange(k.toDoubles(), h * tk * d, (h + 1) * tk * d);
+            double[] hv = java.util.Arrays.copyOfRange(v.toDoubles(), h * tk * d, (h + 1) * tk * d);
+            double tol64 = EquivalenceTest.attentionTol(DType.F64, hq, hk, hv, 1, tq, tk, d, d, scale);
+            double tol = h == 1 ? tol64 : EquivalenceTest.attentionTol(DType.F32, hq, hk, hv, 1, tq, tk, d, d, scale);
+            double worst = 0;
+            for (int i = 0; i < tq; i++) {
+                long item = (long) h * tq + i;
                 close("head " + h + " lse " + i, e.lse().get(item), a.lse().get(item), tol);
+                worst = Math.max(worst, Math.abs(e.lse().get(item) - a.lse().get(item)));
                 for (int c = 0; c < d; c++) {
                     close("head " + h + " out " + i + "," + c, e.out().get(item * d + c), a.out().get(item * d + c), tol);
+                    worst = Math.max(worst, Math.abs(e.out().get(item * d + c) - a.out().get(item * d + c)));
                 }
+            }
+            if (h != 1) {
+                assertTrue(worst > tol64, "head " + h + " ran in FP32: its largest error " + worst
+                        + " exceeds FP64's bound " + tol64);
             }
         }
     }

@@ -218,14 +218,69 @@ class EquivalenceTest {
         };
     }
 
+    /** One check of inputs in several dtypes: dtypes[i] is the i-th input tensor's. */
+    interface MixedCheck {
+        void check(Backend backend, DType[] dtypes) throws Throwable;
+    }
+
+    /**
+     * An op's inputs in mixed dtypes: each of its {@code inputs} tensors in turn is F64 with the others F32,
+     * and F32 with the others F64 (a fast path that reads one tensor's memory as another dtype fails).
+     */
+    static Case mixed(String op, int inputs, MixedCheck check) {
+        return backend -> {
+            List<DynamicTest> t = new ArrayList<>();
+            for (int odd = 0; odd < inputs; odd++) {
+                for (DType one : DTYPES) {
+                    DType[] dt = new DType[inputs];
+                    Arrays.fill(dt, one == DType.F64 ? DType.F32 : DType.F64);
+                    dt[odd] = one;
+                    t.add(DynamicTest.dynamicTest(op + " mixed dtypes " + Arrays.toString(dt), () -> check.check(backend, dt)));
+                }
+            }
+            return t;
+        };
+    }
+
+    /**
+     * x rounded to multiples of 1/16 when the dtypes differ: exact in F32 and F64, and F64 memory read as
+     * F32 gives finite floats near 1 (a zero low word, then the high word), so a fast path that misreads a
+     * tensor's dtype returns wrong numbers instead of taking its non-finite input path.
+     */
+    static double[] dyadic(DType[] dtypes, double[] x) {
+        if (Arrays.stream(dtypes).distinct().count() == 1) {
+            return x;
+        }
+        double[] r = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            r[i] = Math.rint(x[i] * 16) / 16;
+        }
+        return r;
+    }
+
+    static Case both(Case a, Case b) {
+        return backend -> {
+            List<DynamicTest> t = new ArrayList<>(a.tests(backend));
+            t.addAll(b.tests(backend));
+            return t;
+        };
+    }
+
+    /** The looser bound of the dtypes: a call with an F32 input is held to F32's. */
+    static DType loosest(DType... dtypes) {
+        return Arrays.asList(dtypes).contains(DType.F32) ? DType.F32 : DType.F64;
+    }
+
     /** The harness's cases, one per op of {@link Backend}, keyed by the op's name. */
     static Map<String, Case> cases() {
         Map<String, Case> m = new LinkedHashMap<>();
         m.put("logSumExp", perRows("logSumExp", EquivalenceTest::logSumExp));
         m.put("softmax", perRows("softmax", (b, dt, rows) -> softmax(b, dt, rows, false)));
         m.put("logSoftmax", perRows("logSoftmax", (b, dt, rows) -> softmax(b, dt, rows, true)));
-        m.put("attention", perFamily("attention", EquivalenceTest::attention));
-        m.put("jensenGap", perFamily("jensenGap", EquivalenceTest::jensenGap));
+        m.put("attention", both(perFamily("attention", EquivalenceTest::attention),
+                mixed("attention", 3, (b, dt) -> attention(b, dt, "odd"))));
+        m.put("jensenGap", both(perFamily("jensenGap", EquivalenceTest::jensenGap),
+                mixed("jensenGap", 2, (b, dt) -> jensenGap(b, dt, "odd"))));
         m.put("mixtureGaps", perFamily("mixtureGaps", EquivalenceTest::mixtureGaps));
         m.put("matmul", b -> List.of(DynamicTest.dynamicTest("matmul (both layouts of B, F32/F64, odd sizes)",
                 () -> MatmulEquivalenceTest.matmul(b))));
@@ -298,6 +353,12 @@ class EquivalenceTest {
     }
 
     static void jensenGap(Backend backend, DType dtype, String family) {
+        jensenGap(backend, new DType[] {dtype, dtype}, family);
+    }
+
+    /** Logits in dtypes[0], the extra logits in dtypes[1]. */
+    static void jensenGap(Backend backend, DType[] dtypes, String family) {
+        DType dtype = loosest(dtypes);
         int b;
         int h;
         int v;
@@ -307,8 +368,8 @@ class EquivalenceTest {
             case "large" -> { b = 1; h = 4; v = 262144; }
             default -> { b = 4; h = 3; v = 37; }
         }
-        double[] logits = gaussian(b * h * v, 2.5, 21 + v);
-        double[] extra = gaussian(b * v, 1.0, 22 + v);
+        double[] logits = dyadic(dtypes, gaussian(b * h * v, 2.5, 21 + v));
+        double[] extra = dyadic(dtypes, gaussian(b * v, 1.0, 22 + v));
         if (family.equals("inf-nan")) {
             logits[(0 * h + 1) * v + 4] = Double.NaN;                   // token 0: a NaN in head 1
             logits[(1 * h + 2) * v + 7] = Double.POSITIVE_INFINITY;     // token 1: +inf in head 2
@@ -319,7 +380,7 @@ class EquivalenceTest {
         for (int t = 0; t < b; t++) {
             targets[t] = (t * 7 + 3) % v;
         }
-        Tensor l = tensor(dtype, logits, b, h, v);
+        Tensor l = tensor(dtypes[0], logits, b, h, v);
         double maxAbs = maxAbs(logits) * h + maxAbs(extra);
         // log Z_h: one LSE each. log Z and log Z of the mean: an LSE of sums of H (+1) logits, summed in
         // FP64 by every scheme we allow (H 2^-53 |L|, far below lseTol). Gamma, gammaJ and the ledger
@@ -327,8 +388,8 @@ class EquivalenceTest {
         double tolZ = lseTol(dtype, v, maxAbs);
         double tolGamma = ErrorBounds.gamma(h, tolZ);
         for (int mode = 0; mode < 3; mode++) {
-            Tensor ex = mode == 0 ? null : mode == 1 ? tensor(dtype, java.util.Arrays.copyOf(extra, v), v)
-                    : tensor(dtype, extra, b, v);
+            Tensor ex = mode == 0 ? null : mode == 1 ? tensor(dtypes[1], java.util.Arrays.copyOf(extra, v), v)
+                    : tensor(dtypes[1], extra, b, v);
             int[] tg = mode == 1 ? null : targets;
             GapResult e = REF.jensenGap(l, ex, tg);
             GapResult a = backend.jensenGap(l, ex, tg);
@@ -350,6 +411,12 @@ class EquivalenceTest {
     }
 
     static void attention(Backend backend, DType dtype, String family) {
+        attention(backend, new DType[] {dtype, dtype, dtype}, family);
+    }
+
+    /** q, k and v in dtypes[0], [1] and [2]. */
+    static void attention(Backend backend, DType[] dtypes, String family) {
+        DType dtype = loosest(dtypes);
         int heads;
         int tq;
         int tk;
@@ -361,16 +428,16 @@ class EquivalenceTest {
             case "large" -> { heads = 1; tq = 512; tk = 512; d = 64; dv = 64; }
             default -> { heads = 3; tq = 9; tk = 11; d = 5; dv = 3; } // head 2 is finite: the fast path runs too
         }
-        double[] q = gaussian(heads * tq * d, 1.0, 31);
-        double[] k = gaussian(heads * tk * d, 1.0, 32);
-        double[] vv = gaussian(heads * tk * dv, 1.0, 33);
+        double[] q = dyadic(dtypes, gaussian(heads * tq * d, 1.0, 31));
+        double[] k = dyadic(dtypes, gaussian(heads * tk * d, 1.0, 32));
+        double[] vv = dyadic(dtypes, gaussian(heads * tk * dv, 1.0, 33));
         if (family.equals("inf-nan")) {
             q[2] = Double.NaN;                              // head 0, query 0: NaN scores
             k[tk * d + 3 * d] = Double.POSITIVE_INFINITY;   // head 1: key 3 has a +-inf score
         }
-        Tensor tqT = tensor(dtype, q, heads, tq, d);
-        Tensor tkT = tensor(dtype, k, heads, tk, d);
-        Tensor tvT = tensor(dtype, vv, heads, tk, dv);
+        Tensor tqT = tensor(dtypes[0], q, heads, tq, d);
+        Tensor tkT = tensor(dtypes[1], k, heads, tk, d);
+        Tensor tvT = tensor(dtypes[2], vv, heads, tk, dv);
         double scale = 1.0 / Math.sqrt(d);
         double tol = attentionTol(dtype, q, k, vv, heads, tq, tk, d, dv, scale);
         for (MaskAlignment mask : MaskAlignment.values()) {
