@@ -46,9 +46,6 @@ final class Gemm {
         Tensor a32 = a.dtype() == DType.F32 ? a : Tensor.of(a.toFloats(0, Math.toIntExact(a.size())), m, k);
         boolean direct = out != null && out.dtype() == DType.F32;
         Tensor c = direct ? out : Tensor.zeros(DType.F32, m, n);
-        if (m == 0 || n == 0) {
-            return c;
-        }
         int width = panelWidth();
         int panels = (n + width - 1) / width;
         MemorySegment as = a32.segment();

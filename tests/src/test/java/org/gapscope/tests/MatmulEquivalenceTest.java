@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link Backend#matmul} of every registered backend against the reference's FP64 loops: both layouts
  * of B with F32 and F64 operands, sizes that are not multiples of any tile (M = 1, 5, 37; N = 1, 47, 97,
- * 1024; K = 1, 3, 64, 769).
+ * 127, 1024; K = 1, 3, 64, 769) and empty ones (M, K or N = 0).
  *
  * <p>Tolerance per entry: {@link ErrorBounds#matmul} of sum_k |A[i, k] B[k, j]|. The per-backend
  * check is a case of {@link EquivalenceTest} (its op list comes from the Backend interface).
@@ -25,7 +25,8 @@ class MatmulEquivalenceTest {
 
     /** [M, K, N]: sizes that are not multiples of any tile. */
     static final List<int[]> SHAPES = List.of(new int[] {1, 1, 1}, new int[] {5, 3, 47}, new int[] {37, 64, 97},
-            new int[] {4, 769, 1024}, new int[] {9, 17, 48});
+            new int[] {4, 769, 1024}, new int[] {9, 17, 48}, new int[] {3, 5, 127}, new int[] {0, 4, 3},
+            new int[] {2, 0, 5}, new int[] {3, 2, 0});
 
     /** The harness's case of the op (EquivalenceTest runs it on every backend): every shape, both layouts, F32 and F64. */
     static void matmul(Backend be) {
