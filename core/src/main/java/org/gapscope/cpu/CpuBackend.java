@@ -128,7 +128,7 @@ public final class CpuBackend extends KernelBackend {
 
     @Override
     protected void softmaxRows(Tensor x, int r0, int n, int v, double invT, double[] lse, int log, Tensor out) {
-        if (x.dtype() != DType.F32 || !VectorPasses.FLOAT_IS_TWO_DOUBLES) {
+        if (x.dtype() != DType.F32) {
             super.softmaxRows(x, r0, n, v, invT, lse, log, out);
             return;
         }
@@ -158,7 +158,7 @@ public final class CpuBackend extends KernelBackend {
      */
     @Override
     protected Tensor rowwise(Tensor x, double temperature, boolean logSoftmax, Tensor result) {
-        if (x.dtype() != DType.F32 || !VectorPasses.FLOAT_IS_TWO_DOUBLES) {
+        if (x.dtype() != DType.F32) {
             return super.rowwise(x, temperature, logSoftmax, result);
         }
         int log = logSoftmax ? 1 : 0;
@@ -254,7 +254,7 @@ public final class CpuBackend extends KernelBackend {
     @Override
     public AttentionResult attention(Tensor q, Tensor k, Tensor v, double scale, MaskAlignment mask) {
         if (q.dtype() != DType.F32 || k.dtype() != DType.F32 || v.dtype() != DType.F32
-                || !VectorPasses.FLOAT_IS_TWO_DOUBLES || FlashAttention.keyBlock() > ErrorBounds.ATTENTION_BLOCK_KEYS) {
+                || FlashAttention.keyBlock() > ErrorBounds.ATTENTION_BLOCK_KEYS) {
             return super.attention(q, k, v, scale, mask);
         }
         Checks.AttentionShape s = Checks.attention(q, k, v);
@@ -342,8 +342,7 @@ public final class CpuBackend extends KernelBackend {
     @Override
     protected void gapTokens(Tensor logits, Tensor extra, int t0, int n, int h, int v, double[] logZHeads,
                              double[] logZ, double[] logZMean, long[] nonFinite) {
-        if (logits.dtype() != DType.F32 || (extra != null && extra.dtype() != DType.F32)
-                || !VectorPasses.FLOAT_IS_TWO_DOUBLES) {
+        if (logits.dtype() != DType.F32 || (extra != null && extra.dtype() != DType.F32)) {
             super.gapTokens(logits, extra, t0, n, h, v, logZHeads, logZ, logZMean, nonFinite);
             return;
         }
@@ -390,9 +389,7 @@ public final class CpuBackend extends KernelBackend {
     /** The positional body's sums in blocks of 1024 offsets over all cores (same order over k, Math.cos). */
     @Override
     public double[] positional(double[] omegas, double[] deltas) {
-        if (omegas.length == 0 || deltas.length < 64) {
-            return super.positional(omegas, deltas);
-        }
+        Checks.positional(omegas);
         double[] f = new double[deltas.length];
         int block = 1024;
         int blocks = (deltas.length + block - 1) / block;
@@ -407,7 +404,7 @@ public final class CpuBackend extends KernelBackend {
     protected void crowdingPartials(CrowdingSpec spec, long distractors, int chunks, int c0, int c1, double scale,
                                     double[] m, double[] d) {
         int law = spec.law().kind().code;
-        if (law == Laws.STUDENT_T || !VectorPasses.LONG_IS_DOUBLE) {
+        if (law == Laws.STUDENT_T) {
             super.crowdingPartials(spec, distractors, chunks, c0, c1, scale, m, d);
             return;
         }

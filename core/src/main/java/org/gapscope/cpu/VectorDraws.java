@@ -41,8 +41,7 @@ final class VectorDraws {
     static final int BLOCK = 256;
     /** y values per block of the sweep passes (a multiple of 2 x the double lanes). */
     static final int SWEEP_BLOCK = 512;
-    static final boolean SWEEP_VECTOR = VectorPasses.LONG_IS_DOUBLE && VectorPasses.FLOAT_IS_TWO_DOUBLES
-            && FH.length() == DS.length() && SWEEP_BLOCK % (2 * DS.length()) == 0;
+    static final boolean SWEEP_VECTOR = FH.length() == DS.length() && SWEEP_BLOCK % (2 * DS.length()) == 0;
 
     static final long MASK32 = 0xFFFFFFFFL;
     static final long M0 = Philox.M0 & MASK32;

@@ -19,14 +19,15 @@ import org.gapscope.kernels.LogSumExp;
 final class VectorPasses {
     private VectorPasses() {}
 
+    // The preferred species of every element type have one shape (VectorShape.preferredShape()): a float
+    // vector has twice the lanes of a double vector and a long vector as many, on every machine. The
+    // passes rely on it (VectorPassesTest checks it).
     static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
     static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
     static final VectorSpecies<Long> LS = LongVector.SPECIES_PREFERRED;
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfFloat FLOAT = KernelBackend.FLOAT;
     static final ValueLayout.OfDouble DOUBLE = KernelBackend.DOUBLE;
-    static final boolean FLOAT_IS_TWO_DOUBLES = FS.length() == 2 * DS.length();
-    static final boolean LONG_IS_DOUBLE = LS.length() == DS.length();
 
     /** Draws per block (one max, one exp pass) inside a crowding chunk. */
     static final int BLOCK = 256;

@@ -18,6 +18,15 @@ import org.junit.jupiter.api.Test;
  */
 class VectorPassesTest {
 
+    /** The passes' premise: the preferred species share one shape (two floats per double, a long per double). */
+    @Test
+    void thePreferredSpeciesShareOneShape() {
+        assertEquals(2 * VectorPasses.DS.length(), VectorPasses.FS.length());
+        assertEquals(VectorPasses.DS.length(), VectorPasses.LS.length());
+        assertEquals(VectorPasses.DS.vectorShape(), VectorPasses.FS.vectorShape());
+    }
+
+
     static MemorySegment floats(float[] x) {
         MemorySegment s = Arena.ofAuto().allocate(4L * x.length + 4, 4);
         for (int i = 0; i < x.length; i++) {
