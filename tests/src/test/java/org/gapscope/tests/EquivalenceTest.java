@@ -531,6 +531,15 @@ class EquivalenceTest {
                 specs.add(new CrowdingSpec(n, 2.0, law, 3, 0, 42, Mitigation.NONE));
             }
         }
+        // hot laws, scores up to ~7000 (beyond exp's range: a pass that shifts by a wrong maximum overflows);
+        // per score 4.4e-16 relative is 3e-12 absolute there, and FP64 sums of N terms in another order
+        // N u64 relative: 1e-11 on the LSE, inside ErrorBounds.CROWDING
+        for (Law law : new Law[] {Law.gaussian(0, 300), Law.gumbel(0, 200), Law.uniform(-1000, 1000),
+            Law.exponential(0, 0.005)}) {
+            for (long n : new long[] {1000, 70001}) {
+                specs.add(new CrowdingSpec(n, 2.0, law, 2, 0, 43, Mitigation.NONE));
+            }
+        }
         for (Mitigation m : List.of(new Mitigation(Mitigation.Kind.SCALABLE, 0.8),
                 new Mitigation(Mitigation.Kind.TEMPERATURE, 2.0), new Mitigation(Mitigation.Kind.TOP_K, 10),
                 new Mitigation(Mitigation.Kind.TOP_K, 1))) {
