@@ -17,22 +17,20 @@ final class VectorScan {
 
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
 
-    /** max |x| over count FP32 values at byte offset off (NaN if one is NaN, +inf if one is infinite). */
+    /**
+     * max |x| over count FP32 values at byte offset off (NaN if one is NaN, +inf if one is infinite): the
+     * vector max and Math.max both return NaN when either operand is NaN.
+     */
     static double maxAbs(MemorySegment seg, long off, int count) {
         int bound = FS.loopBound(count);
         FloatVector acc = FloatVector.zero(FS);
-        boolean nan = false;
         for (int i = 0; i < bound; i += FS.length()) {
-            FloatVector x = FloatVector.fromMemorySegment(FS, seg, off + 4L * i, ByteOrder.LITTLE_ENDIAN);
-            nan |= x.test(VectorOperators.IS_NAN).anyTrue();
-            acc = acc.max(x.abs());
+            acc = acc.max(FloatVector.fromMemorySegment(FS, seg, off + 4L * i, ByteOrder.LITTLE_ENDIAN).abs());
         }
         float m = acc.reduceLanes(VectorOperators.MAX);
         for (int i = bound; i < count; i++) {
-            float x = seg.get(KernelBackend.FLOAT, off + 4L * i);
-            nan |= Float.isNaN(x);
-            m = Math.max(m, Math.abs(x));
+            m = Math.max(m, Math.abs(seg.get(KernelBackend.FLOAT, off + 4L * i)));
         }
-        return nan ? Double.NaN : m;
+        return m;
     }
 }

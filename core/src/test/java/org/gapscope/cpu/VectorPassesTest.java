@@ -108,6 +108,10 @@ class VectorPassesTest {
         x[3] = Float.NaN;
         assertTrue(Double.isNaN(VectorScan.maxAbs(floats(x), 0, n)), "a NaN in the body");
         x[3] = 0;
+        x[0] = Float.NaN; // lane 0's later values are larger: the NaN is kept
+        x[FloatVector.SPECIES_PREFERRED.length()] = 1e30f;
+        assertTrue(Double.isNaN(VectorScan.maxAbs(floats(x), 0, n)), "a NaN before larger values in its lane");
+        x[0] = 0;
         x[n - 2] = Float.NaN;
         assertTrue(Double.isNaN(VectorScan.maxAbs(floats(x), 0, n)), "a NaN in the tail");
     }
