@@ -104,6 +104,40 @@ class CpuAttentionTest {
         onlyHeadOneInFp64(qkv, 3, tq, tk, d, 0.5);
     }
 
+    /**
+     * Shapes at the edges of the FP32 pass's blocks (W = 4 float lanes keys per panel, 2 W per key block,
+     * 48 queries per query block, 64 dimensions per slice of Q K^T): one below, at and above each, every
+     * mask alignment, against the reference within the FP32 bound.
+     */
+    @Test
+    void shapesAtTheEdgesOfTheBlocks() {
+        int w = 4 * CpuBackend.floatLanes();
+        int kb = 2 * w;
+        int[][] shapes = {{49, kb - 1, 65, w - 1}, {47, 2 * kb - 2, w - 1, w + 1}, {1, kb + 1, 3, 2 * w - 2},
+            {2 * 48 + 5, kb, 64, w}, {48, 2 * kb - 1, 63, 2 * w - 1}};
+        for (int[] sh : shapes) {
+            int tq = sh[0];
+            int tk = sh[1];
+            int d = sh[2];
+            int dv = sh[3];
+            double[] q = gaussian(2 * tq * d, 1.0, 91);
+            double[] k = gaussian(2 * tk * d, 1.0, 92);
+            double[] v = gaussian(2 * tk * dv, 1.0, 93);
+            double scale = 1.0 / Math.sqrt(d);
+            double tol = EquivalenceTest.attentionTol(DType.F32, q, k, v, 2, tq, tk, d, dv, scale);
+            Tensor tq32 = tensor(DType.F32, q, 2, tq, d);
+            Tensor tk32 = tensor(DType.F32, k, 2, tk, d);
+            Tensor tv32 = tensor(DType.F32, v, 2, tk, dv);
+            for (MaskAlignment mask : MaskAlignment.values()) {
+                AttentionResult e = REF.attention(tq32, tk32, tv32, scale, mask);
+                AttentionResult a = cpu.attention(tq32, tk32, tv32, scale, mask);
+                String what = "tq " + tq + " tk " + tk + " d " + d + " dv " + dv + " " + mask;
+                close(what + " lse", e.lse().toDoubles(), a.lse().toDoubles(), tol);
+                close(what + " out", e.out().toDoubles(), a.out().toDoubles(), tol);
+            }
+        }
+    }
+
     /** Gaussian q [heads, tq, d], k and v [heads, tk, d]. */
     static double[][] inputs(int heads, int tq, int tk, int d) {
         return new double[][] {gaussian(heads * tq * d, 1.0, 87), gaussian(heads * tk * d, 1.0, 88),
