@@ -51,7 +51,7 @@ import org.gapscope.kernels.LogSumExp;
  *       {@code ErrorBounds.POSITIONAL}.</li>
  * </ul>
  */
-public final class CpuBackend extends KernelBackend {
+public class CpuBackend extends KernelBackend {
 
     /** Logits per chunk: 16 KiB of FP32, an L1-resident block re-read by the exp pass. */
     public static final int CHUNK = 4096;
@@ -122,8 +122,17 @@ public final class CpuBackend extends KernelBackend {
             special[r0 + item / chunks] |= !finite[item];
         }
         double[] res = new double[n];
-        launcher.run(n, r -> LogSumExp.lseMerge(r, chunks, m, d, res));
+        launcher.run(n, r -> mergeRow(r, chunks, m, d, res));
         System.arraycopy(res, 0, out, r0, n);
+    }
+
+    /**
+     * Row r's LSE from its chunk states ({@code LogSumExp.lseMerge}): the last step of every FP32 row pass
+     * (logSumExp, softmax, log-softmax). A seam, as {@link #lseRows} is, so that a test can plant a broken
+     * pass and see the backend and the harness reject it.
+     */
+    protected void mergeRow(int r, int chunks, double[] m, double[] d, double[] out) {
+        LogSumExp.lseMerge(r, chunks, m, d, out);
     }
 
     @Override
@@ -191,7 +200,7 @@ public final class CpuBackend extends KernelBackend {
                 s |= !finite[r * chunks + c];
             }
             special[r] = s;
-            LogSumExp.lseMerge(r, chunks, m, d, lse);
+            mergeRow(r, chunks, m, d, lse);
         };
         Grid.Item second = item -> {
             int row = item / chunks;
@@ -271,8 +280,7 @@ public final class CpuBackend extends KernelBackend {
         boolean[] fast = new boolean[nh];
         launcher.run(nh, h -> fast[h] = fp32Fits(q, k, v, h, tq, tk, d, dv, scale));
         int code = mask.code();
-        FlashAttention.run(q.segment(), k.segment(), v.segment(), nh, tq, tk, d, dv, scale, code, fast,
-                out.segment(), lse.segment(), launcher);
+        attentionPass(q, k, v, nh, tq, tk, d, dv, scale, code, fast, out, lse);
         for (int h = 0; h < nh; h++) {
             if (!fast[h]) {
                 Fp64Rows.attentionHead(q, k, v, h, s, scale, mask, out, lse);
@@ -294,6 +302,16 @@ public final class CpuBackend extends KernelBackend {
             }
         }
         return new AttentionResult(out, lse);
+    }
+
+    /**
+     * The FP32 pass ({@link FlashAttention}) over the heads marked in {@code fast}, into out and lse. A seam,
+     * as {@link #attentionHeads} is, so that a test can plant a broken pass and see it rejected.
+     */
+    protected void attentionPass(Tensor q, Tensor k, Tensor v, int nh, int tq, int tk, int d, int dv, double scale,
+                                 int mask, boolean[] fast, Tensor out, Tensor lse) {
+        FlashAttention.run(q.segment(), k.segment(), v.segment(), nh, tq, tk, d, dv, scale, mask, fast, out.segment(),
+                lse.segment(), launcher);
     }
 
     /**

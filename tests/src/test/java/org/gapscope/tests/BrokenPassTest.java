@@ -10,6 +10,7 @@ import java.util.function.DoubleUnaryOperator;
 import org.gapscope.api.Backend;
 import org.gapscope.api.DType;
 import org.gapscope.api.Tensor;
+import org.gapscope.cpu.CpuBackend;
 import org.gapscope.host.KernelBackend;
 import org.gapscope.kernels.Chunks;
 import org.junit.jupiter.api.Test;
@@ -18,9 +19,9 @@ import org.junit.jupiter.api.function.Executable;
 /**
  * The equivalence harness must reject a backend whose fast pass is broken, including the breakage a
  * host fallback used to hide: a pass that returns -inf for every row (as if the exp-sum were deleted)
- * was recomputed on the host and passed every test. Each variant here is the grid backend with one pass
- * broken; every harness check of the op it breaks must fail on every dtype and shape family, with an
- * assertion or with the backend's own "finite input, non-finite result" error.
+ * was recomputed on the host and passed every test. Each variant here is the grid backend or the cpu
+ * backend with one pass broken; every harness check of the op it breaks must fail on every dtype and shape
+ * family, with an assertion or with the backend's own "finite input, non-finite result" error.
  */
 class BrokenPassTest {
 
@@ -67,6 +68,65 @@ class BrokenPassTest {
         }
     }
 
+    /**
+     * The cpu backend with the same corruptions: after its FP32 row merge and its FP32 attention pass (the
+     * fast paths), and after the FP64 paths it inherits (lseRows, attentionHeads).
+     */
+    static class BrokenCpu extends CpuBackend {
+        final DoubleUnaryOperator rows;
+        final DoubleUnaryOperator attention;
+
+        BrokenCpu(DoubleUnaryOperator rows, DoubleUnaryOperator attention) {
+            this.rows = rows;
+            this.attention = attention;
+        }
+
+        @Override
+        public String name() {
+            return "broken-cpu";
+        }
+
+        @Override
+        protected void mergeRow(int r, int chunks, double[] m, double[] d, double[] out) {
+            super.mergeRow(r, chunks, m, d, out);
+            out[r] = rows.applyAsDouble(out[r]);
+        }
+
+        @Override
+        protected void lseRows(Tensor x, int r0, int n, int v, double invT, double[] out, boolean[] special) {
+            super.lseRows(x, r0, n, v, invT, out, special);
+            if (x.dtype() != DType.F32) { // F32 rows went through mergeRow
+                for (int r = r0; r < r0 + n; r++) {
+                    out[r] = rows.applyAsDouble(out[r]);
+                }
+            }
+        }
+
+        @Override
+        protected void attentionPass(Tensor q, Tensor k, Tensor v, int nh, int tq, int tk, int d, int dv, double scale,
+                                     int mask, boolean[] fast, Tensor out, Tensor lse) {
+            super.attentionPass(q, k, v, nh, tq, tk, d, dv, scale, mask, fast, out, lse);
+            for (long i = 0; i < out.size(); i++) {
+                out.set(i, attention.applyAsDouble(out.get(i)));
+            }
+            for (long i = 0; i < lse.size(); i++) {
+                lse.set(i, attention.applyAsDouble(lse.get(i)));
+            }
+        }
+
+        @Override
+        protected void attentionHeads(double[] q, double[] k, double[] v, int nh, int tq, int tk, int d, int dv,
+                                      double scale, int mask, double[] out, double[] lse) {
+            super.attentionHeads(q, k, v, nh, tq, tk, d, dv, scale, mask, out, lse);
+            for (int i = 0; i < out.length; i++) {
+                out[i] = attention.applyAsDouble(out[i]);
+            }
+            for (int i = 0; i < lse.length; i++) {
+                lse[i] = attention.applyAsDouble(lse[i]);
+            }
+        }
+    }
+
     static final DoubleUnaryOperator SOUND = x -> x;
     static final DoubleUnaryOperator MINUS_INF = x -> Double.NEGATIVE_INFINITY;
     /** Garbage within the range of real results: far outside every tolerance, yet finite. */
@@ -94,14 +154,18 @@ class BrokenPassTest {
     @Test
     void aBrokenLsePassIsRejectedOnEveryRowOp() {
         for (DoubleUnaryOperator breakage : List.of(MINUS_INF, GARBAGE)) {
-            Backend b = new Broken("broken-lse", breakage, SOUND, SOUND);
-            for (DType dtype : EquivalenceTest.DTYPES) {
-                for (EquivalenceTest.Rows rows : EquivalenceTest.rowFamilies()) {
-                    String w = b.name() + " " + dtype + " " + rows.family();
-                    rejected("logSumExp " + w, breakage, () -> EquivalenceTest.logSumExp(b, dtype, rows));
-                    rejected("softmax " + w, breakage, () -> EquivalenceTest.softmax(b, dtype, rows, false));
-                    rejected("logSoftmax " + w, breakage, () -> EquivalenceTest.softmax(b, dtype, rows, true));
-                }
+            rowOpsRejected(new Broken("broken-lse", breakage, SOUND, SOUND), breakage);
+            rowOpsRejected(new BrokenCpu(breakage, SOUND), breakage);
+        }
+    }
+
+    static void rowOpsRejected(Backend b, DoubleUnaryOperator breakage) {
+        for (DType dtype : EquivalenceTest.DTYPES) {
+            for (EquivalenceTest.Rows rows : EquivalenceTest.rowFamilies()) {
+                String w = b.name() + " " + dtype + " " + rows.family();
+                rejected("logSumExp " + w, breakage, () -> EquivalenceTest.logSumExp(b, dtype, rows));
+                rejected("softmax " + w, breakage, () -> EquivalenceTest.softmax(b, dtype, rows, false));
+                rejected("logSoftmax " + w, breakage, () -> EquivalenceTest.softmax(b, dtype, rows, true));
             }
         }
     }
@@ -128,6 +192,7 @@ class BrokenPassTest {
     void aBrokenAttentionPassIsRejected() {
         rejectedOnEveryFamily("attention", x -> new Broken("broken-attention", SOUND, x, SOUND),
                 EquivalenceTest::attention);
+        rejectedOnEveryFamily("attention", x -> new BrokenCpu(SOUND, x), EquivalenceTest::attention);
     }
 
     @Test
@@ -206,8 +271,12 @@ class BrokenPassTest {
 
     /** The control: unbroken, the same variant passes every check it is put through above. */
     @Test
-    void theUnbrokenVariantPasses() throws Throwable {
-        Backend b = new Broken("sound", SOUND, SOUND, SOUND);
+    void theUnbrokenVariantsPass() throws Throwable {
+        unbrokenPasses(new Broken("sound", SOUND, SOUND, SOUND));
+        unbrokenPasses(new BrokenCpu(SOUND, SOUND));
+    }
+
+    static void unbrokenPasses(Backend b) throws Throwable {
         List<Executable> checks = new ArrayList<>();
         for (DType dtype : EquivalenceTest.DTYPES) {
             for (EquivalenceTest.Rows rows : EquivalenceTest.rowFamilies()) {
