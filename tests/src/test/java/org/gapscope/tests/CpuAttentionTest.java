@@ -5,6 +5,7 @@ import static org.gapscope.tests.EquivalenceTest.close;
 import static org.gapscope.tests.EquivalenceTest.gaussian;
 import static org.gapscope.tests.EquivalenceTest.tensor;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.gapscope.api.AttentionResult;
@@ -47,7 +48,46 @@ class CpuAttentionTest {
         Tensor bk = tensor(DType.F32, gaussian(3 * 333 * 20, 40.0, 85), 3, 333, 20);
         Tensor bv = tensor(DType.F32, gaussian(3 * 333 * 70, 40.0, 86), 3, 333, 70);
         cpu.attention(bq, bk, bv, 0.3, MaskAlignment.NONE);
-        assertArrayEquals(first, bits(cpu.attention(q, k, v, 0.3, MaskAlignment.BOTTOM_RIGHT)));
+        long[] again = bits(cpu.attention(q, k, v, 0.3, MaskAlignment.BOTTOM_RIGHT));
+        assertArrayEquals(first, again);
+        // bottom-right with 50 queries and 45 keys: queries 0-4 of each head see no key, out +0.0, lse -inf
+        for (int h = 0; h < 2; h++) {
+            for (int i = 0; i < 5; i++) {
+                for (int c = 0; c < 12; c++) {
+                    assertEquals(0L, again[(h * 50 + i) * 12 + c], "head " + h + " query " + i + ": +0.0");
+                }
+                assertEquals(Double.doubleToRawLongBits(Double.NEGATIVE_INFINITY), again[2 * 50 * 12 + h * 50 + i]);
+            }
+        }
+        // a thread that never ran attention (fresh packing buffers, sized by this call) gives the same bits
+        long[][] fresh = new long[1][];
+        Thread t = new Thread(() -> fresh[0] = bits(cpu.attention(bq, bk, bv, 0.3, MaskAlignment.TOP_LEFT)));
+        t.start();
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        assertArrayEquals(bits(cpu.attention(bq, bk, bv, 0.3, MaskAlignment.TOP_LEFT)), fresh[0]);
+    }
+
+    /**
+     * A scale beyond FP32's range (1e39) with q = 0: every score is 0 in FP64 (uniform weights), but the
+     * scale rounds to +inf in FP32 and 0 x inf is NaN, so every head must take the FP64 path.
+     */
+    @Test
+    void aScaleBeyondFp32RunsInFp64() {
+        int t = 9;
+        int d = 4;
+        Tensor q = tensor(DType.F32, new double[2 * t * d], 2, t, d);
+        Tensor k = tensor(DType.F32, gaussian(2 * t * d, 1.0, 94), 2, t, d);
+        double[] vv = gaussian(2 * t * d, 1.0, 95);
+        Tensor v = tensor(DType.F32, vv, 2, t, d);
+        AttentionResult e = REF.attention(q, k, v, 1e39, MaskAlignment.NONE);
+        AttentionResult a = cpu.attention(q, k, v, 1e39, MaskAlignment.NONE);
+        double tol = EquivalenceTest.attentionTol(DType.F64, new double[2 * t * d], k.toDoubles(), vv, 2, t, t, d, d, 1e39);
+        close("lse", e.lse().toDoubles(), a.lse().toDoubles(), tol);
+        close("out", e.out().toDoubles(), a.out().toDoubles(), tol);
     }
 
     /**
