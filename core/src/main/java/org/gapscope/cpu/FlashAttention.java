@@ -207,9 +207,8 @@ final class FlashAttention {
             boolean any = false;
             for (int r = 0; r < n; r++) {
                 int visible = Math.min(kb, Attention.keyLimit(i0 + r, tq, tk, mask) - j0);
-                if (visible <= 0) {
+                if (visible <= 0) { // its row of P V is computed with its tile's and skipped by the merge
                     s.mb[r] = Double.NEGATIVE_INFINITY;
-                    java.util.Arrays.fill(p, r * kb, r * kb + kb, 0f);
                     continue;
                 }
                 any = true;
@@ -241,7 +240,7 @@ final class FlashAttention {
 
     /**
      * Row r of the block's scores in p[off, off + w) (w: the panels computed): s = S scale, the maximum
-     * m_b of the first {@code visible} entries, p = exp(s - m_b) there ({@link VectorMath#expNonPositive}: weights below 2^-126 are 0) and 0 beyond, l_b = sum p (FP32
+     * m_b of the first {@code visible} entries, p = exp(s - m_b) there ({@link VectorMath#expNonPositive}: weights below 2^-126 are 0) and 0 beyond it up to w (P V reads no further), l_b = sum p (FP32
      * lanes, added in lane order in FP64).
      */
     private static void weights(float[] p, int off, int w, int visible, float scale, Scratch st, int r) {
@@ -275,9 +274,6 @@ final class FlashAttention {
                 e.intoArray(p, off + j);
                 acc = acc.add(e);
             }
-        }
-        if (w < keyBlock()) { // panels no query of the block sees: zero weights for P V
-            java.util.Arrays.fill(p, off + w, off + keyBlock(), 0f);
         }
         acc.intoArray(st.lanes, 0);
         double sum = 0;

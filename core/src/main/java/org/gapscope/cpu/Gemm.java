@@ -82,13 +82,13 @@ final class Gemm {
         }
     }
 
-    /** The panel as [k][width] floats, zero beyond column {@code cols}. */
+    /**
+     * The panel as [k][width] floats. Columns from {@code cols} on keep what the buffer held: they only
+     * give the tile's columns beyond C's edge, which are not copied out.
+     */
     private static void pack(Tensor b, boolean transposeB, int k, int n, int j0, int cols, int width, float[] bp) {
         MemorySegment bs = b.segment();
         boolean f32 = b.dtype() == DType.F32;
-        if (cols < width) {
-            java.util.Arrays.fill(bp, 0, k * width, 0f);
-        }
         if (transposeB) {
             for (int c = 0; c < cols; c++) {
                 long row = (long) (j0 + c) * k;
