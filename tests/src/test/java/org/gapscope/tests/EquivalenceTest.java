@@ -374,6 +374,7 @@ class EquivalenceTest {
             logits[(0 * h + 1) * v + 4] = Double.NaN;                   // token 0: a NaN in head 1
             logits[(1 * h + 2) * v + 7] = Double.POSITIVE_INFINITY;     // token 1: +inf in head 2
             logits[(2 * h) * v + 9] = Double.NEGATIVE_INFINITY;         // token 2: one -inf logit
+            logits[(2 * h + 1) * v + v - 1] = Double.NaN;               // token 2: a NaN in the last y (a tail)
             extra[3 * v + 1] = Double.NEGATIVE_INFINITY;                // token 3: -inf in the extra logits
         }
         int[] targets = new int[b];
@@ -540,6 +541,11 @@ class EquivalenceTest {
                 specs.add(new CrowdingSpec(n, 2.0, law, 2, 0, 43, Mitigation.NONE));
             }
         }
+        // seeds above 2^32 and negative (Philox keys on both words)
+        for (long seed : new long[] {(1L << 40) + 5, -5}) {
+            specs.add(new CrowdingSpec(1000, 2.0, Law.gaussian(0, 1), 2, 0, seed, Mitigation.NONE));
+            specs.add(new CrowdingSpec(1000, 2.0, Law.gumbel(0, 1), 2, 0, seed, Mitigation.NONE));
+        }
         for (Mitigation m : List.of(new Mitigation(Mitigation.Kind.SCALABLE, 0.8),
                 new Mitigation(Mitigation.Kind.TEMPERATURE, 2.0), new Mitigation(Mitigation.Kind.TOP_K, 10),
                 new Mitigation(Mitigation.Kind.TOP_K, 1))) {
@@ -652,7 +658,14 @@ class EquivalenceTest {
             // hot: sigma 40 at T = 0.05, logits up to ~7000 (beyond exp's range in FP64 too): a wrong shift
             // by the maximum overflows
             specs.add(new SweepSpec(law, 5, 1031, 2, 40, law.usesMargin() ? 90.0 : 0, law.usesRho() ? 0.6 : 0, 0.05, 23));
+            // a seed above 2^32 (its high word keys Philox); with a margin, a negative one at V = 3: the
+            // value it lowers is often its block's maximum by hundreds, so a maximum not taken again after
+            // the margin would flush every other term
+            specs.add(new SweepSpec(law, 5, 3, 4, 40, law.usesMargin() ? -90.0 : 0, law.usesRho() ? 0.6 : 0, 0.05,
+                    (1L << 40) + 29));
         }
+        // hot with more heads than the pair states cover: the Brier term's second pass
+        specs.add(new SweepSpec(SweepLaw.gaussian, CpuBackend.SWEEP_PAIR_HEADS + 1, 257, 1, 40, 0, 0, 0.05, 31));
         return specs;
     }
 
@@ -708,8 +721,8 @@ class EquivalenceTest {
             sweepGapAgainstMaterialized(backend, spec);
         }
         // without the Brier gap (no second pass): brierGap NaN, everything else the same bits
-        for (SweepSpec spec : List.of(sweepSpecs().get(2), sweepSpecs().get(sweepSpecs().size() - 3),
-                sweepSpecs().get(sweepSpecs().size() - 1))) {
+        List<SweepSpec> specs = sweepSpecs();
+        for (SweepSpec spec : List.of(specs.get(2), specs.get(SWEEP_SHAPES.length + 1), specs.get(specs.size() - 1))) {
             SweepResult both = backend.sweepGap(spec);
             SweepResult log = backend.sweepGap(spec.withBrier(false));
             String w = backend.name() + " sweepGap without the Brier gap " + spec;
