@@ -23,17 +23,14 @@ public final class MixtureGapSums {
     }
 
     /**
-     * Partial sums of chunk c over y into parts[c * width(H) ...]; pi[c * H ...] is this item's scratch
-     * (the H values pi_h(y) of the current y).
+     * Partial sums of chunk c over y into parts[c * width(H) ...], which must hold zeros on entry (a fresh
+     * array: the per-head sums are added there term by term); pi[c * H ...] is this item's scratch (the H
+     * values pi_h(y) of the current y).
      */
     public static void mixtureGapsPartial(int c, double[] l, int heads, int v, int chunks, int layout, double[] logZ,
                                           double[] beta, double[] pi, double[] parts) {
-        int w = 3 * heads + 3;
-        int base = c * w;
+        int base = c * (3 * heads + 3);
         int p0 = c * heads;
-        for (int k = 0; k < w; k++) {
-            parts[base + k] = 0.0;
-        }
         long start = Chunks.start(v, chunks, c, layout);
         long step = Chunks.step(chunks, layout);
         long count = Chunks.count(v, chunks, c, layout);
