@@ -475,9 +475,7 @@ public class KernelBackend extends BaseBackend {
         int chunks = chunks(v, chunkLength);
         int w = MixtureGapSums.width(h);
         double[] parts = new double[chunks * w];
-        double[] pi = new double[chunks * h];
-        launcher.run(chunks, ch -> MixtureGapSums.mixtureGapsPartial(ch, l, h, v, chunks, layout, logZ, beta, pi,
-                parts));
+        launcher.run(chunks, ch -> MixtureGapSums.mixtureGapsPartial(ch, l, h, v, chunks, layout, logZ, beta, parts));
         double[] sums = new double[w];
         launcher.run(w, k -> MixtureGapSums.mixtureGapsMerge(k, chunks, w, parts, sums));
         return sums;

@@ -24,13 +24,12 @@ public final class MixtureGapSums {
 
     /**
      * Partial sums of chunk c over y into parts[c * width(H) ...], which must hold zeros on entry (a fresh
-     * array: the per-head sums are added there term by term); pi[c * H ...] is this item's scratch (the H
-     * values pi_h(y) of the current y).
+     * array: the per-head sums are added there term by term). pi_h(y) is evaluated twice per (h, y), before
+     * and after Pi(y) is known, with the same arithmetic and so the same value (no scratch array).
      */
     public static void mixtureGapsPartial(int c, double[] l, int heads, int v, int chunks, int layout, double[] logZ,
-                                          double[] beta, double[] pi, double[] parts) {
+                                          double[] beta, double[] parts) {
         int base = c * (3 * heads + 3);
-        int p0 = c * heads;
         long start = Chunks.start(v, chunks, c, layout);
         long step = Chunks.step(chunks, layout);
         long count = Chunks.count(v, chunks, c, layout);
@@ -42,7 +41,6 @@ public final class MixtureGapSums {
             double mix = 0.0;
             for (int h = 0; h < heads; h++) {
                 double p = Math.exp(l[h * v + y] - logZ[h]);
-                pi[p0 + h] = p;
                 mix += beta[h] * p;
                 parts[base + h] += p * p;
             }
@@ -52,8 +50,9 @@ public final class MixtureGapSums {
                 sl += mix * Math.log(mix);
             }
             for (int h = 0; h < heads; h++) {
-                parts[base + heads + h] += mix * pi[p0 + h];
-                parts[base + 2 * heads + h] += mix * (l[h * v + y] - logZ[h]);
+                double logPi = l[h * v + y] - logZ[h];
+                parts[base + heads + h] += mix * Math.exp(logPi);
+                parts[base + 2 * heads + h] += mix * logPi;
             }
         }
         parts[base + 3 * heads] = s1;
