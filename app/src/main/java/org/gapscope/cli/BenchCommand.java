@@ -25,14 +25,16 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Time an op on a backend: warm-up, repetitions, median and min, GB/s and G exp/s.",
-            "Ops: lse, softmax, log-softmax, gap, attention, crowding, sweep-gap. Inputs are Gaussian (Philox, --seed), F32"
+            "Ops: lse, softmax, log-softmax, gap, attention, crowding, sweep-gap, mixture-gaps (one token's HxV"
+                + " logits, beta_h = 1/H, the log and the Brier score: the two calls of gap --target per token). Inputs are Gaussian (Philox, --seed), F32"
                 + " unless --dtype f64; sweep-gap draws its logits inside the op (--law, sigma 1, T 1) and reports"
                 + " logits/s. Timings are wall-clock of whole backend calls in this JVM; JMH (bench/) is the tool"
                 + " for fine detail."})
 public final class BenchCommand extends BaseCommand {
 
     public enum Op {
-        lse, softmax, logSoftmax("log-softmax"), gap, attention, crowding, sweepGap("sweep-gap");
+        lse, softmax, logSoftmax("log-softmax"), gap, attention, crowding, sweepGap("sweep-gap"),
+        mixtureGaps("mixture-gaps");
 
         private final String cli;
 
@@ -59,23 +61,23 @@ public final class BenchCommand extends BaseCommand {
                     }
                 }
                 throw new picocli.CommandLine.TypeConversionException("expected one of lse, softmax, log-softmax, gap, attention,"
-                        + " crowding, sweep-gap, got '" + value + "'");
+                        + " crowding, sweep-gap, mixture-gaps, got '" + value + "'");
             }
         }
     }
 
     public enum Dt { f32, f64 }
 
-    @Parameters(index = "0", paramLabel = "OP", converter = Op.Converter.class, description = "lse, softmax, log-softmax, gap, attention, crowding or sweep-gap.")
+    @Parameters(index = "0", paramLabel = "OP", converter = Op.Converter.class, description = "lse, softmax, log-softmax, gap, attention, crowding, sweep-gap or mixture-gaps.")
     Op op;
 
     @Option(names = "--batch", paramLabel = "B", description = "Rows (lse, softmax, log-softmax), tokens (gap) or batch (attention). Default: 64 for lse/softmax, 4 for gap, 1 for attention.")
     Integer batch;
 
-    @Option(names = "--vocab", paramLabel = "V", defaultValue = "262144", description = "Vocabulary size V (lse, softmax, gap). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--vocab", paramLabel = "V", defaultValue = "262144", description = "Vocabulary size V (lse, softmax, gap, sweep-gap, mixture-gaps). Default: ${DEFAULT-VALUE}.")
     int vocab;
 
-    @Option(names = "--heads", paramLabel = "H", defaultValue = "8", description = "Heads (gap, attention). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--heads", paramLabel = "H", defaultValue = "8", description = "Heads (gap, attention, sweep-gap, mixture-gaps). Default: ${DEFAULT-VALUE}.")
     int heads;
 
     @Option(names = "--seq", paramLabel = "T", defaultValue = "1024", description = "Sequence length T (attention, causal). Default: ${DEFAULT-VALUE}.")
@@ -204,6 +206,21 @@ public final class BenchCommand extends BaseCommand {
                 // the heads' pair states: reference, tornado, cpu beyond CpuBackend.SWEEP_PAIR_HEADS)
                 exps = sp.logits();
                 work = be -> be.sweepGap(sp);
+            }
+            case mixtureGaps -> {
+                require(vocab >= 1 && heads >= 1, "--heads and --vocab must be >= 1");
+                Tensor x = gaussianTensor(dt, 2.0, heads, vocab);
+                double[] beta = new double[heads];
+                Arrays.fill(beta, 1.0 / heads);
+                shape.put("heads", heads);
+                shape.put("vocab", vocab);
+                shape.put("scores", "log,brier");
+                bytes = 2 * x.size() * dt.bytes;
+                exps = 4.0 * heads * vocab; // per score: the heads' LSEs and the pass of sums, one exp each
+                work = be -> {
+                    be.mixtureGaps(x, beta, 0, org.gapscope.api.MixtureGaps.Score.LOG, Double.NaN);
+                    be.mixtureGaps(x, beta, 0, org.gapscope.api.MixtureGaps.Score.BRIER, Double.NaN);
+                };
             }
             default -> {
                 require(n >= 2, "--n must be >= 2");

@@ -19,7 +19,9 @@ import picocli.CommandLine.Option;
         description = {"Jensen gap of logit summation per token, for per-head logits read from a file.",
             "Per-head logits of shape HxV or BxHxV (docs/MATH.md section 3). Prints per token gamma = sum_h log Z_h"
                 + " - log Z, gammaJ (the averaged-logit gap), logZ, logZHeads and, with --target, the ledger"
-                + " sum_h p_h - p_{H+1}, which equals gamma (+ extra_{y*} with --extra)."})
+                + " sum_h p_h - p_{H+1}, which equals gamma (+ extra_{y*} with --extra), and the Theorem 4 gaps"
+                + " logGap and brierGap of the equal-weight mixture of the heads' softmaxes (docs/MATH.md section 4;"
+                + " the heads only: --extra does not enter them)."})
 public final class GapCommand extends BaseCommand {
     @Option(names = "--input", required = true, paramLabel = "FILE",
             description = "Per-head logits: .npy (float32/float64, C order) or .safetensors, shape HxV or BxHxV.")
@@ -33,7 +35,8 @@ public final class GapCommand extends BaseCommand {
     Path extra;
 
     @Option(names = "--target", split = ",", paramLabel = "Y",
-            description = "Observed token y*: one for every token, or one per token (comma-separated).")
+            description = {"Observed token y*: one for every token, or one per token (comma-separated). Adds the",
+                "ledger and the mixture score gaps logGap and brierGap (beta_h = 1/H, the heads' logits only)."})
     int[] target;
 
     @Option(names = "--out", paramLabel = "DIR",
@@ -80,15 +83,40 @@ public final class GapCommand extends BaseCommand {
         }
         org.gapscope.measure.RunDirectory run = out == null ? null : openRun(backend);
         GapResult r = backend.jensenGap(logits, extraLogits, targets);
+        MixtureColumns mix = targets == null ? null : mixtureGaps(backend, logits, targets);
         if (run != null) {
-            writeRun(run, r, targets);
+            writeRun(run, r, targets, mix);
         }
-        print(render(r, backend, common.json()));
+        print(render(r, mix, backend, common.json()));
         return 0;
     }
 
     static final List<String> COLUMNS = List.of("token", "target", "gamma", "gammaJ", "logZ", "sumLogZHeads", "ledger",
-            "nonFinite");
+            "logGap", "brierGap", "nonFinite");
+
+    /** Per token, the Theorem 4 log and Brier gaps of the equal-weight mixture of the heads (as the sweep names them). */
+    record MixtureColumns(double[] logGap, double[] brierGap) {}
+
+    /**
+     * Per token t, {@code backend.mixtureGaps} of its [H, V] slice with beta_h = 1/H at targets[t], for the
+     * log and the Brier score: their gaps. The extra logits do not enter (a mixture of the heads only).
+     */
+    static MixtureColumns mixtureGaps(Backend backend, Tensor logits, int[] targets) {
+        int h = Math.toIntExact(logits.dim(logits.rank() - 2));
+        long v = logits.dim(logits.rank() - 1);
+        double[] beta = new double[h];
+        java.util.Arrays.fill(beta, 1.0 / h);
+        double[] log = new double[targets.length];
+        double[] brier = new double[targets.length];
+        long bytes = h * v * logits.dtype().bytes;
+        for (int t = 0; t < targets.length; t++) {
+            Tensor token = new Tensor(logits.dtype(), logits.segment().asSlice(t * bytes, bytes), h, v);
+            log[t] = backend.mixtureGaps(token, beta, targets[t], org.gapscope.api.MixtureGaps.Score.LOG, Double.NaN).gap();
+            brier[t] = backend.mixtureGaps(token, beta, targets[t], org.gapscope.api.MixtureGaps.Score.BRIER, Double.NaN)
+                    .gap();
+        }
+        return new MixtureColumns(log, brier);
+    }
 
     /**
      * Opens (or resumes) the run directory before anything is computed. Its identity holds each input's
@@ -129,7 +157,7 @@ public final class GapCommand extends BaseCommand {
     }
 
     /** The per-token results into the run directory (one point per token, keyed by the token index). */
-    void writeRun(org.gapscope.measure.RunDirectory run, GapResult r, int[] targets) {
+    void writeRun(org.gapscope.measure.RunDirectory run, GapResult r, int[] targets, MixtureColumns mix) {
         run.put("heads", r.heads()).put("extraIncluded", r.extraIncluded());
         double[] x = new double[r.tokens()];
         try (org.gapscope.measure.PointLog log = run.points(List.of("token"), COLUMNS)) {
@@ -150,6 +178,8 @@ public final class GapCommand extends BaseCommand {
                 m.put("logZ", r.logZ()[t]);
                 m.put("sumLogZHeads", sum);
                 m.put("ledger", r.ledger() == null ? null : r.ledger()[t]);
+                m.put("logGap", mix == null ? null : mix.logGap()[t]);
+                m.put("brierGap", mix == null ? null : mix.brierGap()[t]);
                 m.put("nonFinite", r.nonFinite()[t]);
                 log.append(m);
             }
@@ -160,7 +190,7 @@ public final class GapCommand extends BaseCommand {
         }
     }
 
-    static String render(GapResult r, Backend backend, boolean json) {
+    static String render(GapResult r, MixtureColumns mix, Backend backend, boolean json) {
         if (json) {
             List<Map<String, Object>> rows = new ArrayList<>();
             for (int t = 0; t < r.tokens(); t++) {
@@ -172,21 +202,26 @@ public final class GapCommand extends BaseCommand {
                 if (r.ledger() != null) {
                     m.put("ledger", r.ledger()[t]);
                 }
+                if (mix != null) {
+                    m.put("logGap", mix.logGap()[t]);
+                    m.put("brierGap", mix.brierGap()[t]);
+                }
                 rows.add(org.gapscope.measure.JsonValues.annotate(m));
             }
             return Json.write(JsonValues.object("backend", backend.name(), "device", backend.device(), "heads",
                     r.heads(), "extraIncluded", r.extraIncluded(), "nonFinite", r.nonFinite(), "tokens", rows)) + "\n";
         }
-        Table t = r.ledger() != null
-                ? new Table("token", "gamma", "gammaJ", "logZ", "sum logZ_h", "ledger", "nonFinite")
+        Table t = mix != null
+                ? new Table("token", "gamma", "gammaJ", "logZ", "sum logZ_h", "ledger", "logGap", "brierGap", "nonFinite")
                 : new Table("token", "gamma", "gammaJ", "logZ", "sum logZ_h", "nonFinite");
         for (int k = 0; k < r.tokens(); k++) {
             double sum = 0;
             for (int h = 0; h < r.heads(); h++) {
                 sum += r.logZHead(k, h);
             }
-            if (r.ledger() != null) {
-                t.row(k, r.gamma()[k], r.gammaJ()[k], r.logZ()[k], sum, r.ledger()[k], r.nonFinite()[k]);
+            if (mix != null) {
+                t.row(k, r.gamma()[k], r.gammaJ()[k], r.logZ()[k], sum, r.ledger()[k], mix.logGap()[k],
+                        mix.brierGap()[k], r.nonFinite()[k]);
             } else {
                 t.row(k, r.gamma()[k], r.gammaJ()[k], r.logZ()[k], sum, r.nonFinite()[k]);
             }

@@ -55,7 +55,7 @@ class CliTest {
             JsonNode tok = tokens.get(t);
             List<String> keys = new ArrayList<>();
             tok.fieldNames().forEachRemaining(keys::add);
-            assertEquals(List.of("gamma", "gammaJ", "logZ", "logZHeads", "ledger"), keys);
+            assertEquals(List.of("gamma", "gammaJ", "logZ", "logZHeads", "ledger", "logGap", "brierGap"), keys);
             // JSON carries doubles with all 17 significant digits: the values are exact
             assertEquals(expected.gamma()[t], tok.get("gamma").asDouble(), 0.0);
             assertEquals(expected.gammaJ()[t], tok.get("gammaJ").asDouble(), 0.0);
@@ -67,6 +67,66 @@ class CliTest {
         Run table = run("gap", "--input", in.toString(), "--backend", "reference");
         assertEquals(0, table.code());
         assertTrue(table.out().contains("gamma"));
+    }
+
+    /**
+     * gap --target reports per token the log and Brier gaps of the equal-weight mixture of the heads: the
+     * reference's mixtureGaps of the token's [H, V] slice, within ErrorBounds.mixtureGaps on the cpu backend
+     * (exactly on the reference), in the JSON, the table and the run directory's points; without --target
+     * they are absent (JSON) or empty (points).
+     */
+    @Test
+    void gapReportsTheMixtureScoreGapsPerToken() throws Exception {
+        int b = 3;
+        int h = 4;
+        int v = 4099;
+        float[] x = new float[b * h * v];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (Math.sin(i * 0.37) * 3 + (i % (h * v) < v ? 1.5 : 0));
+        }
+        Path in = dir.resolve("mix.npy");
+        Npy.write(in, Tensor.of(x, b, h, v));
+        int[] targets = {5, 4098, 0};
+        ReferenceBackend ref = new ReferenceBackend();
+        double[] beta = {0.25, 0.25, 0.25, 0.25};
+        for (String backend : List.of("reference", "cpu")) {
+            Path out = dir.resolve("run-" + backend);
+            Run r = run("gap", "--input", in.toString(), "--target", "5,4098,0", "--backend", backend, "--format",
+                    "json", "--out", out.toString());
+            assertEquals(0, r.code(), r.err());
+            JsonNode tokens = Json.MAPPER.readTree(r.out()).get("tokens");
+            List<String> lines = Files.readAllLines(out.resolve("points.jsonl"));
+            assertEquals(b, lines.size());
+            for (int t = 0; t < b; t++) {
+                Tensor token = Tensor.of(java.util.Arrays.copyOfRange(x, t * h * v, (t + 1) * h * v), h, v);
+                var log = ref.mixtureGaps(token, beta, targets[t], org.gapscope.api.MixtureGaps.Score.LOG, Double.NaN);
+                var brier = ref.mixtureGaps(token, beta, targets[t], org.gapscope.api.MixtureGaps.Score.BRIER,
+                        Double.NaN);
+                double range = 0;
+                double[] lz = ref.logSumExp(token, 1.0);
+                for (int i = 0; i < h * v; i++) {
+                    range = Math.max(range, Math.abs(token.get(i) - lz[i / v]));
+                }
+                double tol = backend.equals("reference") ? 0.0
+                        : org.gapscope.api.ErrorBounds.mixtureGaps(v, h, 4.5, range, Math.max(Math.abs(log.c()),
+                                Math.abs(brier.c())));
+                JsonNode point = Json.MAPPER.readTree(lines.get(t));
+                assertTrue(Math.abs(log.gap()) > 1e-3 && Math.abs(brier.gap()) > 1e-4, log.gap() + " " + brier.gap());
+                assertEquals(log.gap(), tokens.get(t).get("logGap").asDouble(), tol, backend + " token " + t);
+                assertEquals(brier.gap(), tokens.get(t).get("brierGap").asDouble(), tol, backend + " token " + t);
+                assertEquals(tokens.get(t).get("logGap").asDouble(), point.get("logGap").asDouble(), 0.0);
+                assertEquals(tokens.get(t).get("brierGap").asDouble(), point.get("brierGap").asDouble(), 0.0);
+            }
+            assertTrue(Files.readAllLines(out.resolve("points.csv")).get(0).contains("ledger,logGap,brierGap,"));
+        }
+        Run table = run("gap", "--input", in.toString(), "--target", "7", "--backend", "reference");
+        assertEquals(0, table.code(), table.err());
+        assertTrue(table.out().contains("logGap") && table.out().contains("brierGap"), table.out());
+        Run none = run("gap", "--input", in.toString(), "--backend", "reference", "--format", "json");
+        assertEquals(0, none.code(), none.err());
+        assertFalse(none.out().contains("logGap"), none.out());
+        Run noneTable = run("gap", "--input", in.toString(), "--backend", "reference");
+        assertFalse(noneTable.out().contains("logGap"), noneTable.out());
     }
 
     @Test

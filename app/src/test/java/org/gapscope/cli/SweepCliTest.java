@@ -176,7 +176,7 @@ class SweepCliTest {
                 "--target", "2", "--out", out.toString());
         assertEquals(0, written.code(), written.err());
         List<String> csv = Files.readAllLines(out.resolve("points.csv"));
-        assertEquals("token,target,gamma,gammaJ,logZ,sumLogZHeads,ledger,nonFinite", csv.get(0));
+        assertEquals("token,target,gamma,gammaJ,logZ,sumLogZHeads,ledger,logGap,brierGap,nonFinite", csv.get(0));
         assertEquals(3, csv.size());
         assertTrue(csv.get(1).startsWith("0,2,NaN,") && csv.get(1).endsWith(",1"), csv.get(1));
         assertTrue(Files.size(out.resolve("gamma-per-token.png")) > 0);

@@ -193,7 +193,39 @@ public final class ErrorBounds {
     }
 
     /**
-     * Host FP64 code shared by every backend (mixture score gaps, attribution): the same arithmetic,
+     * Mixture score gaps (docs/MATH.md section 4) of a backend that sums over y in one pass and forms the
+     * closed forms of {@code host.Mixture.fromSums}, against the reference's direct loops: one absolute
+     * tolerance for every field of {@link MixtureGaps}, for H heads over V logits (F32 data is read
+     * exactly into FP64: both sides compute in FP64), with largest |l| = maxAbs, largest |log pi_h(y)| =
+     * range over every (h, y), and the contributions' constant c.
+     *
+     * <p>Per y: log Z_h differs by {@link #lseF64}(V, maxAbs) (both sides' errors); log pi_h = l - log Z_h
+     * by that plus one rounding each side, 2 u64 range; pi_h = exp(log pi_h) by that relatively, plus 1 ulp
+     * of exp each side and the ulp by which VectorMath's exp may differ from Math.exp (4 u64): e_pi =
+     * lseF64 + (2 range + 4) u64. Pi = sum_h beta_h pi_h (positive terms) adds H u64 each side: e_mix =
+     * e_pi + 2 H u64. Every sum over y of positive terms of size &le; 1 (||pi_h||^2, ||Pi||^2, sum Pi,
+     * sum Pi pi_h), in any order, errs relatively by its factors' errors (at most 2 e_mix), the products'
+     * rounding and V u64 of summation on each side: e_s = 2 e_mix + 2 (V + 2) u64.
+     *
+     * <p>The fields: sum Pi log Pi errs by e_s (sum Pi + sum Pi |log Pi|) &le; e_s (1 + ln V) (sum Pi &asymp; 1
+     * and the entropy &le; ln V), sum Pi log pi_h by e_pi + e_s range, so the log divergence (their
+     * difference, which may cancel to far below both) by e_s (2 + ln V + range). The Brier divergence 2
+     * ||Pi||^2 - ||Pi||^2 S - 2 sum Pi pi_h + ||pi_h||^2 S has terms of size &le; 2, 6 in all: 6 e_s plus
+     * its own roundings. The spherical ||Pi|| - sum Pi pi_h / ||pi_h|| has terms &le; 1 (Cauchy-Schwarz):
+     * 3 e_s. S(pi_h, y*), S(Pi, y*) and max_y S(pi_h, y) are each at most 3 e_s off (log: e_pi;
+     * Brier: 2 e_pi + e_s; spherical: e_pi + e_s / 2), the gap at most 6 e_s plus u64 of |S| &le; range
+     * per head. c - S(pi_h, y*) rounds on both sides at 2 u64 (|c| + range) and the sum of contributions
+     * adds H u64 of that sum: 4 (H + 1) u64 (|c| + range) covers those roundings. So every field is within
+     * e_s (8 + ln V + range) + 4 (H + 1) u64 (|c| + range): with V = 2^18, H = 4 and range 20 about 4e-9.
+     */
+    public static double mixtureGaps(long v, int heads, double maxAbs, double range, double c) {
+        double ePi = lseF64(v, maxAbs) + (2 * range + 4) * U64;
+        double eSum = 2 * (ePi + 2 * heads * U64) + 2 * (v + 2) * U64;
+        return eSum * (8 + Math.log(v) + range) + 4 * (heads + 1) * U64 * (Math.abs(c) + range);
+    }
+
+    /**
+     * Host FP64 code shared by every backend (attribution): the same arithmetic,
      * so only FP64 rounding of a different JIT's code is left: 1e-12.
      */
     public static final double SHARED_HOST = 1e-12;

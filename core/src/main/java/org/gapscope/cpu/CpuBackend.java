@@ -17,6 +17,7 @@ import org.gapscope.kernels.Chunks;
 import org.gapscope.kernels.Grid;
 import org.gapscope.kernels.Laws;
 import org.gapscope.kernels.LogSumExp;
+import org.gapscope.kernels.MixtureGapSums;
 
 /**
  * The {@code cpu} backend: the kernel bodies' chunks and states over all cores (ForkJoin), with the
@@ -46,6 +47,8 @@ import org.gapscope.kernels.LogSumExp;
  *       first pass (FP32 products summed in FP32 lanes per block, FP64 across blocks):
  *       {@code ErrorBounds.sweepPairs(sweepPairTermsPerLane(), max|l|)} on top of the heads' LSE errors;
  *       more heads draw the logits again in a second pass (FP64).</li>
+ *   <li>mixtureGaps: F32 and F64 logits held as FP64; log Z_h by the FP64 LSE bodies, then one pass of
+ *       FP64 Vector API lanes per chunk for the sums of the closed forms: {@code ErrorBounds.mixtureGaps}.</li>
  *   <li>crowding: FP64 draws (VectorMath: log within 1 ulp of java.lang.Math, cos/sin of 2 pi u within 2 ulp) and FP64 (m, d)
  *       states per block of 256 draws: {@code ErrorBounds.CROWDING}; positional sums:
  *       {@code ErrorBounds.POSITIONAL}.</li>
@@ -387,6 +390,26 @@ public class CpuBackend extends KernelBackend {
         for (int item = 0; item < items; item++) {
             nonFinite[t0 + item / chunks] += bad[item];
         }
+    }
+
+    // ---- mixtureGaps ---------------------------------------------------------------------------
+
+    /**
+     * The sums of {@code MixtureGapSums} over the same contiguous chunks of {@link #CHUNK} y, in FP64
+     * Vector API lanes ({@link VectorPasses#mixtureGapsPartial}; F32 and F64 logits alike, both held as
+     * FP64 by {@link KernelBackend#mixtureGaps}), over all cores; the merge body adds them in chunk order.
+     */
+    @Override
+    protected double[] mixtureGapsSums(double[] l, int h, int v, double[] logZ, double[] beta) {
+        int chunks = chunks(v, CHUNK);
+        int w = MixtureGapSums.width(h);
+        double[] parts = new double[chunks * w];
+        launcher.run(chunks, c -> VectorPasses.mixtureGapsPartial(l, h, v,
+                (int) Chunks.start(v, chunks, c, Chunks.CONTIGUOUS), (int) Chunks.count(v, chunks, c, Chunks.CONTIGUOUS),
+                logZ, beta, parts, c * w));
+        double[] sums = new double[w];
+        launcher.run(w, k -> MixtureGapSums.mixtureGapsMerge(k, chunks, w, parts, sums));
+        return sums;
     }
 
     // ---- matmul --------------------------------------------------------------------------------

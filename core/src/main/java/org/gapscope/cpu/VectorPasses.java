@@ -7,6 +7,7 @@ import org.gapscope.host.KernelBackend;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.gapscope.kernels.LogSumExp;
@@ -436,6 +437,68 @@ final class VectorPasses {
             }
             f[i] = s / m;
         }
+    }
+
+    /**
+     * The mixtureGaps sums of one chunk, y in [from, from + count) of one token's FP64 logits l [H, V],
+     * into parts[base ...] in the layout of {@code MixtureGapSums.mixtureGapsPartial} (the body this pass
+     * replaces): FP64 lanes, {@link VectorMath#exp} and {@link VectorMath#log}; whole vectors, then one
+     * masked vector for the rest (empty when count is a multiple of the lanes: its lanes get pi = 0, so
+     * Pi = 0 and every term 0). Each sum is kept per lane and the lanes are added in lane order at the
+     * end, so the bits do not depend on the JIT.
+     */
+    static void mixtureGapsPartial(double[] l, int heads, int v, int from, int count, double[] logZ, double[] beta,
+                                   double[] parts, int base) {
+        int lanes = DS.length();
+        int w = 3 * heads + 3;
+        double[] acc = new double[w * lanes];
+        double[] pi = new double[heads * lanes];
+        int bound = DS.loopBound(count);
+        VectorMask<Double> all = DS.maskAll(true);
+        for (int i = 0; i < bound; i += lanes) {
+            mixtureGapsVector(l, heads, v, from + i, all, logZ, beta, pi, acc);
+        }
+        mixtureGapsVector(l, heads, v, from + bound, DS.indexInRange(bound, count), logZ, beta, pi, acc);
+        for (int k = 0; k < w; k++) {
+            double s = 0;
+            for (int j = 0; j < lanes; j++) {
+                s += acc[k * lanes + j];
+            }
+            parts[base + k] = s;
+        }
+    }
+
+    /**
+     * The terms of the lanes y, y + 1, ... set in {@code in}, added to the per-lane sums acc[k * lanes ...]
+     * (k as in parts); pi is scratch for the H vectors pi_h. Pi log Pi where Pi &gt; 0 only (elsewhere
+     * log 1 = 0 stands in).
+     */
+    private static void mixtureGapsVector(double[] l, int heads, int v, int y, VectorMask<Double> in, double[] logZ,
+                                          double[] beta, double[] pi, double[] acc) {
+        int lanes = DS.length();
+        DoubleVector zero = DoubleVector.zero(DS);
+        DoubleVector mix = zero;
+        for (int h = 0; h < heads; h++) {
+            DoubleVector x = DoubleVector.fromArray(DS, l, h * v + y, in).sub(logZ[h]);
+            DoubleVector p = zero.blend(VectorMath.exp(x), in);
+            p.intoArray(pi, h * lanes);
+            mix = mix.add(p.mul(beta[h]));
+            add(acc, h * lanes, p.mul(p));
+        }
+        add(acc, 3 * heads * lanes, mix);
+        add(acc, (3 * heads + 1) * lanes, mix.mul(mix));
+        DoubleVector logMix = VectorMath.log(mix.blend(1.0, mix.compare(VectorOperators.GT, 0.0).not()));
+        add(acc, (3 * heads + 2) * lanes, mix.mul(logMix));
+        for (int h = 0; h < heads; h++) {
+            DoubleVector x = DoubleVector.fromArray(DS, l, h * v + y, in).sub(logZ[h]);
+            add(acc, (heads + h) * lanes, mix.mul(DoubleVector.fromArray(DS, pi, h * lanes)));
+            add(acc, (2 * heads + h) * lanes, mix.mul(x));
+        }
+    }
+
+    /** acc[at ...] += t, lane by lane. */
+    private static void add(double[] acc, int at, DoubleVector t) {
+        DoubleVector.fromArray(DS, acc, at).add(t).intoArray(acc, at);
     }
 
     /** max x[0, len) (exact in any order). */

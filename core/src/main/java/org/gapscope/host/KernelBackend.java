@@ -17,6 +17,7 @@ import org.gapscope.api.GapResult;
 import org.gapscope.api.InputException;
 import org.gapscope.api.MaskAlignment;
 import org.gapscope.api.Mitigation;
+import org.gapscope.api.MixtureGaps;
 import org.gapscope.api.SweepLogits;
 import org.gapscope.api.SweepResult;
 import org.gapscope.api.SweepSpec;
@@ -28,6 +29,7 @@ import org.gapscope.kernels.Grid;
 import org.gapscope.kernels.JensenGap;
 import org.gapscope.kernels.Laws;
 import org.gapscope.kernels.LogSumExp;
+import org.gapscope.kernels.MixtureGapSums;
 import org.gapscope.kernels.Positional;
 import org.gapscope.kernels.SweepGap;
 
@@ -425,7 +427,59 @@ public class KernelBackend extends BaseBackend {
         return c;
     }
 
-    // ---- sections 4 and 5: mixtureGaps and attribution are BaseBackend's (shared host code) -----
+    // ---- section 4 (attribution, section 5, is BaseBackend's shared host code) -----------------
+
+    /**
+     * One token's mixture score gaps on the bodies: the checks of {@link Checks#mixture}; the heads' log
+     * Z_h by the FP64 LSE bodies ({@code LogSumExp.lsePartial} and its merge, so the FP32 exp of a faster
+     * {@link #lseRows} never enters: the bound is {@code ErrorBounds.mixtureGaps}); the sums of one pass
+     * over chunks of y ({@link #mixtureGapsSums}); then the closed forms ({@link Mixture#fromSums}). A
+     * token whose input holds ±inf or NaN takes the host's special path, {@link Mixture#gaps}.
+     */
+    @Override
+    public MixtureGaps mixtureGaps(Tensor logits, double[] beta, int target, MixtureGaps.Score score, double c) {
+        Checks.MixtureShape s = Checks.mixture(logits, beta, target);
+        int h = s.heads();
+        int v = s.vocab();
+        double[] l = logits.toDoubles(0, Math.multiplyExact(h, v));
+        if (!Fp64Rows.allFinite(l, 0, l.length)) {
+            return Mixture.gaps(logits, beta, target, score, c);
+        }
+        int chunks = chunks(v, chunkLength);
+        double[] m = new double[h * chunks];
+        double[] d = new double[h * chunks];
+        launcher.run(h * chunks, i -> LogSumExp.lsePartial(i, l, v, chunks, layout, 1.0, m, d));
+        double[] logZ = new double[h];
+        launcher.run(h, r -> LogSumExp.lseMerge(r, chunks, m, d, logZ));
+        double[] logPiTarget = new double[h];
+        double[] logPiMax = new double[h];
+        for (int hh = 0; hh < h; hh++) {
+            if (!Double.isFinite(logZ[hh])) {
+                throw fastPathBug("mixtureGaps", "head", hh, logZ[hh]);
+            }
+            double top = LogSumExp.LOWEST;
+            for (int ch = 0; ch < chunks; ch++) {
+                top = Math.max(top, m[hh * chunks + ch]);
+            }
+            logPiMax[hh] = top - logZ[hh];
+            logPiTarget[hh] = l[hh * v + target] - logZ[hh];
+        }
+        return Mixture.fromSums(score, c, beta, logPiTarget, logPiMax, mixtureGapsSums(l, h, v, logZ, beta));
+    }
+
+    /**
+     * The merged sums of {@link MixtureGapSums} for one token's finite logits l [H, V] given log Z_h: the
+     * partial body per chunk of y, then the merge body in chunk order.
+     */
+    protected double[] mixtureGapsSums(double[] l, int h, int v, double[] logZ, double[] beta) {
+        int chunks = chunks(v, chunkLength);
+        int w = MixtureGapSums.width(h);
+        double[] parts = new double[chunks * w];
+        launcher.run(chunks, ch -> MixtureGapSums.mixtureGapsPartial(ch, l, h, v, chunks, layout, logZ, beta, parts));
+        double[] sums = new double[w];
+        launcher.run(w, k -> MixtureGapSums.mixtureGapsMerge(k, chunks, w, parts, sums));
+        return sums;
+    }
 
     // ---- sections 3 and 4, fused over generated logits ---------------------------------------------
 

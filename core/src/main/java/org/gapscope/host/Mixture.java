@@ -51,17 +51,8 @@ public final class Mixture {
                 cMax = Math.max(cMax, score(score, pi[hh], logPi[hh], y, norm2[hh]));
             }
         }
-        double cUsed = Double.isNaN(c) ? cMax : c;
-        if (cUsed < cMax) {
-            throw new InputException("mixture: c = " + c + " is below max S(pi^(h), y) = " + cMax);
-        }
+        double cUsed = cUsed(c, cMax);
         double sMix = score(score, mix, logMix, target, mixNorm2);
-        double[] contributions = new double[h];
-        double sum = 0;
-        for (int hh = 0; hh < h; hh++) {
-            contributions[hh] = beta[hh] * (cUsed - heads[hh]);
-            sum += contributions[hh];
-        }
         double[] divergences = new double[h];
         for (int hh = 0; hh < h; hh++) {
             double dsum = 0;
@@ -72,7 +63,86 @@ public final class Mixture {
             }
             divergences[hh] = dsum;
         }
+        return result(score, sMix, heads, mixed, beta, cUsed, divergences);
+    }
+
+    /** c, or cMax when c is NaN; refuses a c below cMax (one line). */
+    private static double cUsed(double c, double cMax) {
+        double cUsed = Double.isNaN(c) ? cMax : c;
+        if (cUsed < cMax) {
+            throw new InputException("mixture: c = " + c + " is below max S(pi^(h), y) = " + cMax);
+        }
+        return cUsed;
+    }
+
+    /** The record, with the contributions p_h = beta_h (c - S(pi^(h), y*)) and their sum. */
+    private static MixtureGaps result(MixtureGaps.Score score, double sMix, double[] heads, double mixed,
+                                      double[] beta, double cUsed, double[] divergences) {
+        double[] contributions = new double[heads.length];
+        double sum = 0;
+        for (int hh = 0; hh < heads.length; hh++) {
+            contributions[hh] = beta[hh] * (cUsed - heads[hh]);
+            sum += contributions[hh];
+        }
         return new MixtureGaps(score, sMix, heads, sMix - mixed, cUsed, contributions, sum, divergences);
+    }
+
+    /**
+     * The score gaps from the sums of one pass over y (the kernel bodies' {@code MixtureGapSums} layout,
+     * merged: for H heads, sums[h] = ||pi_h||^2, sums[H + h] = sum_y Pi pi_h, sums[2H + h] = sum_y Pi log
+     * pi_h, sums[3H] = sum_y Pi, sums[3H + 1] = ||Pi||^2, sums[3H + 2] = sum over Pi &gt; 0 of Pi log Pi),
+     * the heads' log pi_h(y*) and max_y log pi_h(y). The closed forms of docs/MATH.md section 4 (S =
+     * sum_y Pi, sums over Pi &gt; 0, where a term of Pi = 0 is 0 anyway except in Pi log Pi):
+     * <ul>
+     *   <li>log: E_Pi[log Pi - log pi_h] = sum Pi log Pi - sum Pi log pi_h; max_y S(pi_h, y) = max_y log pi_h;</li>
+     *   <li>Brier: E_Pi[(2 Pi - ||Pi||^2) - (2 pi_h - ||pi_h||^2)] = 2 ||Pi||^2 - ||Pi||^2 S - 2 sum Pi pi_h +
+     *       ||pi_h||^2 S; max_y S(pi_h, y) = 2 max_y pi_h - ||pi_h||^2;</li>
+     *   <li>spherical: E_Pi[Pi / ||Pi|| - pi_h / ||pi_h||] = ||Pi|| - sum Pi pi_h / ||pi_h||; max_y S(pi_h, y) =
+     *       max_y pi_h / ||pi_h||.</li>
+     * </ul>
+     * Error against {@link #gaps}: {@code ErrorBounds.mixtureGaps}.
+     */
+    public static MixtureGaps fromSums(MixtureGaps.Score score, double c, double[] beta, double[] logPiTarget,
+                                       double[] logPiMax, double[] sums) {
+        int h = beta.length;
+        double s1 = sums[3 * h];
+        double mixNorm2 = sums[3 * h + 1];
+        double mixLogMix = sums[3 * h + 2];
+        double mixTarget = 0;
+        for (int hh = 0; hh < h; hh++) {
+            mixTarget += beta[hh] * Math.exp(logPiTarget[hh]);
+        }
+        double[] heads = new double[h];
+        double[] divergences = new double[h];
+        double cMax = Double.NEGATIVE_INFINITY;
+        double mixed = 0;
+        for (int hh = 0; hh < h; hh++) {
+            double norm2 = sums[hh];
+            double cross = sums[h + hh];
+            heads[hh] = switch (score) {
+                case LOG -> logPiTarget[hh];
+                case BRIER -> 2 * Math.exp(logPiTarget[hh]) - norm2;
+                case SPHERICAL -> Math.exp(logPiTarget[hh]) / Math.sqrt(norm2);
+            };
+            mixed += beta[hh] * heads[hh];
+            cMax = Math.max(cMax, switch (score) {
+                case LOG -> logPiMax[hh];
+                case BRIER -> 2 * Math.exp(logPiMax[hh]) - norm2;
+                case SPHERICAL -> Math.exp(logPiMax[hh]) / Math.sqrt(norm2);
+            });
+            divergences[hh] = switch (score) {
+                case LOG -> mixLogMix - sums[2 * h + hh];
+                case BRIER -> 2 * mixNorm2 - mixNorm2 * s1 - 2 * cross + norm2 * s1;
+                case SPHERICAL -> Math.sqrt(mixNorm2) - cross / Math.sqrt(norm2);
+            };
+        }
+        double cUsed = cUsed(c, cMax);
+        double sMix = switch (score) {
+            case LOG -> Math.log(mixTarget);
+            case BRIER -> 2 * mixTarget - mixNorm2;
+            case SPHERICAL -> mixTarget / Math.sqrt(mixNorm2);
+        };
+        return result(score, sMix, heads, mixed, beta, cUsed, divergences);
     }
 
     /** S(p, y) for the three scores given ||p||^2; logP holds log p (more accurate than log of p for tiny p). */

@@ -37,7 +37,8 @@ class BenchCommandTest {
             {"bench", "gap", "--backend", "cpu", "--batch", "1", "--heads", "3", "--vocab", "1000"},
             {"bench", "attention", "--backend", "cpu", "--heads", "2", "--seq", "33", "--head-dim", "8"},
             {"bench", "crowding", "--backend", "cpu", "--n", "10000"},
-            {"bench", "sweep-gap", "--backend", "cpu", "--batch", "2", "--heads", "3", "--vocab", "1001", "--law", "correlated"}};
+            {"bench", "sweep-gap", "--backend", "cpu", "--batch", "2", "--heads", "3", "--vocab", "1001", "--law", "correlated"},
+            {"bench", "mixture-gaps", "--backend", "cpu", "--heads", "3", "--vocab", "1001", "--dtype", "f64"}};
         for (String[] c : cases) {
             JsonNode j = bench(c);
             for (String key : new String[] {"medianMs", "minMs", "gexpPerSec"}) {
@@ -52,6 +53,7 @@ class BenchCommandTest {
         assertEquals(2 * 3 * 1001 / (sweep.get("medianMs").asDouble() * 1e-3), sweep.get("logitsPerSec").asDouble(), 1e-6
                 * sweep.get("logitsPerSec").asDouble());
         assertEquals("correlated", sweep.get("shape").get("law").asText());
+        assertEquals(4.0 * 3 * 1001, bench(cases[6]).get("exps").asDouble(), 0.0);
     }
 
     @Test
@@ -73,6 +75,9 @@ class BenchCommandTest {
         Run s = run("bench", "sweep-gap", "--heads", "0");
         assertEquals(Main.EXIT_INPUT, s.code());
         assertTrue(s.err().startsWith("gapscope bench: --heads") || s.err().contains("--heads"), s.err());
+        Run m = run("bench", "mixture-gaps", "--vocab", "0");
+        assertEquals(Main.EXIT_INPUT, m.code());
+        assertTrue(m.err().contains("--heads and --vocab must be >= 1"), m.err());
         Run b = run("bench", "lse", "--backend", "nosuch");
         assertEquals(Main.EXIT_INPUT, b.code());
         assertTrue(b.err().contains("unknown backend"), b.err());

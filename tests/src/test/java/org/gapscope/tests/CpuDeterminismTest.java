@@ -63,6 +63,20 @@ class CpuDeterminismTest {
         assertArrayEquals(gMany, gOne, 0.0);
     }
 
+    @Test
+    void mixtureGapsAreIdenticalOnAnyNumberOfThreads() throws Exception {
+        Tensor l = EquivalenceTest.tensor(org.gapscope.api.DType.F32, EquivalenceTest.gaussian(3 * 20_000, 2.0, 6), 3,
+                20_000);
+        double[] beta = {0.2, 0.5, 0.3};
+        for (org.gapscope.api.MixtureGaps.Score score : org.gapscope.api.MixtureGaps.Score.values()) {
+            org.gapscope.api.MixtureGaps many = cpu.mixtureGaps(l, beta, 5, score, Double.NaN);
+            org.gapscope.api.MixtureGaps one = onOneThread(() -> cpu.mixtureGaps(l, beta, 5, score, Double.NaN));
+            assertArrayEquals(many.divergences(), one.divergences(), 0.0);
+            assertArrayEquals(new double[] {many.mixture(), many.gap(), many.c()},
+                    new double[] {one.mixture(), one.gap(), one.c()}, 0.0);
+        }
+    }
+
     @TempDir
     Path tmp;
 

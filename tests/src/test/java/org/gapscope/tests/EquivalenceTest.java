@@ -30,6 +30,7 @@ import org.gapscope.api.GapResult;
 import org.gapscope.api.Law;
 import org.gapscope.api.MaskAlignment;
 import org.gapscope.api.Mitigation;
+import org.gapscope.api.InputException;
 import org.gapscope.api.MixtureGaps;
 import org.gapscope.api.SweepLaw;
 import org.gapscope.api.SweepLogits;
@@ -474,26 +475,88 @@ class EquivalenceTest {
         return ErrorBounds.attention(dtype, d, tk, s, maxAbs(v));
     }
 
-    /** Shared FP64 host code for one token: identical arithmetic ({@link ErrorBounds#SHARED_HOST}). */
+    /**
+     * One token's mixture score gaps against the reference, every field within {@link ErrorBounds#mixtureGaps}:
+     * tiny (H = V = 1), odd (H = 5, V = 9001: 3 cpu chunks of 4096 with a last one of 809 y, not a multiple of
+     * any lane count; 10 strided grid chunks; unequal weights), large (H = 4, V = 262144), every score,
+     * c = NaN (the maximum) and an explicit c, and the refusal of a c below the maximum. The odd family also
+     * runs logits that make Pi underflow to 0 or to subnormals at some y (the Pi &gt; 0 rule) and logits with
+     * |l| &gt; 700; inf-nan: a token with NaN/±inf (the host's special path on every backend).
+     */
     static void mixtureGaps(Backend backend, DType dtype, String family) {
-        if (family.equals("inf-nan") || family.equals("large")) {
-            return; // one token of host code: the odd and tiny families cover it
+        switch (family) {
+            case "tiny" -> mixtureGapsCase(backend, tensor(dtype, new double[] {0.7}, 1, 1), new double[] {1.0}, 0);
+            case "odd" -> {
+                int h = 5;
+                int v = 9001;
+                double[] beta = {0.1, 0.3, 0.2, 0.25, 0.15};
+                double[] g = gaussian(h * v, 1.5, 41);
+                mixtureGapsCase(backend, tensor(dtype, g, h, v), beta, 4097);
+                double[] tiny = g.clone();
+                for (int y = 3; y < v; y += 7) {
+                    for (int hh = 0; hh < h; hh++) {
+                        tiny[hh * v + y] = y % 2 == 0 ? -1000.0 : -730.0; // Pi = 0, or subnormal
+                    }
+                }
+                mixtureGapsCase(backend, tensor(dtype, tiny, h, v), beta, 8);
+                double[] far = g.clone();
+                for (int i = 0; i < far.length; i++) {
+                    far[i] += i < 2 * v ? 750.0 : -720.0;
+                }
+                mixtureGapsCase(backend, tensor(dtype, far, h, v), beta, v - 1);
+            }
+            case "large" -> {
+                int h = 4;
+                int v = 262144;
+                double[] beta = {0.25, 0.25, 0.25, 0.25};
+                mixtureGapsCase(backend, tensor(dtype, gaussian(h * v, 2.0, 43), h, v), beta, 77);
+            }
+            default -> {
+                double[] g = gaussian(2 * 17, 1.0, 44);
+                g[3] = Double.NEGATIVE_INFINITY;
+                mixtureGapsCase(backend, tensor(dtype, g, 2, 17), new double[] {0.5, 0.5}, 2);
+                g[20] = Double.NaN;
+                mixtureGapsCase(backend, tensor(dtype, g, 2, 17), new double[] {0.5, 0.5}, 2);
+            }
         }
-        int h = family.equals("tiny") ? 1 : 3;
-        int v = family.equals("tiny") ? 1 : 17;
-        Tensor l = tensor(dtype, gaussian(h * v, 1.5, 41), h, v);
-        double[] beta = new double[h];
-        java.util.Arrays.fill(beta, 1.0 / h);
+    }
+
+    /** Every score, c = NaN, c above the maximum, c below it (refused), for one token. */
+    static void mixtureGapsCase(Backend backend, Tensor l, double[] beta, int target) {
+        int h = Math.toIntExact(l.shape()[0]);
+        int v = Math.toIntExact(l.shape()[1]);
+        double[] x = l.toDoubles();
+        double[] logZ = REF.logSumExp(l, 1.0);
+        double range = 0;
+        for (int i = 0; i < x.length; i++) {
+            double lp = Math.abs(x[i] - logZ[i / v]);
+            range = Double.isFinite(lp) ? Math.max(range, lp) : range;
+        }
         for (MixtureGaps.Score score : MixtureGaps.Score.values()) {
-            MixtureGaps e = REF.mixtureGaps(l, beta, 0, score, Double.NaN);
-            MixtureGaps a = backend.mixtureGaps(l, beta, 0, score, Double.NaN);
-            String w = backend.name() + " mixtureGaps " + score;
-            close(w + " mixture", e.mixture(), a.mixture(), ErrorBounds.SHARED_HOST);
-            close(w + " gap", e.gap(), a.gap(), ErrorBounds.SHARED_HOST);
-            close(w + " c", e.c(), a.c(), ErrorBounds.SHARED_HOST);
-            close(w + " heads", e.heads(), a.heads(), ErrorBounds.SHARED_HOST);
-            close(w + " contributions", e.contributions(), a.contributions(), ErrorBounds.SHARED_HOST);
-            close(w + " divergences", e.divergences(), a.divergences(), ErrorBounds.SHARED_HOST);
+            MixtureGaps max = REF.mixtureGaps(l, beta, target, score, Double.NaN);
+            for (double c : new double[] {Double.NaN, max.c() + 0.75}) {
+                MixtureGaps e = Double.isNaN(c) ? max : REF.mixtureGaps(l, beta, target, score, c);
+                MixtureGaps a = backend.mixtureGaps(l, beta, target, score, c);
+                // a token with NaN/±inf takes the host's special path on every backend: the reference's own code
+                double tol = org.gapscope.host.Fp64Rows.allFinite(x, 0, x.length)
+                        ? ErrorBounds.mixtureGaps(v, h, maxAbs(x), range, e.c()) : 0.0;
+                String w = backend.name() + " mixtureGaps " + l.dtype() + " " + h + "x" + v + " " + score + " c=" + c;
+                assertEquals(score, a.score(), w);
+                close(w + " mixture", e.mixture(), a.mixture(), tol);
+                close(w + " gap", e.gap(), a.gap(), tol);
+                close(w + " c", e.c(), a.c(), tol);
+                close(w + " heads", e.heads(), a.heads(), tol);
+                close(w + " contributions", e.contributions(), a.contributions(), tol);
+                close(w + " sumContributions", e.sumContributions(), a.sumContributions(), tol);
+                close(w + " divergences", e.divergences(), a.divergences(), tol);
+            }
+            if (Double.isFinite(max.c())) {
+                double below = max.c() - 0.5;
+                InputException ex = assertThrows(InputException.class,
+                        () -> backend.mixtureGaps(l, beta, target, score, below), score + " c below max");
+                assertTrue(ex.getMessage().startsWith("mixture: c = " + below + " is below max S(pi^(h), y) = "),
+                        ex.getMessage());
+            }
         }
     }
 
