@@ -138,24 +138,6 @@ public class CpuBackend extends KernelBackend {
         LogSumExp.lseMerge(r, chunks, m, d, out);
     }
 
-    @Override
-    protected void softmaxRows(Tensor x, int r0, int n, int v, double invT, double[] lse, int log, Tensor out) {
-        if (x.dtype() != DType.F32) {
-            super.softmaxRows(x, r0, n, v, invT, lse, log, out);
-            return;
-        }
-        int chunks = chunks(v, CHUNK);
-        MemorySegment in = x.segment();
-        MemorySegment o = out.segment();
-        launcher.run(n * chunks, item -> {
-            int row = r0 + item / chunks;
-            int c = item % chunks;
-            long start = Chunks.start(v, chunks, c, Chunks.CONTIGUOUS);
-            int count = (int) Chunks.count(v, chunks, c, Chunks.CONTIGUOUS);
-            VectorPasses.softmaxChunk(in, o, (long) row * v + start, count, invT, lse[row], log);
-        });
-    }
-
     /**
      * Softmax of F32 rows in fused passes, as a C loop does it. Into an F32 output: per chunk of 4096 one
      * pass for the max and one that writes exp(x/T - m_chunk) and sums it (the chunk states are

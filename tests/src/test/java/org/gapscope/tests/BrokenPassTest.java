@@ -128,6 +128,10 @@ class BrokenPassTest {
         }
         IllegalStateException e = assertThrows(IllegalStateException.class, check, what + ": no fast-path error");
         assertTrue(e.getMessage().contains("has finite input but its result is -Infinity"), what + ": " + e.getMessage());
+        // the op, or the LSE step that KernelBackend's row ops share
+        String op = what.substring(0, what.indexOf(' '));
+        assertTrue(e.getMessage().contains(" " + op + ": ") || e.getMessage().contains(" logSumExp: "),
+                what + ": the error names the op: " + e.getMessage());
     }
 
     @Test
@@ -215,6 +219,28 @@ class BrokenPassTest {
             assertTrue(e.getMessage().contains("attention: query 14 has finite input but its result is " + value),
                     e.getMessage());
         }
+    }
+
+    /**
+     * The cpu backend's FP32 attention pass with one output value of the last query set to NaN (its LSE
+     * kept): the backend's own error names the query, 2 heads x 5 queries - 1 = 9, and NaN.
+     */
+    @Test
+    void aBrokenCpuAttentionOutputIsNamed() {
+        Backend b = new CpuBackend() {
+            @Override
+            protected void attentionPass(Tensor q, Tensor k, Tensor v, int nh, int tq, int tk, int d, int dv,
+                                         double scale, int mask, boolean[] fast, Tensor out, Tensor lse) {
+                super.attentionPass(q, k, v, nh, tq, tk, d, dv, scale, mask, fast, out, lse);
+                out.set(out.size() - 2, Double.NaN);
+            }
+        };
+        Tensor q = EquivalenceTest.tensor(DType.F32, EquivalenceTest.gaussian(2 * 5 * 4, 1.0, 81), 2, 5, 4);
+        Tensor k = EquivalenceTest.tensor(DType.F32, EquivalenceTest.gaussian(2 * 5 * 4, 1.0, 82), 2, 5, 4);
+        Tensor v = EquivalenceTest.tensor(DType.F32, EquivalenceTest.gaussian(2 * 5 * 4, 1.0, 83), 2, 5, 4);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> b.attention(q, k, v, 0.5, org.gapscope.api.MaskAlignment.TOP_LEFT));
+        assertTrue(e.getMessage().contains("attention: query 9 has finite input but its result is NaN"), e.getMessage());
     }
 
     /**

@@ -162,6 +162,11 @@ class EquivalenceTest {
         nf[4 * v + 1] = Double.POSITIVE_INFINITY;             // row 4: +inf and NaN
         nf[4 * v + 2] = Double.NaN;                           // row 5: finite
         list.add(new Rows("inf-nan", new long[] {6, v}, nf, 1.0));
+        // several chunks per row, +inf in the last chunk of the last row: the row is marked special from its
+        // last chunk's check
+        double[] chunked = gaussian(3 * 9001, 2.0, 15);
+        chunked[3 * 9001 - 1] = Double.POSITIVE_INFINITY;
+        list.add(new Rows("inf-chunks", new long[] {3, 9001}, chunked, 1.0));
         return list;
     }
 
@@ -695,11 +700,12 @@ class EquivalenceTest {
     /**
      * Shapes {B, H, V}: tiny; odd V (Gaussian pairs straddle heads and tokens); several chunks on every
      * backend; on cpu, H within {@link CpuBackend#SWEEP_PAIR_HEADS} keeps the heads' pair states (no
-     * second pass; H = 5, 7 leave a part-filled tile of 4 heads) and the last shape, one head more, runs
-     * the second pass instead.
+     * second pass; H = 5, 7 leave a part-filled tile of 4 heads) and the shape with one head more runs
+     * the second pass instead; V = 47 (15 mod 16, 7 mod 8) gives odd heads that start on the second half
+     * of a Gaussian pair and end with the longest tail a vector step of pairs can leave.
      */
     static final int[][] SWEEP_SHAPES = {{1, 1, 1}, {2, 3, 37}, {3, 5, 1031}, {2, 7, 10001}, {1, 32, 8192},
-        {2, CpuBackend.SWEEP_PAIR_HEADS + 1, 1031}};
+        {2, CpuBackend.SWEEP_PAIR_HEADS + 1, 1031}, {2, 3, 47}};
 
     /**
      * First tokens for token ranges ({B, H, V, firstToken}): odd H V with an odd first token, so the range's
