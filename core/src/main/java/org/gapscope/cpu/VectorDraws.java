@@ -400,10 +400,10 @@ final class VectorDraws {
             }
         }
         double[] tail = w.tail;
-        System.arraycopy(p, vecLen, tail, 0, step + 1);
+        System.arraycopy(p, vecLen, tail, 0, step); // r < len % step + odd <= step: one step of pairs
         for (int o = vecLen; o < len; o++) {
             int r = o + odd - vecLen; // the tail's draw r: pair r / 2 of its step, cos (r even) or sin half
-            out[o] = r < step ? tail[(r & 1) == 0 ? r / 2 : lanes + r / 2] : tail[step];
+            out[o] = tail[(r & 1) == 0 ? r / 2 : lanes + r / 2];
         }
     }
 

@@ -178,6 +178,19 @@ class CpuAttentionTest {
         }
     }
 
+    /** Values of no dimension: empty outputs of the right shapes, as the reference gives them. */
+    @Test
+    void valuesOfNoDimensionGiveEmptyOutputs() {
+        Tensor q = tensor(DType.F32, gaussian(2 * 5 * 4, 1.0, 96), 2, 5, 4);
+        Tensor k = tensor(DType.F32, gaussian(2 * 3 * 4, 1.0, 97), 2, 3, 4);
+        Tensor v = tensor(DType.F32, new double[0], 2, 3, 0);
+        AttentionResult e = REF.attention(q, k, v, 0.5, MaskAlignment.NONE);
+        AttentionResult a = cpu.attention(q, k, v, 0.5, MaskAlignment.NONE);
+        assertArrayEquals(e.out().shape(), a.out().shape());
+        assertArrayEquals(e.lse().shape(), a.lse().shape());
+        assertEquals(0, a.out().size());
+    }
+
     /** Gaussian q [heads, tq, d], k and v [heads, tk, d]. */
     static double[][] inputs(int heads, int tq, int tk, int d) {
         return new double[][] {gaussian(heads * tq * d, 1.0, 87), gaussian(heads * tk * d, 1.0, 88),

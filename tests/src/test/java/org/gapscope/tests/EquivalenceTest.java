@@ -733,8 +733,10 @@ class EquivalenceTest {
             specs.add(new SweepSpec(law, 5, 3, 4, 40, law.usesMargin() ? -90.0 : 0, law.usesRho() ? 0.6 : 0, 0.05,
                     (1L << 40) + 29));
         }
-        // hot with more heads than the pair states cover: the Brier term's second pass
+        // hot with more heads than the pair states cover: the Brier term's second pass; and the second pass
+        // with a margin at V = 3, where (y* + h) mod V puts some head's margin on every block offset
         specs.add(new SweepSpec(SweepLaw.gaussian, CpuBackend.SWEEP_PAIR_HEADS + 1, 257, 1, 40, 0, 0, 0.05, 31));
+        specs.add(new SweepSpec(SweepLaw.disagree, CpuBackend.SWEEP_PAIR_HEADS + 1, 3, 2, 1.3, 3.0, 0, 0.7, 37));
         return specs;
     }
 
@@ -791,7 +793,7 @@ class EquivalenceTest {
         }
         // without the Brier gap (no second pass): brierGap NaN, everything else the same bits
         List<SweepSpec> specs = sweepSpecs();
-        for (SweepSpec spec : List.of(specs.get(2), specs.get(SWEEP_SHAPES.length + 1), specs.get(specs.size() - 1))) {
+        for (SweepSpec spec : List.of(specs.get(2), specs.get(SWEEP_SHAPES.length + 1), specs.get(specs.size() - 2))) {
             SweepResult both = backend.sweepGap(spec);
             SweepResult log = backend.sweepGap(spec.withBrier(false));
             String w = backend.name() + " sweepGap without the Brier gap " + spec;
