@@ -119,17 +119,9 @@ public final class Mixture {
         for (int hh = 0; hh < h; hh++) {
             double norm2 = sums[hh];
             double cross = sums[h + hh];
-            heads[hh] = switch (score) {
-                case LOG -> logPiTarget[hh];
-                case BRIER -> 2 * Math.exp(logPiTarget[hh]) - norm2;
-                case SPHERICAL -> Math.exp(logPiTarget[hh]) / Math.sqrt(norm2);
-            };
+            heads[hh] = score(score, Math.exp(logPiTarget[hh]), logPiTarget[hh], norm2);
             mixed += beta[hh] * heads[hh];
-            cMax = Math.max(cMax, switch (score) {
-                case LOG -> logPiMax[hh];
-                case BRIER -> 2 * Math.exp(logPiMax[hh]) - norm2;
-                case SPHERICAL -> Math.exp(logPiMax[hh]) / Math.sqrt(norm2);
-            });
+            cMax = Math.max(cMax, score(score, Math.exp(logPiMax[hh]), logPiMax[hh], norm2));
             divergences[hh] = switch (score) {
                 case LOG -> mixLogMix - sums[2 * h + hh];
                 case BRIER -> 2 * mixNorm2 - mixNorm2 * s1 - 2 * cross + norm2 * s1;
@@ -137,20 +129,21 @@ public final class Mixture {
             };
         }
         double cUsed = cUsed(c, cMax);
-        double sMix = switch (score) {
-            case LOG -> Math.log(mixTarget);
-            case BRIER -> 2 * mixTarget - mixNorm2;
-            case SPHERICAL -> mixTarget / Math.sqrt(mixNorm2);
-        };
+        double sMix = score(score, mixTarget, Math.log(mixTarget), mixNorm2);
         return result(score, sMix, heads, mixed, beta, cUsed, divergences);
     }
 
     /** S(p, y) for the three scores given ||p||^2; logP holds log p (more accurate than log of p for tiny p). */
     static double score(MixtureGaps.Score score, double[] p, double[] logP, int y, double norm2) {
+        return score(score, p[y], logP[y], norm2);
+    }
+
+    /** S(p, y) of one probability p = p(y), with log p and ||p||^2. */
+    static double score(MixtureGaps.Score score, double p, double logP, double norm2) {
         return switch (score) {
-            case LOG -> logP[y];
-            case BRIER -> 2 * p[y] - norm2;
-            case SPHERICAL -> p[y] / Math.sqrt(norm2);
+            case LOG -> logP;
+            case BRIER -> 2 * p - norm2;
+            case SPHERICAL -> p / Math.sqrt(norm2);
         };
     }
 
