@@ -509,6 +509,10 @@ class EquivalenceTest {
                     far[i] += i < 2 * v ? 750.0 : -720.0;
                 }
                 mixtureGapsCase(backend, tensor(dtype, far, h, v), beta, v - 1);
+                // weights summing to 1 + 9e-10 (Checks allows 1e-9): sum_y Pi = sum beta is not 1, and the
+                // closed forms must carry it (concentrated heads, so ||pi_h||^2 - ||Pi||^2 is of order 1)
+                mixtureGapsCase(backend, tensor(dtype, new double[] {0, 2, 4, 3, 0, 1}, 2, 3),
+                        new double[] {0.4, 0.6 + 9e-10}, 1);
             }
             case "large" -> {
                 int h = 4;
