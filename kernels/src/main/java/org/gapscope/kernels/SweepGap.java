@@ -128,6 +128,122 @@ public final class SweepGap {
         }
     }
 
+    // ---- the work-group form (the tornado backend's KernelContext launch on GPUs) -------------------
+
+    /** Doubles per work-item in the work-group form's work array: head state (m, d, d2), aggregate (m, d), mean (m, d). */
+    public static final int GROUP_SLOTS = 7;
+
+    /**
+     * Work-group form of {@link #sweepGapPartial}: work-group {@code item} (the same chunk) of {@code group}
+     * work-items goes through its chunk's y indices k in rounds [r0, r0 + span), and per round head by head.
+     * This is work-item t's share of head h in round r0: it draws l^(h)_y at its indices k = r0 + t,
+     * r0 + t + group, ... (below the chunk's count) and folds them into a fresh state (m, d, d2) at
+     * work[(item group + t) {@link #GROUP_SLOTS}], which the launch then reduces over the group
+     * ({@link #groupMergeHead} keeps the result across rounds); it adds each l into its y's aggregate sum at
+     * ySums[item span + k - r0] (set at h = 0, so L_y is summed in head order as in sweepGapPartial), and
+     * writes l at y*. Philox block at scratch[(item group + t) 4].
+     */
+    public static void groupHeadFold(int item, int t, int group, long r0, int span, int h, int law, int heads,
+                                     int v, int chunks, int layout, long firstToken, long seed, double sigma,
+                                     double margin, double cs, double ce, double temperature, int[] targets,
+                                     int[] scratch, double[] work, double[] ySums, double[] targetLogits) {
+        int tok = item / chunks;
+        int c = item % chunks;
+        long b = firstToken + tok;
+        int target = targets[tok];
+        long start = Chunks.start(v, chunks, c, layout);
+        long step = Chunks.step(chunks, layout);
+        long end = Math.min(Chunks.count(v, chunks, c, layout), r0 + span);
+        int w = (item * group + t) * GROUP_SLOTS;
+        work[w] = LogSumExp.LOWEST;
+        work[w + 1] = 0.0;
+        work[w + 2] = 0.0;
+        long base = (long) item * span - r0;
+        for (long k = r0 + t; k < end; k += group) {
+            long y = start + k * step;
+            double l = logit(law, b, h, heads, v, y, target, seed, sigma, margin, cs, ce, temperature, scratch,
+                    (item * group + t) * 4);
+            int s = (int) (base + k);
+            double before = ySums[s];
+            if (h == 0) {
+                before = 0.0;
+            }
+            ySums[s] = before + l;
+            if (y == target) {
+                targetLogits[tok * heads + h] = l;
+            }
+            foldSlots(work, w, l, 1);
+        }
+    }
+
+    /**
+     * Work-group form, after every head of round r0: work-item t folds the aggregate sums L_y of its indices
+     * (ySums, as {@link #groupHeadFold} left them) into its aggregate state (m, d) at work slots 3, 4 and
+     * L_y / H into its mean state at slots 5, 6; both start fresh at r0 = 0.
+     */
+    public static void groupSumsFold(int item, int t, int group, long r0, int span, int heads, int v, int chunks,
+                                     int layout, double[] ySums, double[] work) {
+        long end = Math.min(Chunks.count(v, chunks, item % chunks, layout), r0 + span);
+        int w = (item * group + t) * GROUP_SLOTS;
+        if (r0 == 0) {
+            work[w + 3] = LogSumExp.LOWEST;
+            work[w + 4] = 0.0;
+            work[w + 5] = LogSumExp.LOWEST;
+            work[w + 6] = 0.0;
+        }
+        long base = (long) item * span - r0;
+        for (long k = r0 + t; k < end; k += group) {
+            double sum = ySums[(int) (base + k)];
+            foldSlots(work, w + 5, sum / heads, 0);
+            foldSlots(work, w + 3, sum, 0);
+        }
+    }
+
+    /**
+     * Work-group form, by work-item 0 after the group's tree for head h in round r0: the group's state
+     * (m, d, d2) of the round becomes head h's state of the item at [item H + h] (r0 = 0) or is merged into
+     * it with the larger maximum (rounds in order).
+     */
+    public static void groupMergeHead(int item, int h, int heads, long r0, double m, double d, double d2,
+                                      double[] headM, double[] headD, double[] headD2) {
+        int o = item * heads + h;
+        double mx = m;
+        double pd = 0.0;
+        double pd2 = 0.0;
+        double ra = 0.0;
+        if (r0 > 0) { // the earlier rounds' state; at r0 = 0 the slot is not read (the device leaves it as it was)
+            mx = Math.max(headM[o], m);
+            ra = Math.exp(headM[o] - mx);
+            pd = headD[o];
+            pd2 = headD2[o];
+        }
+        double rb = Math.exp(m - mx);
+        headD[o] = pd * ra + d * rb;
+        headD2[o] = pd2 * (ra * ra) + d2 * (rb * rb);
+        headM[o] = mx;
+    }
+
+    /**
+     * {@link #fold} on one array: state (m, d) at s[w], s[w + 1] and, when second = 1, d2 at s[w + 2].
+     */
+    static void foldSlots(double[] s, int w, double x, int second) {
+        double mx = s[w];
+        if (x > mx) {
+            double r = Math.exp(mx - x);
+            s[w + 1] = s[w + 1] * r + 1.0;
+            if (second == 1) {
+                s[w + 2] = s[w + 2] * (r * r) + 1.0;
+            }
+            s[w] = x;
+        } else {
+            double e = Math.exp(x - mx);
+            s[w + 1] = s[w + 1] + e;
+            if (second == 1) {
+                s[w + 2] = s[w + 2] + e * e;
+            }
+        }
+    }
+
     /**
      * Online update of the state at slot i with x: m = max, d = sum exp(x - m), and d2 = sum exp(2 (x - m))
      * when i &ge; 0; a negative i = -1 - slot updates (m, d) of that slot only (d2 ignored). One exp per

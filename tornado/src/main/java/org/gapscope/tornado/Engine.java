@@ -42,7 +42,7 @@ import uk.ac.manchester.tornado.api.enums.TornadoDeviceType;
  * </ul>
  * Properties: {@code gapscope.tornado.chunk}, {@code gapscope.tornado.layout} (contiguous|strided),
  * {@code gapscope.tornado.local}, {@code gapscope.tornado.plans} (plans kept, default 16). The LSE of
- * FP32 data runs as a KernelContext launch with local memory on GPUs ({@code gapscope.tornado.kc},
+ * FP32 data and the sweep's first pass run as KernelContext launches with local memory on GPUs ({@code gapscope.tornado.kc},
  * default true on accelerators, false on CPU devices; {@code gapscope.tornado.group} work-items per
  * work-group, default 128; {@code gapscope.tornado.groupChunk} elements per work-group, default 8192).
  */
@@ -94,6 +94,7 @@ final class Engine {
         boolean kc = Boolean.parseBoolean(System.getProperty("gapscope.tornado.kc", String.valueOf(accelerator)));
         this.group = kc ? Integer.highestOneBit(Math.max(1, Math.min(grp, Tasks.MAX_GROUP))) : 0;
         this.groupChunk = Math.max(1, Integer.getInteger("gapscope.tornado.groupChunk", 8192));
+        this.sweepGroupItems = Math.max(1, Integer.getInteger("gapscope.tornado.sweepGroupItems", 1 << 19));
     }
 
     // ---- devices ------------------------------------------------------------------------------------
@@ -172,8 +173,9 @@ final class Engine {
 
     record CrowdingKey(int reps, long distractors, int chunks, int layout) implements PlanKey {}
 
-    /** The sweep's first pass (brier false) or its second (brier true). */
-    record SweepKey(boolean brier, int tokens, int heads, int v, int chunks, int layout) implements PlanKey {}
+    /** The sweep's first pass (brier false) or its second (brier true); group &gt; 0: the work-group form. */
+    record SweepKey(boolean brier, int tokens, int heads, int v, int chunks, int layout, int group)
+            implements PlanKey {}
 
     /** The frequencies are constants of the plan too: their hash here, their values checked on a hit. */
     record PositionalKey(int m, int count, int omegasHash) implements PlanKey {}
@@ -513,9 +515,19 @@ final class Engine {
 
     // ---- sweepGap -----------------------------------------------------------------------------------
 
-    /** Chunks per token of a sweep point on this device: as the host's rule, with this device's chunk length. */
+    /**
+     * Work-items of one launch of the sweep's work-group form ({@code gapscope.tornado.sweepGroupItems},
+     * default 2^19: its per-work-item buffers take about 70 MB).
+     */
+    final int sweepGroupItems;
+
+    /**
+     * Chunks per token of a sweep point on this device: as the host's rule, with this device's chunk length;
+     * in the work-group form also at most {@link #sweepGroupItems} / group, so that one token fits a launch.
+     */
     int sweepChunks(int heads, int v) {
-        return Math.min(chunks(v), Math.max(64, org.gapscope.host.KernelBackend.SWEEP_STATES / heads));
+        int c = Math.min(chunks(v), Math.max(64, org.gapscope.host.KernelBackend.SWEEP_STATES / heads));
+        return group > 0 ? Math.min(c, Math.max(1, sweepGroupItems / group)) : c;
     }
 
     private static void sweepParameters(Plans.SweepInputs in, SweepSpec spec, long t0, int[] targets) {
@@ -538,12 +550,45 @@ final class Engine {
         int h = spec.heads();
         int v = spec.vocab();
         int layout = decomposition.layout();
-        Plans.Sweep p = plan("sweepGap", new SweepKey(false, n, h, v, chunks, layout),
+        if (group > 0) {
+            sweepGapGroupPartials(spec, t0, n, chunks, targets, out);
+            return;
+        }
+        Plans.Sweep p = plan("sweepGap", new SweepKey(false, n, h, v, chunks, layout, 0),
                 () -> Plans.Sweep.partial(device, n, h, v, chunks, layout, decomposition.local()));
         sweepParameters(p.in(), spec, t0, targets);
         run("sweepGap", p.plan());
         for (int k = 0; k < out.length; k++) {
             System.arraycopy(p.out()[k], 0, out[k], 0, out[k].length);
+        }
+    }
+
+    /**
+     * The first pass in the work-group form: launches of whole tokens, at most {@link #sweepGroupItems}
+     * work-items each; each launch's states land at its tokens' place in out.
+     */
+    private void sweepGapGroupPartials(SweepSpec spec, long t0, int n, int chunks, int[] targets, double[][] out) {
+        int h = spec.heads();
+        int v = spec.vocab();
+        int layout = decomposition.layout();
+        int per = Math.max(1, sweepGroupItems / (group * chunks));
+        for (int s = 0; s < n; s += per) {
+            int m = Math.min(per, n - s);
+            Plans.Sweep p = plan("sweepGap", new SweepKey(false, m, h, v, chunks, layout, group),
+                    () -> Plans.Sweep.partialGroup(device, m, h, v, chunks, layout, group));
+            sweepParameters(p.in(), spec, t0 + s, java.util.Arrays.copyOfRange(targets, s, s + m));
+            run("sweepGap", p.plan());
+            int items = m * chunks;
+            for (int k = 0; k < 3; k++) { // head states
+                System.arraycopy(p.out()[k], 0, out[k], s * chunks * h, items * h);
+            }
+            double[] aggMean = p.out()[3];
+            for (int i = 0; i < items; i++) {
+                for (int k = 0; k < 4; k++) {
+                    out[3 + k][s * chunks + i] = aggMean[i * 4 + k];
+                }
+            }
+            System.arraycopy(p.out()[4], 0, out[7], s * h, m * h);
         }
     }
 
@@ -556,7 +601,7 @@ final class Engine {
         int h = spec.heads();
         int v = spec.vocab();
         int layout = decomposition.layout();
-        Plans.Sweep p = plan("sweepGap", new SweepKey(true, n, h, v, chunks, layout),
+        Plans.Sweep p = plan("sweepGap", new SweepKey(true, n, h, v, chunks, layout, 0),
                 () -> Plans.Sweep.brier(device, n, h, v, chunks, layout, decomposition.local()));
         sweepParameters(p.in(), spec, t0, targets);
         System.arraycopy(logZHeads, 0, p.out()[0], 0, n * h);

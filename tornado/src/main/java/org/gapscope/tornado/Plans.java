@@ -399,6 +399,35 @@ public final class Plans {
             return new Sweep(g.build(dev), in, s[0], s[1], s[2], s[3], s[4], s[5], s[6], lt);
         }
 
+        /**
+         * First pass in the work-group form ({@link Tasks#sweepGapPartialGroup}): one work-group of
+         * {@code group} work-items per item, rounds of {@code group} x {@link #ROUND} indices; out =
+         * {headM, headD, headD2, aggMean (aggregate m, d, mean m, d per item), targetLogits}.
+         */
+        public static Sweep partialGroup(TornadoDevice dev, int tokens, int heads, int v, int chunks, int layout,
+                                         int group) {
+            Graph g = new Graph("sweepGapGroup", group);
+            int items = tokens * chunks;
+            int span = group * ROUND;
+            SweepInputs in = new SweepInputs(new double[5], new int[1], new long[2], new int[tokens],
+                    new int[items * group * 4]);
+            double[][] s = states(3, items, 3, heads);
+            double[] aggMean = new double[items * 4];
+            double[] lt = new double[tokens * heads];
+            double[] work = new double[items * group * org.gapscope.kernels.SweepGap.GROUP_SLOTS];
+            double[] ySums = new double[items * span];
+            g.in(in.p(), in.ip(), in.lp(), in.targets()).once(in.scratch(), work, ySums, lt);
+            g.tasks.task("partial", Tasks::sweepGapPartialGroup, new KernelContext(), in.p(), in.ip(), in.lp(),
+                    in.targets(), in.scratch(), work, ySums, s[0], s[1], s[2], aggMean, lt, heads, v, chunks, layout,
+                    group, span);
+            g.work("partial", items * group, group);
+            g.out(s[0], s[1], s[2], aggMean, lt);
+            return new Sweep(g.build(dev), in, s[0], s[1], s[2], aggMean, lt);
+        }
+
+        /** Indices per work-item per round of the work-group form. */
+        static final int ROUND = 8;
+
         /** Second pass: out = {logZHeads (in), mixSq}. */
         public static Sweep brier(TornadoDevice dev, int tokens, int heads, int v, int chunks, int layout, int local) {
             Graph g = new Graph("sweepGapBrier", local);

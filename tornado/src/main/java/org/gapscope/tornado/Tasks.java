@@ -277,6 +277,81 @@ public final class Tasks {
         }
     }
 
+    /**
+     * The GPU form of sweepGapPartial, a KernelContext launch: one work-group of {@code group} work-items
+     * (a power of two, at most {@link #MAX_GROUP}) per item (token, chunk), the same states out. The chunk's
+     * y indices go in rounds of {@code span}, and per round head by head: each work-item draws and folds its
+     * indices of the round (SweepGap.groupHeadFold, which also sums L_y into ySums), the group's (m, d, d2)
+     * states are reduced in local memory by a tree, and work-item 0 merges the result into the head's
+     * state (SweepGap.groupMergeHead). After each round every work-item folds its L_y into its aggregate
+     * and mean states (SweepGap.groupSumsFold), reduced by a tree at the end into aggMean[item 4 ..] =
+     * (aggregate m, d, mean m, d) (one array: a task takes at most 20 arguments). work holds
+     * SweepGap.GROUP_SLOTS doubles and scratch 4 ints per work-item, ySums span doubles per item. The tree
+     * steps stay here, as in lsePartialGroupF32.
+     */
+    public static void sweepGapPartialGroup(KernelContext kc, double[] p, int[] ip, long[] lp, int[] targets,
+                                            int[] scratch, double[] work, double[] ySums, double[] headM,
+                                            double[] headD, double[] headD2, double[] aggMean,
+                                            double[] targetLogits, int heads, int v, int chunks, int layout,
+                                            int group, int span) {
+        double[] lm = kc.allocateDoubleLocalArray(256);
+        double[] ld = kc.allocateDoubleLocalArray(256);
+        double[] lm2 = kc.allocateDoubleLocalArray(256);
+        double[] ld2 = kc.allocateDoubleLocalArray(256);
+        int g = kc.groupIdx;
+        int t = kc.localIdx;
+        int w = (g * group + t) * SweepGap.GROUP_SLOTS;
+        long count = Chunks.count(v, chunks, g % chunks, layout);
+        for (long r0 = 0; r0 < count; r0 += span) {
+            for (int h = 0; h < heads; h++) {
+                SweepGap.groupHeadFold(g, t, group, r0, span, h, ip[0], heads, v, chunks, layout, lp[1], lp[0], p[0],
+                        p[1], p[2], p[3], p[4], targets, scratch, work, ySums, targetLogits);
+                lm[t] = work[w];
+                ld[t] = work[w + 1];
+                ld2[t] = work[w + 2];
+                for (int stride = group / 2; stride > 0; stride = stride / 2) {
+                    kc.localBarrier();
+                    if (t < stride) {
+                        double top = Math.max(lm[t], lm[t + stride]);
+                        double ra = Math.exp(lm[t] - top);
+                        double rb = Math.exp(lm[t + stride] - top);
+                        ld[t] = ld[t] * ra + ld[t + stride] * rb;
+                        ld2[t] = ld2[t] * (ra * ra) + ld2[t + stride] * (rb * rb);
+                        lm[t] = top;
+                    }
+                }
+                kc.localBarrier();
+                if (t == 0) {
+                    SweepGap.groupMergeHead(g, h, heads, r0, lm[0], ld[0], ld2[0], headM, headD, headD2);
+                }
+                kc.localBarrier();
+            }
+            SweepGap.groupSumsFold(g, t, group, r0, span, heads, v, chunks, layout, ySums, work);
+        }
+        lm[t] = work[w + 3];
+        ld[t] = work[w + 4];
+        lm2[t] = work[w + 5];
+        ld2[t] = work[w + 6];
+        for (int stride = group / 2; stride > 0; stride = stride / 2) {
+            kc.localBarrier();
+            if (t < stride) {
+                double top = Math.max(lm[t], lm[t + stride]);
+                ld[t] = ld[t] * Math.exp(lm[t] - top) + ld[t + stride] * Math.exp(lm[t + stride] - top);
+                lm[t] = top;
+                double top2 = Math.max(lm2[t], lm2[t + stride]);
+                ld2[t] = ld2[t] * Math.exp(lm2[t] - top2) + ld2[t + stride] * Math.exp(lm2[t + stride] - top2);
+                lm2[t] = top2;
+            }
+        }
+        kc.localBarrier();
+        if (t == 0) {
+            aggMean[g * 4] = lm[0];
+            aggMean[g * 4 + 1] = ld[0];
+            aggMean[g * 4 + 2] = lm2[0];
+            aggMean[g * 4 + 3] = ld2[0];
+        }
+    }
+
     /** The sweep's second pass (parameters as {@link #sweepGapPartial}), given log Z_h. */
     public static void sweepGapBrier(double[] p, int[] ip, long[] lp, int[] targets, int[] scratch, double[] logZHeads,
                                      double[] mixSq, int grid, int items, int heads, int v, int chunks, int layout) {

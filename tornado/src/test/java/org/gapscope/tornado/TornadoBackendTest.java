@@ -142,6 +142,74 @@ class TornadoBackendTest {
         }
     }
 
+    /**
+     * The work-group form of the sweep's first pass (the default on GPUs), forced on this device with
+     * groups of 8, chunks of 1000 and launches of 64 work-items: V = 4099 in 5 chunks takes 13 rounds of 64
+     * indices per chunk, and 3 tokens take 3 launches. Its bodies (SweepGap.groupHeadFold, groupSumsFold,
+     * groupMergeHead) compile inside the KernelContext task with its tree steps, and the merged states agree
+     * with the @Parallel form's body run by plain Java on the host within the FP64-accumulation bound of
+     * FP32 logits (log Z of the heads, of the aggregate and of the mean; ||pi_h||^2 relative; l at y*).
+     */
+    @Test
+    void theWorkGroupSweepCompilesAndAgreesWithTheBodies() {
+        Engine engine = openWith("gapscope.tornado.kc", "true", "gapscope.tornado.group", "8",
+                "gapscope.tornado.chunk", "1000", "gapscope.tornado.sweepGroupItems", "64");
+        assertEquals(8, engine.group);
+        int h = 3;
+        int v = 4099;
+        int n = 3;
+        int chunks = engine.sweepChunks(h, v);
+        assertEquals(5, chunks);
+        int items = n * chunks;
+        int[] targets = {7, 4098, 2048};
+        for (org.gapscope.api.SweepLaw law : new org.gapscope.api.SweepLaw[] {org.gapscope.api.SweepLaw.gaussian,
+            org.gapscope.api.SweepLaw.disagree}) {
+            org.gapscope.api.SweepSpec spec = new org.gapscope.api.SweepSpec(law, h, v, n, 1.3,
+                    law.usesMargin() ? 3.0 : 0, 0, 0.7, 29);
+            double[][] dev = sweepStates(items, n, h);
+            engine.sweepGapPartials(spec, 0, n, chunks, targets, dev);
+            double[][] host = sweepStates(items, n, h);
+            int[] scratch = new int[items * 4];
+            for (int i = 0; i < items; i++) {
+                org.gapscope.kernels.SweepGap.sweepGapPartial(i, law.code, h, v, chunks,
+                        engine.decomposition.layout(), 0, spec.seed(), spec.sigma(), spec.margin(), 0, 1,
+                        spec.temperature(), targets, scratch, host[0], host[1], host[2], host[3], host[4], host[5],
+                        host[6], host[7]);
+            }
+            double[][] a = sweepMerged(dev, n, h, chunks);
+            double[][] e = sweepMerged(host, n, h, chunks);
+            double max = spec.maxAbsLogit();
+            double tol = ErrorBounds.lseF64(v, max) + ErrorBounds.LSE_F32_SCALE * max;
+            double[] tols = {tol, h * tol, tol, 4 * tol, ErrorBounds.LSE_F32_SCALE * max}; // zh, z, zm, ||pi||^2 (rel.), l*
+            for (int k = 0; k < a.length; k++) {
+                for (int i = 0; i < a[k].length; i++) {
+                    double scale = k == 3 ? Math.abs(e[k][i]) : 1;
+                    assertTrue(Math.abs(a[k][i] - e[k][i]) <= tols[k] * scale,
+                            law + " output " + k + "[" + i + "]: " + a[k][i] + " vs " + e[k][i]);
+                }
+            }
+        }
+    }
+
+    /** The first pass's state arrays {hm, hd, hd2, am, ad, mm, md, lt} of {@code items} items. */
+    static double[][] sweepStates(int items, int n, int h) {
+        return new double[][] {new double[items * h], new double[items * h], new double[items * h],
+            new double[items], new double[items], new double[items], new double[items], new double[n * h]};
+    }
+
+    /** The states merged per token (SweepGap.sweepGapMerge): {log Z_h, log Z, log Z of the mean, ||pi_h||^2, l at y*}. */
+    static double[][] sweepMerged(double[][] s, int n, int h, int chunks) {
+        double[] zh = new double[n * h];
+        double[] z = new double[n];
+        double[] zm = new double[n];
+        double[] norm2 = new double[n * h];
+        for (int t = 0; t < n; t++) {
+            org.gapscope.kernels.SweepGap.sweepGapMerge(t, h, chunks, s[0], s[1], s[2], s[3], s[4], s[5], s[6], zh, z,
+                    zm, norm2);
+        }
+        return new double[][] {zh, z, zm, norm2, s[7]};
+    }
+
     /** An engine of the default device opened with the given system properties (key, value, ...) set. */
     static Engine openWith(String... properties) {
         for (int i = 0; i < properties.length; i += 2) {
