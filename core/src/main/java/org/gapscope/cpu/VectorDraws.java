@@ -60,6 +60,8 @@ final class VectorDraws {
         /** Uniforms of a block's Philox counters (pairs: (len + 1) / 2 + 1 of them, rounded up to vectors). */
         final double[] u1 = new double[SWEEP_BLOCK / 2 + 2 * L];
         final double[] u2 = new double[SWEEP_BLOCK / 2 + 2 * L];
+        /** The Philox words of those counters ({@link #philoxWords}: rounded up to two vectors). */
+        final long[] words = new long[4 * (SWEEP_BLOCK / 2 + 2 * L)];
         /** A crowding block. */
         final double[] x = new double[BLOCK + 2 * L];
         /** Head noise and shared noise of a sweep block (slot order) and pairs of an odd start. */
@@ -148,7 +150,7 @@ final class VectorDraws {
 
     /** The stages by id (the elements of an array are not constants to C2: the call in {@link #stage} stays virtual). */
     private static final Stage[] STAGES = {
-        w -> philoxUniforms(w.j0, w.rep, w.seed, w.n, w.u1, w.u2),
+        w -> philoxUniforms(w.j0, w.rep, w.seed, w.n, w.u1, w.u2, w.words),
         w -> radii(w.u1, w.n, w.radScale),
         w -> VectorMath.polarReduce(w.u2, w.n, w.out),
         w -> VectorMath.polarQuadrants(w.u1, w.u2, w.n, w.out),
@@ -167,40 +169,79 @@ final class VectorDraws {
     }
 
     /**
-     * Philox blocks of counters j0 + k, k in [0, n) rounded up to whole vectors (the arrays hold that
-     * many), repetition rep (stream 0): u1[k] from words 0 and 1, u2[k] from words 2 and 3, each as
-     * {@code Philox.uniform}.
+     * Philox blocks of counters j0 + k, k in [0, n) rounded up to whole vectors (u1 and u2 hold that many),
+     * repetition rep (stream 0): u1[k] from words 0 and 1, u2[k] from words 2 and 3, each as
+     * {@code Philox.uniform}. The words go through {@code words} ({@link #philoxWords}).
      */
-    static void philoxUniforms(long j0, int rep, long seed, int n, double[] u1, double[] u2) {
+    static void philoxUniforms(long j0, int rep, long seed, int n, double[] u1, double[] u2, long[] words) {
+        int lanes = LS.length();
+        philoxWords(j0, rep, seed, n, words);
+        for (int k = 0; k < n; k += lanes) {
+            int o = 4 * k;
+            uniform(LongVector.fromArray(LS, words, o), LongVector.fromArray(LS, words, o + lanes)).intoArray(u1, k);
+            uniform(LongVector.fromArray(LS, words, o + 2 * lanes), LongVector.fromArray(LS, words, o + 3 * lanes))
+                    .intoArray(u2, k);
+        }
+    }
+
+    /**
+     * The four 32-bit words of the Philox blocks of counters j0 + k, k in [0, n) rounded up to two vectors
+     * (words holds 4 x that many), repetition rep: for the vector of counters from c, word i at
+     * words[4 c + i L, 4 c + (i + 1) L). Two vectors of counters per step, their rounds interleaved: one
+     * chain of multiply, shift and xor per round would leave the multiplier idle for its latency. (The
+     * conversion to uniforms stays out of this method: in one method with it, C2's node count stops
+     * inlining and the vectors are boxed.)
+     */
+    static void philoxWords(long j0, int rep, long seed, int n, long[] words) {
         int lanes = LS.length();
         int s0 = (int) seed;
         int s1 = (int) (seed >> 32);
         LongVector lane = LongVector.zero(LS).addIndex(1);
         LongVector x2init = LongVector.broadcast(LS, rep & MASK32);
-        for (int k = 0; k < n; k += lanes) {
+        for (int k = 0; k < n; k += 2 * lanes) {
             LongVector idx = lane.add(j0 + k);
+            LongVector idy = lane.add(j0 + k + lanes);
             LongVector x0 = idx.and(MASK32);
             LongVector x1 = idx.lanewise(VectorOperators.ASHR, 32).and(MASK32);
+            LongVector y0 = idy.and(MASK32);
+            LongVector y1 = idy.lanewise(VectorOperators.ASHR, 32).and(MASK32);
             LongVector x2 = x2init;
+            LongVector y2 = x2init;
             LongVector x3 = LongVector.zero(LS);
+            LongVector y3 = x3;
             int k0 = s0;
             int k1 = s1;
             for (int round = 0; round < 10; round++) {
+                long a = k0 & MASK32;
+                long b = k1 & MASK32;
                 LongVector p0 = x0.mul(M0);
                 LongVector p1 = x2.mul(M1);
-                LongVector nx0 = p1.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, x1)
-                        .lanewise(VectorOperators.XOR, k0 & MASK32);
-                LongVector nx2 = p0.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, x3)
-                        .lanewise(VectorOperators.XOR, k1 & MASK32);
+                LongVector q0 = y0.mul(M0);
+                LongVector q1 = y2.mul(M1);
+                x0 = p1.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, x1)
+                        .lanewise(VectorOperators.XOR, a);
+                x2 = p0.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, x3)
+                        .lanewise(VectorOperators.XOR, b);
+                y0 = q1.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, y1)
+                        .lanewise(VectorOperators.XOR, a);
+                y2 = q0.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, y3)
+                        .lanewise(VectorOperators.XOR, b);
                 x1 = p1.and(MASK32);
                 x3 = p0.and(MASK32);
-                x0 = nx0;
-                x2 = nx2;
+                y1 = q1.and(MASK32);
+                y3 = q0.and(MASK32);
                 k0 += W0;
                 k1 += W1;
             }
-            uniform(x0, x1).intoArray(u1, k);
-            uniform(x2, x3).intoArray(u2, k);
+            int o = 4 * k;
+            x0.intoArray(words, o);
+            x1.intoArray(words, o + lanes);
+            x2.intoArray(words, o + 2 * lanes);
+            x3.intoArray(words, o + 3 * lanes);
+            y0.intoArray(words, o + 4 * lanes);
+            y1.intoArray(words, o + 5 * lanes);
+            y2.intoArray(words, o + 6 * lanes);
+            y3.intoArray(words, o + 7 * lanes);
         }
     }
 
@@ -426,7 +467,10 @@ final class VectorDraws {
             } else {
                 x = DoubleVector.fromArray(DS, e, i).mul(sigma);
             }
-            FloatVector l = (FloatVector) x.div(temperature).convertShape(VectorOperators.D2F, FH, 0);
+            if (temperature != 1.0) { // x / 1 = x: the division only where it can change x
+                x = x.div(temperature);
+            }
+            FloatVector l = (FloatVector) x.convertShape(VectorOperators.D2F, FH, 0);
             vmax = vmax.max(l);
             l.intoArray(f, i);
         }
