@@ -224,6 +224,36 @@ public final class SweepGap {
     }
 
     /**
+     * Work-group form of {@link #sweepGapBrier}: work-item t of work-group {@code item} (the same chunk) returns
+     * its share of mixSq[item], the sum over its indices k = t, t + group, ... of the chunk of
+     * (sum_h exp(l^(h)_y - log Z_h))^2, heads in order; the launch adds the shares by a tree. Philox block
+     * at scratch[(item group + t) 4].
+     */
+    public static double groupBrier(int item, int t, int group, int law, int heads, int v, int chunks, int layout,
+                                    long firstToken, long seed, double sigma, double margin, double cs, double ce,
+                                    double temperature, int[] targets, int[] scratch, double[] logZHeads) {
+        int tok = item / chunks;
+        int c = item % chunks;
+        long b = firstToken + tok;
+        int target = targets[tok];
+        long start = Chunks.start(v, chunks, c, layout);
+        long step = Chunks.step(chunks, layout);
+        long count = Chunks.count(v, chunks, c, layout);
+        double acc = 0.0;
+        for (long k = t; k < count; k += group) {
+            long y = start + k * step;
+            double s = 0.0;
+            for (int h = 0; h < heads; h++) {
+                double l = logit(law, b, h, heads, v, y, target, seed, sigma, margin, cs, ce, temperature, scratch,
+                        (item * group + t) * 4);
+                s += Math.exp(l - logZHeads[tok * heads + h]);
+            }
+            acc += s * s;
+        }
+        return acc;
+    }
+
+    /**
      * {@link #fold} on one array: state (m, d) at s[w], s[w + 1] and, when second = 1, d2 at s[w + 2].
      */
     static void foldSlots(double[] s, int w, double x, int second) {

@@ -7,9 +7,9 @@ import org.gapscope.kernels.SweepGap;
 import org.junit.jupiter.api.Test;
 
 /**
- * The work-group form of the sweep's first pass (the one the tornado backend launches on GPUs: one
- * work-group per chunk, head by head, tree reductions in local memory) run from its kernel bodies
- * (SweepGap.groupHeadFold, groupSumsFold, groupMergeHead) on the sequential grid, so that its math is
+ * The work-group form of the sweep's two passes (the one the tornado backend launches on GPUs: one
+ * work-group per chunk, the first pass head by head, tree reductions in local memory) run from its kernel
+ * bodies (SweepGap.groupHeadFold, groupSumsFold, groupMergeHead; groupBrier) on the sequential grid, so that its math is
  * checked on every build with the equivalence harness's sweep checks and tolerances. A barrier step of a
  * tree (Tasks.sweepGapPartialGroup keeps them) is emulated by running work-items in order: work-item t
  * reads slot t + stride, which no work-item of the same step writes. Strided chunks of 1000 as on GPUs,
@@ -21,7 +21,7 @@ class WorkGroupSweepTest {
     static final int GROUP = 8;
     static final int SPAN = 16;
 
-    /** The grid backend whose sweep's first pass runs the work-group bodies. */
+    /** The grid backend whose sweep passes run the work-group bodies. */
     static final class WorkGroupGrid extends KernelBackend {
         WorkGroupGrid() {
             super("grid-workgroups", SEQUENTIAL, Chunks.STRIDED, 1000, 4099);
@@ -74,6 +74,27 @@ class WorkGroupSweepTest {
                     (k == 0 ? am : mm)[g] = m[0];
                     (k == 0 ? ad : md)[g] = d[0];
                 }
+            }
+        }
+
+        @Override
+        protected void sweepGapBriers(SweepSpec spec, long t0, int n, int chunks, int[] targets, double[] logZHeads,
+                                      double[] mixSq) {
+            int items = n * chunks;
+            int[] scratch = new int[items * GROUP * 4];
+            double[] local = new double[GROUP];
+            for (int g = 0; g < items; g++) {
+                for (int t = 0; t < GROUP; t++) {
+                    local[t] = SweepGap.groupBrier(g, t, GROUP, spec.law().code, spec.heads(), spec.vocab(), chunks,
+                            layout, t0, spec.seed(), spec.sigma(), spec.margin(), Math.sqrt(spec.rho()),
+                            Math.sqrt(1 - spec.rho()), spec.temperature(), targets, scratch, logZHeads);
+                }
+                for (int stride = GROUP / 2; stride > 0; stride /= 2) { // the tree of Tasks.sweepGapBrierGroup
+                    for (int t = 0; t < stride; t++) {
+                        local[t] += local[t + stride];
+                    }
+                }
+                mixSq[g] = local[0];
             }
         }
 

@@ -42,7 +42,7 @@ import uk.ac.manchester.tornado.api.enums.TornadoDeviceType;
  * </ul>
  * Properties: {@code gapscope.tornado.chunk}, {@code gapscope.tornado.layout} (contiguous|strided),
  * {@code gapscope.tornado.local}, {@code gapscope.tornado.plans} (plans kept, default 16). The LSE of
- * FP32 data and the sweep's first pass run as KernelContext launches with local memory on GPUs ({@code gapscope.tornado.kc},
+ * FP32 data and the sweep's two passes run as KernelContext launches with local memory on GPUs ({@code gapscope.tornado.kc},
  * default true on accelerators, false on CPU devices; {@code gapscope.tornado.group} work-items per
  * work-group, default 128; {@code gapscope.tornado.groupChunk} elements per work-group, default 8192).
  */
@@ -564,14 +564,14 @@ final class Engine {
     }
 
     /**
-     * The first pass in the work-group form: launches of whole tokens, at most {@link #sweepGroupItems}
-     * work-items each; each launch's states land at its tokens' place in out.
+     * The first pass in the work-group form: launches of whole tokens ({@link #sweepGroupTokens}); each
+     * launch's states land at its tokens' place in out.
      */
     private void sweepGapGroupPartials(SweepSpec spec, long t0, int n, int chunks, int[] targets, double[][] out) {
         int h = spec.heads();
         int v = spec.vocab();
         int layout = decomposition.layout();
-        int per = Math.max(1, sweepGroupItems / (group * chunks));
+        int per = sweepGroupTokens(chunks);
         for (int s = 0; s < n; s += per) {
             int m = Math.min(per, n - s);
             Plans.Sweep p = plan("sweepGap", new SweepKey(false, m, h, v, chunks, layout, group),
@@ -601,11 +601,29 @@ final class Engine {
         int h = spec.heads();
         int v = spec.vocab();
         int layout = decomposition.layout();
+        if (group > 0) { // the work-group form, in launches of whole tokens as the first pass
+            int per = sweepGroupTokens(chunks);
+            for (int s = 0; s < n; s += per) {
+                int m = Math.min(per, n - s);
+                Plans.Sweep p = plan("sweepGap", new SweepKey(true, m, h, v, chunks, layout, group),
+                        () -> Plans.Sweep.brierGroup(device, m, h, v, chunks, layout, group));
+                sweepParameters(p.in(), spec, t0 + s, java.util.Arrays.copyOfRange(targets, s, s + m));
+                System.arraycopy(logZHeads, s * h, p.out()[0], 0, m * h);
+                run("sweepGap", p.plan());
+                System.arraycopy(p.out()[1], 0, mixSq, s * chunks, m * chunks);
+            }
+            return;
+        }
         Plans.Sweep p = plan("sweepGap", new SweepKey(true, n, h, v, chunks, layout, 0),
                 () -> Plans.Sweep.brier(device, n, h, v, chunks, layout, decomposition.local()));
         sweepParameters(p.in(), spec, t0, targets);
         System.arraycopy(logZHeads, 0, p.out()[0], 0, n * h);
         run("sweepGap", p.plan());
         System.arraycopy(p.out()[1], 0, mixSq, 0, mixSq.length);
+    }
+
+    /** Tokens per launch of the work-group form: whole tokens, at most {@link #sweepGroupItems} work-items. */
+    private int sweepGroupTokens(int chunks) {
+        return Math.max(1, sweepGroupItems / (group * chunks));
     }
 }

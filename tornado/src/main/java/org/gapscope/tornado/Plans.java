@@ -425,6 +425,23 @@ public final class Plans {
             return new Sweep(g.build(dev), in, s[0], s[1], s[2], aggMean, lt);
         }
 
+        /** Second pass in the work-group form ({@link Tasks#sweepGapBrierGroup}); out as {@link #brier}. */
+        public static Sweep brierGroup(TornadoDevice dev, int tokens, int heads, int v, int chunks, int layout,
+                                       int group) {
+            Graph g = new Graph("sweepGapBrierGroup", group);
+            int items = tokens * chunks;
+            SweepInputs in = new SweepInputs(new double[5], new int[1], new long[2], new int[tokens],
+                    new int[items * group * 4]);
+            double[] zh = new double[tokens * heads];
+            double[] mixSq = new double[items];
+            g.in(in.p(), in.ip(), in.lp(), in.targets(), zh).once(in.scratch());
+            g.tasks.task("brier", Tasks::sweepGapBrierGroup, new KernelContext(), in.p(), in.ip(), in.lp(),
+                    in.targets(), in.scratch(), zh, mixSq, heads, v, chunks, layout, group);
+            g.work("brier", items * group, group);
+            g.out(mixSq);
+            return new Sweep(g.build(dev), in, zh, mixSq);
+        }
+
         /** Indices per work-item per round of the work-group form. */
         static final int ROUND = 8;
 

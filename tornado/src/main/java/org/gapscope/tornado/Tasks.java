@@ -352,6 +352,31 @@ public final class Tasks {
         }
     }
 
+    /**
+     * The GPU form of sweepGapBrier, a KernelContext launch: one work-group of {@code group} work-items per
+     * item; each work-item's share of the chunk (SweepGap.groupBrier) is added by a tree in local memory and
+     * work-item 0 writes mixSq[item].
+     */
+    public static void sweepGapBrierGroup(KernelContext kc, double[] p, int[] ip, long[] lp, int[] targets,
+                                          int[] scratch, double[] logZHeads, double[] mixSq, int heads, int v,
+                                          int chunks, int layout, int group) {
+        double[] local = kc.allocateDoubleLocalArray(256);
+        int g = kc.groupIdx;
+        int t = kc.localIdx;
+        local[t] = SweepGap.groupBrier(g, t, group, ip[0], heads, v, chunks, layout, lp[1], lp[0], p[0], p[1], p[2],
+                p[3], p[4], targets, scratch, logZHeads);
+        for (int stride = group / 2; stride > 0; stride = stride / 2) {
+            kc.localBarrier();
+            if (t < stride) {
+                local[t] = local[t] + local[t + stride];
+            }
+        }
+        kc.localBarrier();
+        if (t == 0) {
+            mixSq[g] = local[0];
+        }
+    }
+
     /** The sweep's second pass (parameters as {@link #sweepGapPartial}), given log Z_h. */
     public static void sweepGapBrier(double[] p, int[] ip, long[] lp, int[] targets, int[] scratch, double[] logZHeads,
                                      double[] mixSq, int grid, int items, int heads, int v, int chunks, int layout) {

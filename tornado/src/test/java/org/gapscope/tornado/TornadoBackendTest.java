@@ -143,12 +143,14 @@ class TornadoBackendTest {
     }
 
     /**
-     * The work-group form of the sweep's first pass (the default on GPUs), forced on this device with
+     * The work-group form of the sweep's two passes (the default on GPUs), forced on this device with
      * groups of 8, chunks of 1000 and launches of 64 work-items: V = 4099 in 5 chunks takes 13 rounds of 64
      * indices per chunk, and 3 tokens take 3 launches. Its bodies (SweepGap.groupHeadFold, groupSumsFold,
      * groupMergeHead) compile inside the KernelContext task with its tree steps, and the merged states agree
      * with the @Parallel form's body run by plain Java on the host within the FP64-accumulation bound of
-     * FP32 logits (log Z of the heads, of the aggregate and of the mean; ||pi_h||^2 relative; l at y*).
+     * FP32 logits (log Z of the heads, of the aggregate and of the mean; ||pi_h||^2 relative; l at y*); the
+     * second pass (SweepGap.groupBrier), given the same log Z_h, agrees with sweepGapBrier within 4 H times
+     * that bound, relative (each pi_h within exp of it, squared).
      */
     @Test
     void theWorkGroupSweepCompilesAndAgreesWithTheBodies() {
@@ -187,6 +189,17 @@ class TornadoBackendTest {
                     assertTrue(Math.abs(a[k][i] - e[k][i]) <= tols[k] * scale,
                             law + " output " + k + "[" + i + "]: " + a[k][i] + " vs " + e[k][i]);
                 }
+            }
+            // the second pass given the same log Z_h: each item's sum of (sum_h pi_h)^2, relative
+            double[] mixSq = new double[items];
+            engine.sweepGapBriers(spec, 0, n, chunks, targets, e[0], mixSq);
+            double[] expected = new double[items];
+            for (int i = 0; i < items; i++) {
+                org.gapscope.kernels.SweepGap.sweepGapBrier(i, law.code, h, v, chunks, engine.decomposition.layout(),
+                        0, spec.seed(), spec.sigma(), spec.margin(), 0, 1, spec.temperature(), targets, scratch, e[0],
+                        expected);
+                assertTrue(Math.abs(mixSq[i] - expected[i]) <= 4 * h * tol * expected[i],
+                        law + " mixSq[" + i + "]: " + mixSq[i] + " vs " + expected[i]);
             }
         }
     }
