@@ -334,25 +334,8 @@ public final class SweepGap {
     public static void sweepGapBrier(int item, int law, int heads, int v, int chunks, int layout, long firstToken,
                                      long seed, double sigma, double margin, double cs, double ce, double temperature,
                                      int[] targets, int[] scratch, double[] logZHeads, double[] mixSq) {
-        int t = item / chunks;
-        int c = item % chunks;
-        long b = firstToken + t;
-        int target = targets[t];
-        long start = Chunks.start(v, chunks, c, layout);
-        long step = Chunks.step(chunks, layout);
-        long count = Chunks.count(v, chunks, c, layout);
-        double acc = 0.0;
-        for (long k = 0; k < count; k++) {
-            long y = start + k * step;
-            double s = 0.0;
-            for (int h = 0; h < heads; h++) {
-                double l = logit(law, b, h, heads, v, y, target, seed, sigma, margin, cs, ce, temperature, scratch,
-                        item * 4);
-                s += Math.exp(l - logZHeads[t * heads + h]);
-            }
-            acc += s * s;
-        }
-        mixSq[item] = acc;
+        mixSq[item] = groupBrier(item, 0, 1, law, heads, v, chunks, layout, firstToken, seed, sigma, margin, cs, ce,
+                temperature, targets, scratch, logZHeads); // a group of one work-item: the whole chunk in order
     }
 
     /** Index of pair (h, k), h &lt; k, in an item's packed pair states: row by row, k = h + 1 .. heads - 1. */
