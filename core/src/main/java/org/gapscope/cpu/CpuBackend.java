@@ -47,8 +47,9 @@ import org.gapscope.kernels.MixtureGapSums;
  *       first pass (FP32 products summed in FP32 lanes per block, FP64 across blocks):
  *       {@code ErrorBounds.sweepPairs(sweepPairTermsPerLane(), max|l|)} on top of the heads' LSE errors;
  *       more heads draw the logits again in a second pass (FP64).</li>
- *   <li>mixtureGaps: F32 and F64 logits held as FP64; log Z_h by the FP64 LSE bodies, then one pass of
- *       FP64 Vector API lanes per chunk for the sums of the closed forms: {@code ErrorBounds.mixtureGaps}.</li>
+ *   <li>mixtureGaps: F32 and F64 logits held as FP64; log Z_h in FP64 Vector API lanes (a max pass, then
+ *       the exp-sum), then one pass of FP64 lanes per chunk for the sums of the closed forms:
+ *       {@code ErrorBounds.mixtureGaps}.</li>
  *   <li>crowding: FP64 draws (VectorMath: log within 1 ulp of java.lang.Math, cos/sin of 2 pi u within 2 ulp) and FP64 (m, d)
  *       states per block of 256 draws: {@code ErrorBounds.CROWDING}; positional sums:
  *       {@code ErrorBounds.POSITIONAL}.</li>
@@ -381,6 +382,19 @@ public class CpuBackend extends KernelBackend {
      * Vector API lanes ({@link VectorPasses#mixtureGapsPartial}; F32 and F64 logits alike, both held as
      * FP64 by {@link KernelBackend#mixtureGaps}), over all cores; the merge body adds them in chunk order.
      */
+    /**
+     * log Z_h and the heads' maxima in FP64 Vector API lanes, a head per work-item over all cores: the exact
+     * maximum, then the sum of exp(l - max) ({@link VectorPasses#expSum}), log Z_h = max + log of it.
+     */
+    @Override
+    protected void mixtureLogZ(double[] l, int h, int v, double[] logZ, double[] top) {
+        launcher.run(h, hh -> {
+            double m = VectorPasses.max(l, hh * v, v);
+            top[hh] = m;
+            logZ[hh] = m + Math.log(VectorPasses.expSum(l, hh * v, v, m));
+        });
+    }
+
     @Override
     protected double[] mixtureGapsSums(double[] l, int h, int v, double[] logZ, double[] beta) {
         int chunks = chunks(v, CHUNK);

@@ -503,19 +503,46 @@ final class VectorPasses {
 
     /** max x[0, len) (exact in any order). */
     static double max(double[] x, int len) {
+        return max(x, 0, len);
+    }
+
+    /** max x[from, from + len) (exact in any order). */
+    static double max(double[] x, int from, int len) {
         int lanes = DS.length();
         int bound = DS.loopBound(len);
         double mx = LogSumExp.LOWEST;
         if (bound > 0) {
             DoubleVector vmax = DoubleVector.broadcast(DS, LogSumExp.LOWEST);
             for (int i = 0; i < bound; i += lanes) {
-                vmax = vmax.max(DoubleVector.fromArray(DS, x, i));
+                vmax = vmax.max(DoubleVector.fromArray(DS, x, from + i));
             }
             mx = vmax.reduceLanes(VectorOperators.MAX);
         }
         for (int i = bound; i < len; i++) {
-            mx = Math.max(mx, x[i]);
+            mx = Math.max(mx, x[from + i]);
         }
         return mx;
+    }
+
+    /**
+     * sum exp(x - m) over x[from, from + len) of finite FP64 values, m their maximum: FP64 lanes,
+     * {@link VectorMath#exp}, whole vectors, then one masked vector for the rest; the lanes added in lane
+     * order at the end (the bits do not depend on the JIT or the threads). A sum of len terms of size
+     * &le; 1 in any order, each exp within its ulps: inside {@code ErrorBounds.lseF64}.
+     */
+    static double expSum(double[] x, int from, int len, double m) {
+        int lanes = DS.length();
+        int bound = DS.loopBound(len);
+        DoubleVector acc = DoubleVector.zero(DS);
+        for (int i = 0; i < bound; i += lanes) {
+            acc = acc.add(VectorMath.exp(DoubleVector.fromArray(DS, x, from + i).sub(m)));
+        }
+        VectorMask<Double> in = DS.indexInRange(bound, len);
+        acc = acc.add(VectorMath.exp(DoubleVector.fromArray(DS, x, from + bound, in).sub(m)), in);
+        double s = 0;
+        for (int j = 0; j < lanes; j++) {
+            s += acc.lane(j);
+        }
+        return s;
     }
 }

@@ -431,8 +431,8 @@ public class KernelBackend extends BaseBackend {
 
     /**
      * One token's mixture score gaps on the bodies: the checks of {@link Checks#mixture}; the heads' log
-     * Z_h by the FP64 LSE bodies ({@code LogSumExp.lsePartial} and its merge, so the FP32 exp of a faster
-     * {@link #lseRows} never enters: the bound is {@code ErrorBounds.mixtureGaps}); the sums of one pass
+     * Z_h in FP64 ({@link #mixtureLogZ}, so the FP32 exp of a faster {@link #lseRows} never enters: the
+     * bound is {@code ErrorBounds.mixtureGaps}); the sums of one pass
      * over chunks of y ({@link #mixtureGapsSums}); then the closed forms ({@link Mixture#fromSums}). A
      * token whose input holds ±inf or NaN takes the host's special path, {@link Mixture#gaps}.
      */
@@ -445,26 +445,39 @@ public class KernelBackend extends BaseBackend {
         if (!Fp64Rows.allFinite(l, 0, l.length)) {
             return Mixture.gaps(logits, beta, target, score, c);
         }
-        int chunks = chunks(v, chunkLength);
-        double[] m = new double[h * chunks];
-        double[] d = new double[h * chunks];
-        launcher.run(h * chunks, i -> LogSumExp.lsePartial(i, l, v, chunks, layout, 1.0, m, d));
         double[] logZ = new double[h];
-        launcher.run(h, r -> LogSumExp.lseMerge(r, chunks, m, d, logZ));
+        double[] top = new double[h];
+        mixtureLogZ(l, h, v, logZ, top);
         double[] logPiTarget = new double[h];
         double[] logPiMax = new double[h];
         for (int hh = 0; hh < h; hh++) {
             if (!Double.isFinite(logZ[hh])) {
                 throw fastPathBug("mixtureGaps", "head", hh, logZ[hh]);
             }
-            double top = LogSumExp.LOWEST;
-            for (int ch = 0; ch < chunks; ch++) {
-                top = Math.max(top, m[hh * chunks + ch]);
-            }
-            logPiMax[hh] = top - logZ[hh];
+            logPiMax[hh] = top[hh] - logZ[hh];
             logPiTarget[hh] = l[hh * v + target] - logZ[hh];
         }
         return Mixture.fromSums(score, c, beta, logPiTarget, logPiMax, mixtureGapsSums(l, h, v, logZ, beta));
+    }
+
+    /**
+     * log Z_h and the largest logit of every head of one token's finite FP64 logits l [H, V], within
+     * {@code ErrorBounds.lseF64} (T = 1): here by the FP64 LSE bodies, {@code LogSumExp.lsePartial} per
+     * chunk and its merge, the maximum over the chunks' maxima.
+     */
+    protected void mixtureLogZ(double[] l, int h, int v, double[] logZ, double[] top) {
+        int chunks = chunks(v, chunkLength);
+        double[] m = new double[h * chunks];
+        double[] d = new double[h * chunks];
+        launcher.run(h * chunks, i -> LogSumExp.lsePartial(i, l, v, chunks, layout, 1.0, m, d));
+        launcher.run(h, r -> LogSumExp.lseMerge(r, chunks, m, d, logZ));
+        for (int hh = 0; hh < h; hh++) {
+            double mx = LogSumExp.LOWEST;
+            for (int ch = 0; ch < chunks; ch++) {
+                mx = Math.max(mx, m[hh * chunks + ch]);
+            }
+            top[hh] = mx;
+        }
     }
 
     /**
