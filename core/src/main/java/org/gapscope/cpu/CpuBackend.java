@@ -378,23 +378,24 @@ public class CpuBackend extends KernelBackend {
     // ---- mixtureGaps ---------------------------------------------------------------------------
 
     /**
-     * The sums of {@code MixtureGapSums} over the same contiguous chunks of {@link #CHUNK} y, in FP64
-     * Vector API lanes ({@link VectorPasses#mixtureGapsPartial}; F32 and F64 logits alike, both held as
-     * FP64 by {@link KernelBackend#mixtureGaps}), over all cores; the merge body adds them in chunk order.
-     */
-    /**
      * log Z_h and the heads' maxima in FP64 Vector API lanes, a head per work-item over all cores: the exact
-     * maximum, then the sum of exp(l - max) ({@link VectorPasses#expSum}), log Z_h = max + log of it.
+     * maximum, then the sum of exp(l - max) ({@link VectorDraws#blockExpSum}, the crowding blocks' FP64
+     * exp-sum: within {@code ErrorBounds.lseF64}), log Z_h = max + log of it.
      */
     @Override
     protected void mixtureLogZ(double[] l, int h, int v, double[] logZ, double[] top) {
         launcher.run(h, hh -> {
             double m = VectorPasses.max(l, hh * v, v);
             top[hh] = m;
-            logZ[hh] = m + Math.log(VectorPasses.expSum(l, hh * v, v, m));
+            logZ[hh] = m + Math.log(VectorDraws.blockExpSum(l, hh * v, v, m));
         });
     }
 
+    /**
+     * The sums of {@code MixtureGapSums} over the same contiguous chunks of {@link #CHUNK} y, in FP64
+     * Vector API lanes ({@link VectorPasses#mixtureGapsPartial}; F32 and F64 logits alike, both held as
+     * FP64 by {@link KernelBackend#mixtureGaps}), over all cores; the merge body adds them in chunk order.
+     */
     @Override
     protected double[] mixtureGapsSums(double[] l, int h, int v, double[] logZ, double[] beta) {
         int chunks = chunks(v, CHUNK);

@@ -156,7 +156,7 @@ final class VectorDraws {
         w -> VectorMath.polarQuadrants(w.u1, w.u2, w.n, w.out),
         w -> w.max = shiftScale(w.x, w.n, w.a, w.scale),
         w -> w.max = lawBlock(w.u1, w.n, w.law, w.a, w.b, w.scale, w.x),
-        w -> w.sum = blockExpSum(w.src, w.len, w.m),
+        w -> w.sum = blockExpSum(w.src, 0, w.len, w.m),
         w -> w.fmax = headLogits(w.law, w.e, w.z, w.len, w.sigma, w.cs, w.ce, w.temperature, w.ps, w.margin, w.f),
         w -> headState(w.f, w.len, w.fm, w.first, w.agg, w.st, w.eOut, w.eOff),
         w -> mixAdd(w.f, w.len, w.logZ, w.first, w.mix),
@@ -379,22 +379,25 @@ final class VectorDraws {
         return w.sum;
     }
 
-    /** sum exp(x[i] - m) over x[0, len) in FP64 (vector exp, lanes summed in lane order, then the tail). */
-    static double blockExpSum(double[] x, int len, double m) {
+    /**
+     * sum exp(x[i] - m) over x[from, from + len) in FP64 (vector exp, lanes summed in lane order, then the
+     * tail): a crowding block's, and a head's in {@code CpuBackend.mixtureLogZ}.
+     */
+    static double blockExpSum(double[] x, int from, int len, double m) {
         int dl = DS.length();
         int bound = len - len % dl;
         double s = 0;
         if (bound > 0) {
             DoubleVector acc = DoubleVector.zero(DS);
             for (int i = 0; i < bound; i += dl) {
-                acc = acc.add(VectorMath.exp(DoubleVector.fromArray(DS, x, i).sub(m)));
+                acc = acc.add(VectorMath.exp(DoubleVector.fromArray(DS, x, from + i).sub(m)));
             }
             for (int l = 0; l < dl; l++) {
                 s += acc.lane(l);
             }
         }
         for (int i = bound; i < len; i++) {
-            s += Math.exp(x[i] - m);
+            s += Math.exp(x[from + i] - m);
         }
         return s;
     }

@@ -523,26 +523,4 @@ final class VectorPasses {
         }
         return mx;
     }
-
-    /**
-     * sum exp(x - m) over x[from, from + len) of finite FP64 values, m their maximum: FP64 lanes,
-     * {@link VectorMath#exp}, whole vectors, then one masked vector for the rest; the lanes added in lane
-     * order at the end (the bits do not depend on the JIT or the threads). A sum of len terms of size
-     * &le; 1 in any order, each exp within its ulps: inside {@code ErrorBounds.lseF64}.
-     */
-    static double expSum(double[] x, int from, int len, double m) {
-        int lanes = DS.length();
-        int bound = DS.loopBound(len);
-        DoubleVector acc = DoubleVector.zero(DS);
-        for (int i = 0; i < bound; i += lanes) {
-            acc = acc.add(VectorMath.exp(DoubleVector.fromArray(DS, x, from + i).sub(m)));
-        }
-        VectorMask<Double> in = DS.indexInRange(bound, len);
-        acc = acc.add(VectorMath.exp(DoubleVector.fromArray(DS, x, from + bound, in).sub(m)), in);
-        double s = 0;
-        for (int j = 0; j < lanes; j++) {
-            s += acc.lane(j);
-        }
-        return s;
-    }
 }

@@ -563,17 +563,12 @@ final class Engine {
         }
     }
 
-    /**
-     * The first pass in the work-group form: launches of whole tokens ({@link #sweepGroupTokens}); each
-     * launch's states land at its tokens' place in out.
-     */
+    /** The first pass in the work-group form ({@link #groupLaunches}); each launch's states land at its tokens' place in out. */
     private void sweepGapGroupPartials(SweepSpec spec, long t0, int n, int chunks, int[] targets, double[][] out) {
         int h = spec.heads();
         int v = spec.vocab();
         int layout = decomposition.layout();
-        int per = sweepGroupTokens(chunks);
-        for (int s = 0; s < n; s += per) {
-            int m = Math.min(per, n - s);
+        groupLaunches(n, chunks, (s, m) -> {
             Plans.Sweep p = plan("sweepGap", new SweepKey(false, m, h, v, chunks, layout, group),
                     () -> Plans.Sweep.partialGroup(device, m, h, v, chunks, layout, group));
             sweepParameters(p.in(), spec, t0 + s, java.util.Arrays.copyOfRange(targets, s, s + m));
@@ -589,7 +584,7 @@ final class Engine {
                 }
             }
             System.arraycopy(p.out()[4], 0, out[7], s * h, m * h);
-        }
+        });
     }
 
     /** The sweep's second pass on the device. */
@@ -602,16 +597,14 @@ final class Engine {
         int v = spec.vocab();
         int layout = decomposition.layout();
         if (group > 0) { // the work-group form, in launches of whole tokens as the first pass
-            int per = sweepGroupTokens(chunks);
-            for (int s = 0; s < n; s += per) {
-                int m = Math.min(per, n - s);
+            groupLaunches(n, chunks, (s, m) -> {
                 Plans.Sweep p = plan("sweepGap", new SweepKey(true, m, h, v, chunks, layout, group),
                         () -> Plans.Sweep.brierGroup(device, m, h, v, chunks, layout, group));
                 sweepParameters(p.in(), spec, t0 + s, java.util.Arrays.copyOfRange(targets, s, s + m));
                 System.arraycopy(logZHeads, s * h, p.out()[0], 0, m * h);
                 run("sweepGap", p.plan());
                 System.arraycopy(p.out()[1], 0, mixSq, s * chunks, m * chunks);
-            }
+            });
             return;
         }
         Plans.Sweep p = plan("sweepGap", new SweepKey(true, n, h, v, chunks, layout, 0),
@@ -622,8 +615,19 @@ final class Engine {
         System.arraycopy(p.out()[1], 0, mixSq, 0, mixSq.length);
     }
 
-    /** Tokens per launch of the work-group form: whole tokens, at most {@link #sweepGroupItems} work-items. */
-    private int sweepGroupTokens(int chunks) {
-        return Math.max(1, sweepGroupItems / (group * chunks));
+    /** The tokens [s, s + m) of one launch of a batch. */
+    private interface TokenLaunch {
+        void run(int s, int m);
+    }
+
+    /**
+     * The launches of the sweep's work-group form for a batch of n tokens: whole tokens, at most
+     * {@link #sweepGroupItems} work-items each, in order.
+     */
+    private void groupLaunches(int n, int chunks, TokenLaunch launch) {
+        int per = Math.max(1, sweepGroupItems / (group * chunks));
+        for (int s = 0; s < n; s += per) {
+            launch.run(s, Math.min(per, n - s));
+        }
     }
 }
