@@ -8,6 +8,7 @@ import java.util.Map;
 import org.gapscope.api.Backend;
 import org.gapscope.api.GapResult;
 import org.gapscope.api.InputException;
+import org.gapscope.api.MixtureGaps;
 import org.gapscope.api.Tensor;
 import org.gapscope.io.InputIdentity;
 import org.gapscope.io.TensorFiles;
@@ -97,9 +98,14 @@ public final class GapCommand extends BaseCommand {
     /** Per token, the Theorem 4 log and Brier gaps of the equal-weight mixture of the heads (as the sweep names them). */
     record MixtureColumns(double[] logGap, double[] brierGap) {}
 
+    /** The scores of {@link #mixtureGaps}, in one call per token. */
+    private static final List<MixtureGaps.Score> SCORES =
+            List.of(MixtureGaps.Score.LOG, MixtureGaps.Score.BRIER);
+
     /**
      * Per token t, {@code backend.mixtureGaps} of its [H, V] slice with beta_h = 1/H at targets[t], for the
-     * log and the Brier score: their gaps. The extra logits do not enter (a mixture of the heads only).
+     * log and the Brier score (one call for both): their gaps. The extra logits do not enter (a mixture of
+     * the heads only).
      */
     static MixtureColumns mixtureGaps(Backend backend, Tensor logits, int[] targets) {
         int h = Math.toIntExact(logits.dim(logits.rank() - 2));
@@ -111,9 +117,9 @@ public final class GapCommand extends BaseCommand {
         long bytes = h * v * logits.dtype().bytes;
         for (int t = 0; t < targets.length; t++) {
             Tensor token = new Tensor(logits.dtype(), logits.segment().asSlice(t * bytes, bytes), h, v);
-            log[t] = backend.mixtureGaps(token, beta, targets[t], org.gapscope.api.MixtureGaps.Score.LOG, Double.NaN).gap();
-            brier[t] = backend.mixtureGaps(token, beta, targets[t], org.gapscope.api.MixtureGaps.Score.BRIER, Double.NaN)
-                    .gap();
+            List<MixtureGaps> g = backend.mixtureGaps(token, beta, targets[t], SCORES);
+            log[t] = g.get(0).gap();
+            brier[t] = g.get(1).gap();
         }
         return new MixtureColumns(log, brier);
     }

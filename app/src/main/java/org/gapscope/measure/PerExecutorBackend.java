@@ -1,5 +1,6 @@
 package org.gapscope.measure;
 
+import java.util.List;
 import org.gapscope.api.AttentionResult;
 import org.gapscope.api.Attribution;
 import org.gapscope.api.Backend;
@@ -95,6 +96,11 @@ final class PerExecutorBackend implements Backend {
     @Override
     public MixtureGaps mixtureGaps(Tensor logits, double[] beta, int target, MixtureGaps.Score score, double c) {
         return driver.mixtureGaps(logits, beta, target, score, c);
+    }
+
+    @Override
+    public List<MixtureGaps> mixtureGaps(Tensor logits, double[] beta, int target, List<MixtureGaps.Score> scores) {
+        return driver.mixtureGaps(logits, beta, target, scores);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package org.gapscope.api;
 
+import java.util.List;
+
 /**
  * One way of computing gapscope's ops. Implementations: {@code reference} (FP64 loops, the oracle),
  * {@code cpu} (kernel bodies over all cores with the Vector API) and {@code tornado} (the same bodies
@@ -114,6 +116,16 @@ public interface Backend {
      * (length H, positive, summing to 1), observed y*. c = NaN picks c = max_{h,y} S(pi^(h), y).
      */
     MixtureGaps mixtureGaps(Tensor logits, double[] beta, int target, MixtureGaps.Score score, double c);
+
+    /**
+     * The same token's score gaps for several scores, each with c = NaN (its maximum): element i equals
+     * {@code mixtureGaps(logits, beta, target, scores.get(i), Double.NaN)} bit for bit. The kernel backends
+     * compute the heads' log Z_h and the pass of sums once for all of them (they do not depend on the
+     * score); this default makes one call per score.
+     */
+    default List<MixtureGaps> mixtureGaps(Tensor logits, double[] beta, int target, List<MixtureGaps.Score> scores) {
+        return scores.stream().map(s -> mixtureGaps(logits, beta, target, s, Double.NaN)).toList();
+    }
 
     // ---- docs/MATH.md sections 3 and 4, fused over generated logits ------------------------------
 

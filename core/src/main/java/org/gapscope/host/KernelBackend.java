@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.List;
 import java.util.PriorityQueue;
 import java.util.stream.IntStream;
 import org.gapscope.api.AttentionResult;
@@ -438,12 +439,26 @@ public class KernelBackend extends BaseBackend {
      */
     @Override
     public MixtureGaps mixtureGaps(Tensor logits, double[] beta, int target, MixtureGaps.Score score, double c) {
+        return mixtureGaps(logits, beta, target, List.of(score), c).get(0);
+    }
+
+    /** As the single form for each score (c = NaN), with log Z_h and the sums computed once for all. */
+    @Override
+    public List<MixtureGaps> mixtureGaps(Tensor logits, double[] beta, int target, List<MixtureGaps.Score> scores) {
+        return mixtureGaps(logits, beta, target, scores, Double.NaN);
+    }
+
+    private List<MixtureGaps> mixtureGaps(Tensor logits, double[] beta, int target, List<MixtureGaps.Score> scores,
+                                          double c) {
         Checks.MixtureShape s = Checks.mixture(logits, beta, target);
+        if (scores.isEmpty()) {
+            return List.of();
+        }
         int h = s.heads();
         int v = s.vocab();
         double[] l = logits.toDoubles(0, Math.multiplyExact(h, v));
         if (!Fp64Rows.allFinite(l, 0, l.length)) {
-            return Mixture.gaps(logits, beta, target, score, c);
+            return scores.stream().map(score -> Mixture.gaps(logits, beta, target, score, c)).toList();
         }
         double[] logZ = new double[h];
         double[] top = new double[h];
@@ -457,7 +472,8 @@ public class KernelBackend extends BaseBackend {
             logPiMax[hh] = top[hh] - logZ[hh];
             logPiTarget[hh] = l[hh * v + target] - logZ[hh];
         }
-        return Mixture.fromSums(score, c, beta, logPiTarget, logPiMax, mixtureGapsSums(l, h, v, logZ, beta));
+        double[] sums = mixtureGapsSums(l, h, v, logZ, beta);
+        return scores.stream().map(score -> Mixture.fromSums(score, c, beta, logPiTarget, logPiMax, sums)).toList();
     }
 
     /**

@@ -53,7 +53,7 @@ class BenchCommandTest {
         assertEquals(2 * 3 * 1001 / (sweep.get("medianMs").asDouble() * 1e-3), sweep.get("logitsPerSec").asDouble(), 1e-6
                 * sweep.get("logitsPerSec").asDouble());
         assertEquals("correlated", sweep.get("shape").get("law").asText());
-        assertEquals(4.0 * 3 * 1001, bench(cases[6]).get("exps").asDouble(), 0.0);
+        assertEquals(2.0 * 3 * 1001, bench(cases[6]).get("exps").asDouble(), 0.0);
     }
 
     @Test

@@ -567,6 +567,26 @@ class EquivalenceTest {
                         ex.getMessage());
             }
         }
+        // several scores in one call (in an order of their own, one twice): each the single call's value, bit
+        // for bit
+        List<MixtureGaps.Score> scores = List.of(MixtureGaps.Score.BRIER, MixtureGaps.Score.SPHERICAL,
+                MixtureGaps.Score.LOG, MixtureGaps.Score.BRIER);
+        List<MixtureGaps> together = backend.mixtureGaps(l, beta, target, scores);
+        assertEquals(scores.size(), together.size());
+        for (int i = 0; i < scores.size(); i++) {
+            MixtureGaps one = backend.mixtureGaps(l, beta, target, scores.get(i), Double.NaN);
+            MixtureGaps a = together.get(i);
+            String w = backend.name() + " mixtureGaps " + scores + " [" + i + "]";
+            assertEquals(one.score(), a.score(), w);
+            assertEquals(one.mixture(), a.mixture(), w);
+            assertEquals(one.gap(), a.gap(), w);
+            assertEquals(one.c(), a.c(), w);
+            assertEquals(one.sumContributions(), a.sumContributions(), w);
+            assertArrayEquals(one.heads(), a.heads(), w);
+            assertArrayEquals(one.contributions(), a.contributions(), w);
+            assertArrayEquals(one.divergences(), a.divergences(), w);
+        }
+        assertEquals(List.of(), backend.mixtureGaps(l, beta, target, List.of()));
     }
 
     /**
