@@ -3,7 +3,6 @@ package org.gapscope.cli;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.gapscope.api.Backend;
 import org.gapscope.api.CrowdingSpec;
@@ -218,9 +217,7 @@ public final class BenchCommand extends BaseCommand {
                 shape.put("scores", "log,brier");
                 bytes = x.size() * dt.bytes;
                 exps = 2.0 * heads * vocab; // the heads' LSEs and the pass of sums, one exp each (both scores)
-                List<org.gapscope.api.MixtureGaps.Score> scores =
-                        List.of(org.gapscope.api.MixtureGaps.Score.LOG, org.gapscope.api.MixtureGaps.Score.BRIER);
-                work = be -> be.mixtureGaps(x, beta, 0, scores);
+                work = be -> be.mixtureGaps(x, beta, 0, GapCommand.SCORES);
             }
             default -> {
                 require(n >= 2, "--n must be >= 2");

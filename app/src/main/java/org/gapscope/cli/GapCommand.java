@@ -98,8 +98,8 @@ public final class GapCommand extends BaseCommand {
     /** Per token, the Theorem 4 log and Brier gaps of the equal-weight mixture of the heads (as the sweep names them). */
     record MixtureColumns(double[] logGap, double[] brierGap) {}
 
-    /** The scores of {@link #mixtureGaps}, in one call per token. */
-    private static final List<MixtureGaps.Score> SCORES =
+    /** The scores of {@link #mixtureGaps}, in one call per token (what {@code bench mixture-gaps} times). */
+    static final List<MixtureGaps.Score> SCORES =
             List.of(MixtureGaps.Score.LOG, MixtureGaps.Score.BRIER);
 
     /**
